@@ -1,0 +1,188 @@
+//! Wiring: open the store, start the workers and the HTTP server, drain on shutdown.
+
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use actix_web::{App, HttpServer, dev::ServerHandle, web};
+use anyhow::Context;
+use tokio::{sync::watch, task::JoinHandle};
+
+use crate::{
+    channel::{
+        graph::GraphClient,
+        outbox::{self, OutboxSettings},
+    },
+    config::Settings,
+    http::{self, AppState},
+    runtime::{Conversations, Greeter, LaneSettings, Runtime},
+    store::{Store, StoreOptions},
+};
+
+/// Choices that tests and benchmarks make differently from production.
+pub struct AppOptions {
+    /// Record webhooks durably (false only for the benchmark's no-storage variant).
+    pub durable: bool,
+    pub conversations: Option<Arc<dyn Conversations>>,
+    pub http_workers: usize,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            durable: true,
+            conversations: None,
+            http_workers: 2,
+        }
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    store: Store,
+    runtime: Runtime,
+    shutdown: watch::Sender<bool>,
+    outbox_task: JoinHandle<()>,
+    workers_running: Arc<AtomicBool>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Application::build_with(settings, AppOptions::default()).await
+    }
+
+    pub async fn build_with(
+        settings: Settings,
+        options: AppOptions,
+    ) -> anyhow::Result<Application> {
+        let store = Store::open(
+            &settings.data_dir,
+            &StoreOptions {
+                cache_bytes: settings.store_cache_bytes,
+                flush_every_ms: settings.store_flush_every_ms,
+            },
+        )
+        .with_context(|| format!("cannot open the store in {}", settings.data_dir.display()))?;
+
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+
+        let graph = GraphClient::new(
+            &settings.graph_url,
+            &settings.phone_number_id,
+            settings.access_token.expose(),
+            settings.graph_timeout,
+        )?;
+        let (outbox_handle, outbox_worker) = outbox::outbox(
+            store.clone(),
+            graph.clone(),
+            OutboxSettings {
+                rate_per_sec: settings.send_rate_per_sec,
+                max_attempts: settings.send_max_attempts,
+                concurrency: 32,
+            },
+        );
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let workers_running = Arc::new(AtomicBool::new(true));
+        let running = workers_running.clone();
+        let outbox_task = tokio::spawn(async move {
+            outbox_worker.run(shutdown_rx).await;
+            running.store(false, Ordering::Relaxed);
+        });
+
+        let conversations = options.conversations.unwrap_or_else(|| {
+            Arc::new(Greeter {
+                office_name: "Disdukcapil Kota Banjarmasin".into(),
+            }) as Arc<dyn Conversations>
+        });
+        let runtime = Runtime::new(
+            store.clone(),
+            graph,
+            outbox_handle,
+            LaneSettings {
+                debounce: settings.lane_debounce,
+                mark_read: settings.mark_read,
+                media_max_bytes: settings.media_max_bytes,
+                max_active: 64,
+            },
+            conversations,
+        );
+        let resumed = runtime.resume()?;
+        if resumed > 0 {
+            tracing::info!(
+                lanes = resumed,
+                "resuming messages left from the previous run"
+            );
+        }
+
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            store: store.clone(),
+            runtime: runtime.clone(),
+            durable: options.durable,
+            workers_running: workers_running.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(http::configure)
+                .default_service(web::to(http::error::not_found))
+        })
+        .workers(options.http_workers.max(1))
+        .disable_signals()
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+
+        Ok(Application {
+            port,
+            server,
+            store,
+            runtime,
+            shutdown,
+            outbox_task,
+            workers_running,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves until the server is stopped (see [`Application::handle`]), then drains the
+    /// lanes and the outbox and flushes the store.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        tracing::info!("HTTP server stopped; draining work in flight");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.runtime.active_lanes() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = self.shutdown.send(true);
+        if tokio::time::timeout(Duration::from_secs(15), self.outbox_task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("outbox did not drain in time; unsent messages stay queued");
+        }
+        self.workers_running.store(false, Ordering::Relaxed);
+        self.store.flush_now()?;
+        tracing::info!("store flushed; bye");
+        Ok(())
+    }
+}

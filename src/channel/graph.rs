@@ -1,0 +1,562 @@
+//! The Graph API client: sending messages, marking them read, fetching media.
+//!
+//! Outgoing content is fitted to WhatsApp's documented limits before it leaves (3 buttons of
+//! 20 characters, 10 list rows, 4096 characters of text): Meta would reject it otherwise, and
+//! a rejected reply is a parent left without an answer.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use thiserror::Error;
+
+pub const MAX_TEXT: usize = 4096;
+pub const MAX_INTERACTIVE_BODY: usize = 1024;
+pub const MAX_BUTTONS: usize = 3;
+pub const MAX_BUTTON_TITLE: usize = 20;
+pub const MAX_LIST_ROWS: usize = 10;
+pub const MAX_ROW_TITLE: usize = 24;
+pub const MAX_ROW_DESCRIPTION: usize = 72;
+pub const MAX_LIST_BUTTON: usize = 20;
+pub const MAX_HEADER_FOOTER: usize = 60;
+pub const MAX_ID: usize = 200;
+
+/// A message loket sends, independent of the wire format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outgoing {
+    Text {
+        body: String,
+    },
+    /// Up to three reply buttons: (id, title).
+    Buttons {
+        body: String,
+        buttons: Vec<(String, String)>,
+    },
+    /// A list menu: (id, title, description).
+    List {
+        body: String,
+        button: String,
+        rows: Vec<(String, String, Option<String>)>,
+    },
+    /// An approved template, the only thing allowed outside the 24-hour window.
+    Template {
+        name: String,
+        language: String,
+        params: Vec<String>,
+    },
+    /// Blue ticks for an inbound message (and all before it).
+    MarkRead {
+        message_id: String,
+    },
+}
+
+impl Outgoing {
+    /// Free-form messages need an open customer-service window; templates and receipts do not.
+    pub fn needs_window(&self) -> bool {
+        matches!(
+            self,
+            Outgoing::Text { .. } | Outgoing::Buttons { .. } | Outgoing::List { .. }
+        )
+    }
+
+    /// Splits and trims into messages that each respect WhatsApp's limits. A long text is cut
+    /// at paragraph or word boundaries into several messages; more than three buttons become a
+    /// list; more than ten rows keep the first ten; titles are shortened with an ellipsis.
+    pub fn fit_to_limits(self) -> Vec<Outgoing> {
+        match self {
+            Outgoing::Text { body } => split_text(&body, MAX_TEXT)
+                .into_iter()
+                .map(|body| Outgoing::Text { body })
+                .collect(),
+            Outgoing::Buttons { body, buttons } if buttons.len() > MAX_BUTTONS => {
+                let rows = buttons
+                    .into_iter()
+                    .map(|(id, title)| (id, title, None))
+                    .collect();
+                Outgoing::List {
+                    body,
+                    button: "Pilih".into(),
+                    rows,
+                }
+                .fit_to_limits()
+            }
+            Outgoing::Buttons { body, buttons } => {
+                let (mut out, body) = interactive_body(body);
+                let buttons = buttons
+                    .into_iter()
+                    .map(|(id, title)| (clip(&id, MAX_ID), clip(&title, MAX_BUTTON_TITLE)))
+                    .collect();
+                out.push(Outgoing::Buttons { body, buttons });
+                out
+            }
+            Outgoing::List { body, button, rows } => {
+                let (mut out, body) = interactive_body(body);
+                let rows = rows
+                    .into_iter()
+                    .take(MAX_LIST_ROWS)
+                    .map(|(id, title, description)| {
+                        (
+                            clip(&id, MAX_ID),
+                            clip(&title, MAX_ROW_TITLE),
+                            description.map(|d| clip(&d, MAX_ROW_DESCRIPTION)),
+                        )
+                    })
+                    .collect();
+                let button = if button.trim().is_empty() {
+                    "Pilih".into()
+                } else {
+                    clip(&button, MAX_LIST_BUTTON)
+                };
+                out.push(Outgoing::List { body, button, rows });
+                out
+            }
+            other => vec![other],
+        }
+    }
+
+    /// The Graph API request body for this message to `to`.
+    pub fn to_graph_json(&self, to: &str, opaque: Option<&str>) -> Value {
+        let mut body = match self {
+            Outgoing::MarkRead { message_id } => {
+                return json!({"messaging_product": "whatsapp", "status": "read", "message_id": message_id});
+            }
+            Outgoing::Text { body } => {
+                json!({"type": "text", "text": {"body": body, "preview_url": false}})
+            }
+            Outgoing::Buttons { body, buttons } => json!({
+                "type": "interactive",
+                "interactive": {
+                    "type": "button",
+                    "body": {"text": body},
+                    "action": {"buttons": buttons.iter().map(|(id, title)| json!({
+                        "type": "reply", "reply": {"id": id, "title": title}
+                    })).collect::<Vec<_>>()}
+                }
+            }),
+            Outgoing::List { body, button, rows } => json!({
+                "type": "interactive",
+                "interactive": {
+                    "type": "list",
+                    "body": {"text": body},
+                    "action": {
+                        "button": button,
+                        "sections": [{"title": clip(button, MAX_ROW_TITLE), "rows": rows.iter().map(|(id, title, description)| {
+                            let mut row = json!({"id": id, "title": title});
+                            if let Some(d) = description { row["description"] = json!(d); }
+                            row
+                        }).collect::<Vec<_>>()}]
+                    }
+                }
+            }),
+            Outgoing::Template {
+                name,
+                language,
+                params,
+            } => {
+                let mut template = json!({"name": name, "language": {"code": language}});
+                if !params.is_empty() {
+                    template["components"] = json!([{"type": "body", "parameters": params.iter()
+                        .map(|p| json!({"type": "text", "text": p})).collect::<Vec<_>>()}]);
+                }
+                json!({"type": "template", "template": template})
+            }
+        };
+        body["messaging_product"] = json!("whatsapp");
+        body["recipient_type"] = json!("individual");
+        body["to"] = json!(to);
+        if let Some(opaque) = opaque {
+            body["biz_opaque_callback_data"] = json!(clip(opaque, 512));
+        }
+        body
+    }
+}
+
+/// Shortens to `max` characters (not bytes), marking the cut with an ellipsis.
+pub fn clip(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out = out.trim_end().to_string();
+    out.push('…');
+    out
+}
+
+/// Splits at paragraph, then line, then word boundaries into pieces of at most `max` chars.
+pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest = text.trim();
+    while rest.chars().count() > max {
+        let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
+        let window = &rest[..limit];
+        let cut = ["\n\n", "\n", " "]
+            .iter()
+            .find_map(|sep| window.rfind(sep).filter(|&i| i > limit / 2))
+            .unwrap_or(limit);
+        pieces.push(rest[..cut].trim_end().to_string());
+        rest = rest[cut..].trim_start();
+    }
+    if !rest.is_empty() || pieces.is_empty() {
+        pieces.push(rest.to_string());
+    }
+    pieces
+}
+
+/// An interactive body over 1024 characters: the beginning goes first as plain text.
+fn interactive_body(body: String) -> (Vec<Outgoing>, String) {
+    if body.chars().count() <= MAX_INTERACTIVE_BODY {
+        return (Vec::new(), body);
+    }
+    let mut parts = split_text(&body, MAX_INTERACTIVE_BODY);
+    let last = parts.pop().unwrap_or_default();
+    let lead = parts.join("\n\n");
+    (Outgoing::Text { body: lead }.fit_to_limits(), last)
+}
+
+// ---- errors --------------------------------------------------------------------------------
+
+/// Graph error codes worth retrying (throttling and temporary failures).
+const TRANSIENT_CODES: [i64; 8] = [1, 2, 4, 80007, 130429, 131000, 131016, 131057];
+/// Too many messages to one user: retry later, for that user only.
+pub const PAIR_RATE_CODE: i64 = 131056;
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum GraphError {
+    #[error("Graph API error {code} (HTTP {http_status}): {message}")]
+    Api {
+        http_status: u16,
+        code: i64,
+        message: String,
+        details: Option<String>,
+    },
+    #[error("Graph API answered HTTP {http_status} without an error body")]
+    Http { http_status: u16 },
+    #[error("network failure talking to the Graph API: {0}")]
+    Network(String),
+    #[error("the response of the Graph API is unreadable: {0}")]
+    BadResponse(String),
+    #[error("media of {size} bytes is larger than the {limit} bytes allowed")]
+    TooLarge { size: u64, limit: usize },
+}
+
+impl GraphError {
+    /// Retrying may help: network trouble, 5xx, and the documented temporary codes.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GraphError::Api {
+                code, http_status, ..
+            } => TRANSIENT_CODES.contains(code) || *code == PAIR_RATE_CODE || *http_status >= 500,
+            GraphError::Http { http_status } => *http_status >= 500 || *http_status == 429,
+            GraphError::Network(_) => true,
+            GraphError::BadResponse(_) | GraphError::TooLarge { .. } => false,
+        }
+    }
+
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            GraphError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    code: i64,
+    #[serde(default)]
+    message: String,
+    error_data: Option<ErrorData>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorData {
+    details: Option<String>,
+}
+
+/// What `GET /{media-id}` answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MediaInfo {
+    pub url: String,
+    pub mime_type: Option<String>,
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub file_size: Option<u64>,
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    })
+}
+
+// ---- client --------------------------------------------------------------------------------
+
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: String,
+    phone_number_id: String,
+    token: String,
+}
+
+const USER_AGENT: &str = concat!("loket/", env!("CARGO_PKG_VERSION"));
+
+impl GraphClient {
+    pub fn new(
+        base: &str,
+        phone_number_id: &str,
+        token: &str,
+        timeout: Duration,
+    ) -> Result<GraphClient, GraphError> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| GraphError::Network(e.to_string()))?;
+        Ok(GraphClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            phone_number_id: phone_number_id.to_string(),
+            token: token.to_string(),
+        })
+    }
+
+    /// Sends one message; returns the wamid Meta assigned (none for mark-as-read).
+    pub async fn send(
+        &self,
+        to: &str,
+        message: &Outgoing,
+        opaque: Option<&str>,
+    ) -> Result<Option<String>, GraphError> {
+        let url = format!("{}/{}/messages", self.base, self.phone_number_id);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(&self.token)
+            .json(&message.to_graph_json(to, opaque))
+            .send()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        let value: Value = read_json(response).await?;
+        Ok(value
+            .pointer("/messages/0/id")
+            .and_then(Value::as_str)
+            .map(str::to_string))
+    }
+
+    pub async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
+        // Media ids are digits; anything else must not reach the URL path.
+        if media_id.is_empty()
+            || !media_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(GraphError::BadResponse(format!(
+                "not a media id: {media_id:?}"
+            )));
+        }
+        let url = format!(
+            "{}/{}?phone_number_id={}",
+            self.base, media_id, self.phone_number_id
+        );
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        let value = read_json(response).await?;
+        serde_json::from_value(value).map_err(|e| GraphError::BadResponse(e.to_string()))
+    }
+
+    /// Downloads a media URL with the bearer token, refusing more than `limit` bytes
+    /// (checked against Content-Length first, then while streaming).
+    pub async fn download(&self, url: &str, limit: usize) -> Result<Vec<u8>, GraphError> {
+        let mut response = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(GraphError::Http {
+                http_status: status.as_u16(),
+            });
+        }
+        if let Some(len) = response.content_length()
+            && len > limit as u64
+        {
+            return Err(GraphError::TooLarge { size: len, limit });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| GraphError::Network(e.without_url().to_string()))?
+        {
+            if bytes.len() + chunk.len() > limit {
+                return Err(GraphError::TooLarge {
+                    size: (bytes.len() + chunk.len()) as u64,
+                    limit,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+}
+
+async fn read_json(response: reqwest::Response) -> Result<Value, GraphError> {
+    let status = response.status().as_u16();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+    if (200..300).contains(&status) {
+        return serde_json::from_slice(&bytes).map_err(|e| GraphError::BadResponse(e.to_string()));
+    }
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(body) => Err(GraphError::Api {
+            http_status: status,
+            code: body.error.code,
+            message: body.error.message,
+            details: body.error.error_data.and_then(|d| d.details),
+        }),
+        Err(_) => Err(GraphError::Http {
+            http_status: status,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_split_at_paragraphs_into_pieces_meta_accepts() {
+        let paragraph = "Kalimat panjang tentang syarat KIA. ".repeat(40);
+        let text = vec![paragraph; 5].join("\n\n");
+        let parts = Outgoing::Text { body: text.clone() }.fit_to_limits();
+        assert!(parts.len() >= 2);
+        let mut total = 0;
+        for part in &parts {
+            let Outgoing::Text { body } = part else {
+                panic!()
+            };
+            assert!(body.chars().count() <= MAX_TEXT);
+            total += body.split_whitespace().count();
+        }
+        assert_eq!(total, text.split_whitespace().count(), "no word lost");
+    }
+
+    #[test]
+    fn button_titles_are_clipped_and_a_fourth_button_makes_a_list() {
+        let buttons = vec![("a".into(), "Ajukan permohonan KIA baru sekarang".into())];
+        let fitted = Outgoing::Buttons {
+            body: "Pilih".into(),
+            buttons,
+        }
+        .fit_to_limits();
+        let Outgoing::Buttons { buttons, .. } = &fitted[0] else {
+            panic!()
+        };
+        assert!(buttons[0].1.chars().count() <= MAX_BUTTON_TITLE);
+        assert!(buttons[0].1.ends_with('…'));
+
+        let four = (0..4)
+            .map(|i| (format!("b{i}"), format!("Pilihan {i}")))
+            .collect();
+        let fitted = Outgoing::Buttons {
+            body: "Pilih".into(),
+            buttons: four,
+        }
+        .fit_to_limits();
+        assert!(matches!(&fitted[0], Outgoing::List { rows, .. } if rows.len() == 4));
+    }
+
+    #[test]
+    fn a_list_keeps_at_most_ten_rows_and_a_long_body_goes_first_as_text() {
+        let rows = (0..15)
+            .map(|i| {
+                (
+                    format!("r{i}"),
+                    format!("Kelurahan nomor {i} yang panjang sekali"),
+                    None,
+                )
+            })
+            .collect();
+        let body = "Isi ".repeat(400);
+        let fitted = Outgoing::List {
+            body,
+            button: "Pilih kelurahan".into(),
+            rows,
+        }
+        .fit_to_limits();
+        let Some(Outgoing::List { rows, body, .. }) = fitted.last() else {
+            panic!()
+        };
+        assert_eq!(rows.len(), MAX_LIST_ROWS);
+        assert!(rows.iter().all(|r| r.1.chars().count() <= MAX_ROW_TITLE));
+        assert!(body.chars().count() <= MAX_INTERACTIVE_BODY);
+        assert!(matches!(fitted[0], Outgoing::Text { .. }));
+    }
+
+    #[test]
+    fn graph_bodies_follow_the_contract() {
+        let read = Outgoing::MarkRead {
+            message_id: "wamid.1".into(),
+        }
+        .to_graph_json("62811", None);
+        assert_eq!(
+            read,
+            json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.1"})
+        );
+        let text = Outgoing::Text {
+            body: "Halo".into(),
+        }
+        .to_graph_json("62811", Some("o:7"));
+        assert_eq!(text["to"], "62811");
+        assert_eq!(text["text"]["body"], "Halo");
+        assert_eq!(text["biz_opaque_callback_data"], "o:7");
+        let b = Outgoing::Buttons {
+            body: "Setuju?".into(),
+            buttons: vec![("ya".into(), "Setuju".into())],
+        }
+        .to_graph_json("62811", None);
+        assert_eq!(
+            b["interactive"]["action"]["buttons"][0]["reply"]["id"],
+            "ya"
+        );
+    }
+
+    #[test]
+    fn errors_are_classified_for_retry() {
+        let api = |code| GraphError::Api {
+            http_status: 400,
+            code,
+            message: String::new(),
+            details: None,
+        };
+        for code in [130429, 131056, 131000, 131016] {
+            assert!(api(code).is_transient(), "{code}");
+        }
+        for code in [131047, 131026, 100, 190, 132000, 132001] {
+            assert!(!api(code).is_transient(), "{code}");
+        }
+        assert!(GraphError::Http { http_status: 503 }.is_transient());
+        assert!(GraphError::Network("reset".into()).is_transient());
+    }
+}

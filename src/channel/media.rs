@@ -1,0 +1,111 @@
+//! Fetching a citizen's photo or document right away: media info, then the short-lived URL
+//! with the bearer token; refreshed once when the URL has expired; stored by content hash.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::graph::{GraphClient, GraphError};
+use crate::{domain::event::MediaAttachment, store::Store};
+
+/// What became of one media download; kept in the store by media id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum MediaRecord {
+    Stored {
+        sha256: String,
+        mime_type: Option<String>,
+        size: u64,
+    },
+    /// Could not be fetched; the conversation asks the parent to send it again.
+    Unavailable { reason: String },
+}
+
+/// How often a transient failure (network, 5xx) is retried within one fetch.
+const TRANSIENT_TRIES: u32 = 3;
+
+pub async fn fetch(
+    graph: &GraphClient,
+    store: &Store,
+    media: &MediaAttachment,
+    limit: usize,
+) -> MediaRecord {
+    if let Ok(Some(bytes)) = store.media_record(&media.id)
+        && let Ok(record @ MediaRecord::Stored { .. }) =
+            serde_json::from_slice::<MediaRecord>(&bytes)
+    {
+        return record;
+    }
+    match download(graph, &media.id, limit).await {
+        Ok((bytes, mime_type)) => {
+            let size = bytes.len() as u64;
+            let blobs = store.blobs().clone();
+            match tokio::task::spawn_blocking(move || blobs.put(&bytes)).await {
+                Ok(Ok(sha256)) => MediaRecord::Stored {
+                    sha256,
+                    mime_type: mime_type.or(media.mime_type.clone()),
+                    size,
+                },
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "cannot store media");
+                    MediaRecord::Unavailable {
+                        reason: format!("storage: {e}"),
+                    }
+                }
+                Err(e) => MediaRecord::Unavailable {
+                    reason: format!("storage task: {e}"),
+                },
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "media unavailable");
+            MediaRecord::Unavailable {
+                reason: error.to_string(),
+            }
+        }
+    }
+}
+
+async fn download(
+    graph: &GraphClient,
+    media_id: &str,
+    limit: usize,
+) -> Result<(Vec<u8>, Option<String>), GraphError> {
+    let mut refreshed = false;
+    loop {
+        let info = with_retries(|| graph.media_info(media_id)).await?;
+        if let Some(size) = info.file_size
+            && size > limit as u64
+        {
+            return Err(GraphError::TooLarge { size, limit });
+        }
+        match with_retries(|| graph.download(&info.url, limit)).await {
+            Ok(bytes) => return Ok((bytes, info.mime_type)),
+            // The URL lives five minutes: a 4xx usually means it expired; ask for a new one once.
+            Err(GraphError::Http { http_status })
+                if (400..500).contains(&http_status) && !refreshed =>
+            {
+                refreshed = true;
+                tracing::info!(http_status, "media URL refused, refreshing it once");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, GraphError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, GraphError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Err(e) if e.is_transient() && attempt + 1 < TRANSIENT_TRIES => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(300 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! The outbox worker: sends what the store queued, in order per recipient, under a global rate
+//! cap, retrying transient failures with backoff and jitter and recording permanent ones.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    sync::Arc,
+    time::Duration,
+};
+
+use tokio::{
+    sync::{Mutex, mpsc, watch},
+    task::JoinSet,
+    time::Instant,
+};
+use tracing::Instrument;
+
+use super::graph::{GraphClient, GraphError, Outgoing, PAIR_RATE_CODE};
+use crate::domain::event::DeliveryStatus;
+use crate::store::{OutboxItem, OutboxOutcome, Store, StoredStatus};
+
+/// Local code for "not sent: the 24-hour window is closed" (Meta's own code for it).
+pub const OUTSIDE_WINDOW_CODE: i64 = 131047;
+
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    pub rate_per_sec: u32,
+    pub max_attempts: u32,
+    /// Sends in flight at once (to different recipients).
+    pub concurrency: usize,
+}
+
+/// Paces sends to at most `rate` per second across all recipients.
+struct Pacer {
+    period: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    fn new(rate_per_sec: u32) -> Pacer {
+        Pacer {
+            period: Duration::from_secs(1) / rate_per_sec.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    async fn wait_turn(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(Instant::now());
+            *next = at + self.period;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+/// Handle to wake the worker when new items are queued.
+#[derive(Clone)]
+pub struct OutboxHandle {
+    tx: mpsc::UnboundedSender<Vec<u64>>,
+}
+
+impl OutboxHandle {
+    pub fn queued(&self, ids: Vec<u64>) {
+        if !ids.is_empty() {
+            let _ = self.tx.send(ids);
+        }
+    }
+}
+
+pub struct OutboxWorker {
+    store: Store,
+    graph: GraphClient,
+    settings: OutboxSettings,
+    rx: mpsc::UnboundedReceiver<Vec<u64>>,
+}
+
+pub fn outbox(
+    store: Store,
+    graph: GraphClient,
+    settings: OutboxSettings,
+) -> (OutboxHandle, OutboxWorker) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (
+        OutboxHandle { tx },
+        OutboxWorker {
+            store,
+            graph,
+            settings,
+            rx,
+        },
+    )
+}
+
+/// Delay before attempt `attempt + 1`: exponential from 1 s, capped at 5 minutes, with jitter so
+/// that many failed sends do not return at the same instant. The pair-rate limit (131056)
+/// waits at least 6 s, growing.
+fn backoff(attempt: u32, error: &GraphError) -> Duration {
+    let base_ms: u64 = if error.code() == Some(PAIR_RATE_CODE) {
+        6_000
+    } else {
+        1_000
+    };
+    let exp = base_ms.saturating_mul(1u64 << attempt.min(10)).min(300_000);
+    Duration::from_millis(exp / 2 + fastrand::u64(0..=exp / 2))
+}
+
+struct Finished {
+    recipient: String,
+    /// The item, rescheduled, if it must be tried again.
+    retry: Option<OutboxItem>,
+}
+
+impl OutboxWorker {
+    /// Runs until `shutdown` turns true, then waits for sends in flight.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let pacer = Arc::new(Pacer::new(self.settings.rate_per_sec));
+        let mut queues: HashMap<String, VecDeque<OutboxItem>> = HashMap::new();
+        let mut known: HashSet<u64> = HashSet::new();
+        let mut in_flight: HashSet<String> = HashSet::new();
+        let mut sends: JoinSet<Finished> = JoinSet::new();
+        let mut last_full_scan = Instant::now() - Duration::from_secs(3600);
+
+        loop {
+            // A full scan at start and now and then catches anything a wake-up missed.
+            if last_full_scan.elapsed() > Duration::from_secs(10) {
+                match self.store.outbox_items() {
+                    Ok(items) => {
+                        let mut sorted: BTreeMap<u64, OutboxItem> = BTreeMap::new();
+                        for item in items {
+                            if !known.contains(&item.id) {
+                                sorted.insert(item.id, item);
+                            }
+                        }
+                        for (_, item) in sorted {
+                            enqueue(&mut queues, &mut known, item);
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
+                }
+                last_full_scan = Instant::now();
+            }
+
+            let now = jiff::Timestamp::now().as_millisecond();
+            let mut next_due: Option<i64> = None;
+            let mut ready = Vec::new();
+            for (recipient, queue) in &queues {
+                if in_flight.contains(recipient)
+                    || in_flight.len() + ready.len() >= self.settings.concurrency
+                {
+                    continue;
+                }
+                if let Some(head) = queue.front() {
+                    if head.next_attempt_at_ms <= now {
+                        ready.push(recipient.clone());
+                    } else {
+                        next_due =
+                            Some(next_due.map_or(head.next_attempt_at_ms, |d| {
+                                d.min(head.next_attempt_at_ms)
+                            }));
+                    }
+                }
+            }
+            for recipient in ready {
+                let Some(item) = queues.get_mut(&recipient).and_then(VecDeque::pop_front) else {
+                    continue;
+                };
+                in_flight.insert(recipient.clone());
+                let (store, graph, pacer, max) = (
+                    self.store.clone(),
+                    self.graph.clone(),
+                    pacer.clone(),
+                    self.settings.max_attempts,
+                );
+                let span =
+                    tracing::info_span!("outbox send", id = item.id, attempt = item.attempts + 1);
+                sends.spawn(
+                    async move { send_one(store, graph, pacer, max, item).await }.instrument(span),
+                );
+            }
+
+            let sleep = match next_due {
+                Some(at) => Duration::from_millis((at - now).clamp(1, 10_000) as u64),
+                None => Duration::from_secs(10),
+            };
+            tokio::select! {
+                ids = self.rx.recv() => match ids {
+                    Some(ids) => self.take_new(ids, &mut queues, &mut known),
+                    None => break,
+                },
+                Some(done) = sends.join_next(), if !sends.is_empty() => {
+                    if let Ok(done) = done {
+                        in_flight.remove(&done.recipient);
+                        if let Some(item) = done.retry {
+                            // Back at the head: later messages to this person wait for it.
+                            queues.entry(done.recipient).or_default().push_front(item);
+                        }
+                    }
+                }
+                _ = tokio::time::sleep(sleep) => {}
+                _ = shutdown.changed() => break,
+            }
+            queues.retain(|_, q| !q.is_empty());
+        }
+        while sends.join_next().await.is_some() {}
+    }
+
+    fn take_new(
+        &mut self,
+        mut ids: Vec<u64>,
+        queues: &mut HashMap<String, VecDeque<OutboxItem>>,
+        known: &mut HashSet<u64>,
+    ) {
+        while let Ok(more) = self.rx.try_recv() {
+            ids.extend(more);
+        }
+        ids.sort_unstable();
+        for id in ids {
+            if known.contains(&id) {
+                continue;
+            }
+            match self.store.outbox_item(id) {
+                Ok(Some(item)) => enqueue(queues, known, item),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, id, "cannot read an outbox item"),
+            }
+        }
+    }
+}
+
+fn enqueue(
+    queues: &mut HashMap<String, VecDeque<OutboxItem>>,
+    known: &mut HashSet<u64>,
+    item: OutboxItem,
+) {
+    known.insert(item.id);
+    let queue = queues.entry(item.to.clone()).or_default();
+    // Keep id order even when a lane that took an earlier id committed later.
+    let at = queue
+        .iter()
+        .position(|q| q.id > item.id)
+        .unwrap_or(queue.len());
+    queue.insert(at, item);
+}
+
+async fn send_one(
+    store: Store,
+    graph: GraphClient,
+    pacer: Arc<Pacer>,
+    max_attempts: u32,
+    mut item: OutboxItem,
+) -> Finished {
+    let recipient = item.to.clone();
+    let message: Outgoing = match serde_json::from_value(item.payload.clone()) {
+        Ok(m) => m,
+        Err(e) => {
+            finish(
+                &store,
+                item,
+                OutboxOutcome::Failed {
+                    code: None,
+                    reason: format!("unreadable message: {e}"),
+                },
+            );
+            return Finished {
+                recipient,
+                retry: None,
+            };
+        }
+    };
+    if message.needs_window()
+        && let Some(contact) = item.contact.and_then(|c| store.contact(c).ok().flatten())
+    {
+        let now = jiff::Timestamp::now().as_second();
+        if !contact.window_open(now) {
+            tracing::warn!(id = item.id, "not sent: the 24-hour window is closed");
+            let reason =
+                "the 24-hour customer-service window is closed; only a template may be sent".into();
+            finish(
+                &store,
+                item,
+                OutboxOutcome::Failed {
+                    code: Some(OUTSIDE_WINDOW_CODE),
+                    reason,
+                },
+            );
+            return Finished {
+                recipient,
+                retry: None,
+            };
+        }
+    }
+    pacer.wait_turn().await;
+    let opaque = format!("outbox:{}", item.id);
+    match graph.send(&item.to, &message, Some(&opaque)).await {
+        Ok(wamid) => {
+            if let Some(wamid) = &wamid {
+                let accepted = StoredStatus {
+                    status: DeliveryStatus::Accepted,
+                    timestamp: jiff::Timestamp::now().as_second(),
+                    errors: Vec::new(),
+                    outbox_id: Some(item.id),
+                    recipient: Some(item.to.clone()),
+                };
+                if let Err(e) = store.merge_status(wamid, accepted) {
+                    tracing::error!(error = %e, "cannot record a sent message's status");
+                }
+            }
+            tracing::debug!(id = item.id, "sent");
+            finish(&store, item, OutboxOutcome::Sent { wamid });
+            Finished {
+                recipient,
+                retry: None,
+            }
+        }
+        Err(error) => {
+            item.attempts += 1;
+            item.last_error = Some(error.to_string());
+            if error.is_transient() && item.attempts < max_attempts {
+                let delay = backoff(item.attempts - 1, &error);
+                item.next_attempt_at_ms =
+                    jiff::Timestamp::now().as_millisecond() + delay.as_millis() as i64;
+                tracing::warn!(id = item.id, %error, retry_in_ms = delay.as_millis() as u64, "send failed, will retry");
+                if let Err(e) = store.reschedule(&item) {
+                    tracing::error!(error = %e, "cannot reschedule an outbox item");
+                }
+                Finished {
+                    recipient,
+                    retry: Some(item),
+                }
+            } else {
+                tracing::error!(id = item.id, %error, code = ?error.code(), "send failed for good");
+                let outcome = OutboxOutcome::Failed {
+                    code: error.code(),
+                    reason: error.to_string(),
+                };
+                finish(&store, item, outcome);
+                Finished {
+                    recipient,
+                    retry: None,
+                }
+            }
+        }
+    }
+}
+
+fn finish(store: &Store, item: OutboxItem, outcome: OutboxOutcome) {
+    if let Err(e) = store.finish(item, outcome) {
+        tracing::error!(error = %e, "cannot record an outbox outcome");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_respects_the_pair_rate_floor() {
+        let net = GraphError::Network("x".into());
+        let pair = GraphError::Api {
+            http_status: 400,
+            code: PAIR_RATE_CODE,
+            message: String::new(),
+            details: None,
+        };
+        for attempt in 0..12 {
+            let d = backoff(attempt, &net);
+            assert!(d <= Duration::from_secs(300));
+            assert!(backoff(attempt, &pair) >= Duration::from_secs(3));
+        }
+        assert!(backoff(5, &net) >= Duration::from_secs(16));
+    }
+}

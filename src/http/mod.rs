@@ -1,0 +1,74 @@
+//! The HTTP edge: routes, the shared application state and error mapping. Handlers stay thin.
+
+pub mod error;
+mod webhook;
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::{
+    config::{Mode, Settings},
+    runtime::Runtime,
+    store::Store,
+};
+
+pub struct AppState {
+    pub settings: Settings,
+    pub store: Store,
+    pub runtime: Runtime,
+    /// False only in the load benchmark's "no storage" variant, to show durability's cost.
+    pub durable: bool,
+    /// Set while the background workers run.
+    pub workers_running: Arc<AtomicBool>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health))
+        .route("/", web::get().to(start_page))
+        .service(
+            web::resource("/webhook")
+                .route(web::get().to(webhook::verify))
+                .route(web::post().to(webhook::receive)),
+        )
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            error::ApiError::BadRequest(format!("bad query string: {e}")).into()
+        }))
+        .app_data(web::JsonConfig::default().error_handler(|e, _| {
+            error::ApiError::BadRequest(format!("bad JSON body: {e}")).into()
+        }));
+}
+
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let store_ok = state.store.is_healthy();
+    let workers_ok = state.workers_running.load(Ordering::Relaxed);
+    let body = json!({
+        "status": if store_ok && workers_ok { "ok" } else { "unavailable" },
+        "store": store_ok,
+        "workers": workers_ok,
+        "mode": match state.settings.mode { Mode::Production => "production", Mode::Simulator => "simulator" },
+    });
+    if store_ok && workers_ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn start_page(state: web::Data<AppState>) -> HttpResponse {
+    let mode = match state.settings.mode {
+        Mode::Production => "<p>Mode produksi: terhubung ke WhatsApp Cloud API.</p>".to_string(),
+        Mode::Simulator => "<p><strong>Mode simulator</strong>: belum ada akun Meta yang diatur (WA_ACCESS_TOKEN kosong). \
+             loket memainkan peran WhatsApp sendiri.</p>"
+            .to_string(),
+    };
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><html lang=id><meta charset=utf-8><meta name=viewport content='width=device-width'>\
+         <title>loket</title><body style='font-family:sans-serif;max-width:40em;margin:2em auto'>\
+         <h1>loket</h1><p>Layanan WhatsApp permohonan KIA.</p>{mode}<p><a href=/healthz>/healthz</a></p></body></html>"
+    ))
+}

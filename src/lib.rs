@@ -1,0 +1,19 @@
+//! loket: the WhatsApp desk of a Disdukcapil. See README.md for the tour.
+//!
+//! Rooms: `domain` (pure types and rules), `store` (the only code that knows sled),
+//! `channel` (WhatsApp Cloud API), `runtime` (ordered per-sender lanes), `http` (the edge),
+//! `app` (wiring).
+
+pub mod app;
+pub mod channel;
+pub mod config;
+/// Pure types and rules (the full room lands with the conversation engine).
+pub mod domain {
+    pub mod document;
+    pub mod event;
+    pub mod photo;
+}
+pub mod http;
+pub mod runtime;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,232 @@
+//! The storage room: the only code that knows sled.
+//!
+//! "Acknowledged" means flushed: callers write, then `await` [`Store::commit`], which batches
+//! every concurrent caller behind one fsync (group commit). Photo bytes live as files named by
+//! their hash (`blobs`), never as sled values, because large values inflate sled's space use.
+
+mod blobs;
+mod inbound;
+mod outbox;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use serde::{Serialize, de::DeserializeOwned};
+use thiserror::Error;
+use tokio::sync::{mpsc, oneshot};
+
+pub use blobs::BlobStore;
+pub use inbound::{
+    Contact, ContactId, DeadLetter, Ingested, LaneCommit, PendingMessage, ProcessedRecord,
+    StoredStatus,
+};
+pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("storage failure: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("file storage failure: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a stored record is unreadable ({what}): {reason}")]
+    Corrupt { what: &'static str, reason: String },
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+type FlushWaiter = oneshot::Sender<std::result::Result<(), String>>;
+
+/// Handle to the embedded database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    /// Raw webhook bodies, by arrival sequence: the log a damaged database is rebuilt from.
+    journal: sled::Tree,
+    /// wamid -> journal sequence: the atomic claim that makes each message processed once.
+    seen: sled::Tree,
+    /// Messages waiting for their sender's lane, keyed (contact, timestamp, arrival).
+    pending: sled::Tree,
+    /// wamid -> when and for whom it was processed.
+    processed: sled::Tree,
+    contacts: sled::Tree,
+    /// `p:<phone>` / `u:<bsuid>` -> contact id.
+    aliases: sled::Tree,
+    /// Outbound wamid -> delivery status (monotonic).
+    statuses: sled::Tree,
+    outbox: sled::Tree,
+    outbox_done: sled::Tree,
+    /// Media id -> what became of its download.
+    media: sled::Tree,
+    conversations: sled::Tree,
+    dead_letters: sled::Tree,
+    alerts: sled::Tree,
+    flush_tx: mpsc::UnboundedSender<FlushWaiter>,
+    blobs: BlobStore,
+    dir: PathBuf,
+}
+
+/// How the store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub cache_bytes: u64,
+    pub flush_every_ms: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_bytes: 32 * 1024 * 1024,
+            flush_every_ms: 500,
+        }
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`. Must be called inside a tokio runtime: the group
+    /// committer runs as a task.
+    pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store> {
+        std::fs::create_dir_all(dir)?;
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(options.cache_bytes)
+            .flush_every_ms(Some(options.flush_every_ms))
+            .open()?;
+        if db.was_recovered() {
+            tracing::info!(
+                size_on_disk = db.size_on_disk().unwrap_or(0),
+                "store recovered"
+            );
+        }
+        let tree = |name: &str| db.open_tree(name);
+        let (flush_tx, flush_rx) = mpsc::unbounded_channel();
+        let inner = Inner {
+            journal: tree("journal")?,
+            seen: tree("seen")?,
+            pending: tree("pending")?,
+            processed: tree("processed")?,
+            contacts: tree("contacts")?,
+            aliases: tree("aliases")?,
+            statuses: tree("statuses")?,
+            outbox: tree("outbox")?,
+            outbox_done: tree("outbox_done")?,
+            media: tree("media")?,
+            conversations: tree("conversations")?,
+            dead_letters: tree("dead_letters")?,
+            alerts: tree("alerts")?,
+            blobs: BlobStore::open(&dir.join("blobs"))?,
+            dir: dir.to_path_buf(),
+            flush_tx,
+            db: db.clone(),
+        };
+        tokio::spawn(group_commit(db, flush_rx));
+        Ok(Store {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Makes every write made before this call durable. Concurrent callers share one fsync.
+    pub async fn commit(&self) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.inner
+            .flush_tx
+            .send(tx)
+            .map_err(|_| StoreError::Closed)?;
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(StoreError::Io(std::io::Error::other(reason))),
+            Err(_) => Err(StoreError::Closed),
+        }
+    }
+
+    /// Flushes synchronously; for shutdown.
+    pub fn flush_now(&self) -> Result<()> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.inner.blobs
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// True when the database answers reads.
+    pub fn is_healthy(&self) -> bool {
+        self.inner.db.contains_key(b"__health").is_ok()
+    }
+
+    /// Loads a conversation state saved by the lane (opaque JSON owned by the flow room).
+    pub fn conversation(&self, contact: ContactId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .inner
+            .conversations
+            .get(contact.key())?
+            .map(|v| v.to_vec()))
+    }
+}
+
+/// Waits for flush requests and answers every request queued so far with one fsync.
+async fn group_commit(db: sled::Db, mut rx: mpsc::UnboundedReceiver<FlushWaiter>) {
+    let mut waiters = Vec::new();
+    while let Some(first) = rx.recv().await {
+        waiters.push(first);
+        while let Ok(next) = rx.try_recv() {
+            waiters.push(next);
+        }
+        let result = db
+            .flush_async()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        if let Err(reason) = &result {
+            tracing::error!(%reason, "store flush failed");
+        }
+        for waiter in waiters.drain(..) {
+            let _ = waiter.send(result.clone());
+        }
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        what: "encoding",
+        reason: e.to_string(),
+    })
+}
+
+fn from_json<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn u64_from_key(key: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = key.len().min(8);
+    buf[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(buf)
+}

@@ -1,0 +1,141 @@
+//! The durable outbox: every outbound message is written (and flushed) before it is sent, and
+//! leaves the outbox only with a recorded outcome.
+
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+
+use super::{ContactId, Result, Store, from_json, now_ms, to_json};
+
+/// A message to queue. `payload` is the channel's own description of it (opaque here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewOutboxItem {
+    pub contact: Option<ContactId>,
+    /// Phone number or BSUID.
+    pub to: String,
+    pub payload: serde_json::Value,
+}
+
+impl NewOutboxItem {
+    pub(super) fn into_item(self, id: u64, now_ms: i64) -> OutboxItem {
+        OutboxItem {
+            id,
+            contact: self.contact,
+            to: self.to,
+            payload: self.payload,
+            attempts: 0,
+            next_attempt_at_ms: now_ms,
+            created_at_ms: now_ms,
+            last_error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub id: u64,
+    pub contact: Option<ContactId>,
+    pub to: String,
+    pub payload: serde_json::Value,
+    pub attempts: u32,
+    pub next_attempt_at_ms: i64,
+    pub created_at_ms: i64,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OutboxOutcome {
+    /// Accepted by the Graph API (`wamid` is absent for mark-as-read).
+    Sent { wamid: Option<String> },
+    /// Given up: a permanent error, or too many attempts. Kept for operators.
+    Failed { code: Option<i64>, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxRecord {
+    pub item: OutboxItem,
+    pub outcome: OutboxOutcome,
+    pub finished_at_ms: i64,
+}
+
+impl Store {
+    /// Queues messages outside a lane (operators, jobs). Not durable until [`Store::commit`].
+    pub fn enqueue(&self, items: Vec<NewOutboxItem>) -> Result<Vec<u64>> {
+        let now = now_ms();
+        let mut ids = Vec::with_capacity(items.len());
+        for item in items {
+            let id = self.inner.db.generate_id()?;
+            self.inner
+                .outbox
+                .insert(id.to_be_bytes(), to_json(&item.into_item(id, now))?)?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Every message still to send, oldest first.
+    pub fn outbox_items(&self) -> Result<Vec<OutboxItem>> {
+        self.inner
+            .outbox
+            .iter()
+            .values()
+            .map(|v| from_json("outbox item", &v?))
+            .collect()
+    }
+
+    pub fn outbox_item(&self, id: u64) -> Result<Option<OutboxItem>> {
+        self.inner
+            .outbox
+            .get(id.to_be_bytes())?
+            .map(|v| from_json("outbox item", &v))
+            .transpose()
+    }
+
+    pub fn outbox_len(&self) -> usize {
+        self.inner.outbox.len()
+    }
+
+    /// Saves a new attempt count and time after a transient failure.
+    pub fn reschedule(&self, item: &OutboxItem) -> Result<()> {
+        self.inner
+            .outbox
+            .insert(item.id.to_be_bytes(), to_json(item)?)?;
+        Ok(())
+    }
+
+    /// Moves an item out of the outbox with its outcome.
+    pub fn finish(&self, item: OutboxItem, outcome: OutboxOutcome) -> Result<()> {
+        let key = item.id.to_be_bytes();
+        let record = OutboxRecord {
+            item,
+            outcome,
+            finished_at_ms: now_ms(),
+        };
+        let value = to_json(&record)?;
+        (&self.inner.outbox, &self.inner.outbox_done).transaction(|(outbox, done)| {
+            outbox.remove(&key)?;
+            done.insert(&key, value.as_slice())?;
+            Ok::<_, sled::transaction::ConflictableTransactionError<super::StoreError>>(())
+        })?;
+        Ok(())
+    }
+
+    pub fn outbox_record(&self, id: u64) -> Result<Option<OutboxRecord>> {
+        self.inner
+            .outbox_done
+            .get(id.to_be_bytes())?
+            .map(|v| from_json("outbox record", &v))
+            .transpose()
+    }
+
+    /// Finished outbox records, newest first.
+    pub fn outbox_history(&self, limit: usize) -> Result<Vec<OutboxRecord>> {
+        self.inner
+            .outbox_done
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|item| from_json("outbox record", &item?.1))
+            .collect()
+    }
+}

@@ -1,0 +1,34 @@
+//! Logging setup, and masking of personal data in logs.
+
+use tracing_subscriber::{EnvFilter, fmt};
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Safe to call more than once.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Keeps the first `keep_start` and last `keep_end` characters: `6371********0001`.
+pub fn mask(value: &str, keep_start: usize, keep_end: usize) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= keep_start + keep_end {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..keep_start].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - keep_start - keep_end));
+    out.extend(&chars[chars.len() - keep_end..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masking_keeps_only_the_ends() {
+        assert_eq!(super::mask("6371010101010001", 4, 4), "6371********0001");
+        assert_eq!(super::mask("123", 4, 4), "***");
+    }
+}

@@ -1,0 +1,192 @@
+//! `spawn_app()`: the real application on a random loopback port with a temporary data folder,
+//! talking to the Graph stand-in; and helpers that sign payloads the way Meta does.
+
+use std::time::Duration;
+
+use loket::{
+    app::{AppOptions, Application},
+    channel::signature,
+    config::Settings,
+    store::Store,
+};
+use serde_json::{Value, json};
+
+use crate::graph_standin::{GraphStandIn, PHONE_NUMBER_ID, TOKEN};
+
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "kia-bjm-verify-7f3e9c";
+
+pub struct TestApp {
+    pub address: String,
+    pub graph: GraphStandIn,
+    pub store: Store,
+    pub client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Options {
+    pub extra_env: Vec<(&'static str, String)>,
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options {
+        extra_env: vec![],
+        data_dir: None,
+    })
+    .await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let graph = GraphStandIn::start().await;
+    let (dir, data_dir) = match options.data_dir {
+        Some(path) => (None, path),
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().to_path_buf();
+            (Some(dir), path)
+        }
+    };
+    let mut env: Vec<(&str, String)> = vec![
+        ("LOKET_BIND", "127.0.0.1:0".into()),
+        ("LOKET_DATA_DIR", data_dir.display().to_string()),
+        ("WA_ACCESS_TOKEN", TOKEN.into()),
+        ("WA_APP_SECRET", APP_SECRET.into()),
+        ("WA_VERIFY_TOKEN", VERIFY_TOKEN.into()),
+        ("WA_PHONE_NUMBER_ID", PHONE_NUMBER_ID.into()),
+        ("WA_GRAPH_URL", graph.base_url.clone()),
+        ("LOKET_LANE_DEBOUNCE_MS", "150".into()),
+        ("WA_SEND_RATE", "1000".into()),
+    ];
+    for (k, v) in options.extra_env {
+        env.retain(|(name, _)| *name != k);
+        env.push((k, v));
+    }
+    let settings =
+        Settings::from_lookup(|name| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    // A previous app on the same folder may still be letting go of sled's lock.
+    let mut tries = 0;
+    let app = loop {
+        match Application::build_with(settings.clone(), AppOptions::default()).await {
+            Ok(app) => break app,
+            Err(e) if tries < 50 && format!("{e:#}").contains("lock") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{e:#}"),
+        }
+    };
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store().clone();
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        graph,
+        store,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
+        handle,
+        task,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// POSTs `body` signed with the app secret, as Meta does.
+    pub async fn post_signed(&self, body: &[u8]) -> reqwest::Response {
+        let header = signature::sign(APP_SECRET.as_bytes(), body);
+        self.post_webhook(body, Some(&header)).await
+    }
+
+    pub async fn post_webhook(&self, body: &[u8], signature: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/webhook", self.address))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-hub-signature-256", signature);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `check` holds, failing the test after 15 s.
+    pub async fn eventually<F: FnMut(&TestApp) -> bool>(&self, what: &str, mut check: F) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !check(self) {
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "timed out waiting until {what}; Graph saw: {:#?}",
+                    self.graph.sent()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Stops the app gracefully and waits for it to drain.
+    pub async fn stop(self) -> Option<tempfile::TempDir> {
+        self.handle.stop(true).await;
+        self.task.await.unwrap().unwrap();
+        self.graph.stop().await;
+        self._dir
+    }
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/fixtures/wa/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// A webhook body with one message from `from` (phone) of the given type and payload.
+pub fn message_body(id: &str, from: &str, timestamp: i64, kind: &str, payload: Value) -> Vec<u8> {
+    let mut message =
+        json!({"from": from, "id": id, "timestamp": timestamp.to_string(), "type": kind});
+    message[kind] = payload;
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "104729385612345", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "6281100002222", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": "Warga"}, "wa_id": from}],
+            "messages": [message]
+        }}]}]
+    }))
+    .unwrap()
+}
+
+pub fn text_body(id: &str, from: &str, timestamp: i64, text: &str) -> Vec<u8> {
+    message_body(id, from, timestamp, "text", json!({"body": text}))
+}
+
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The fixture with its message timestamps moved to now, so the 24-hour window is open.
+pub fn fresh(body: &[u8]) -> Vec<u8> {
+    let mut value: Value = serde_json::from_slice(body).unwrap();
+    for entry in value["entry"].as_array_mut().unwrap() {
+        for change in entry["changes"].as_array_mut().unwrap() {
+            if let Some(messages) = change["value"]["messages"].as_array_mut() {
+                for m in messages {
+                    m["timestamp"] = json!(now().to_string());
+                }
+            }
+        }
+    }
+    serde_json::to_vec(&value).unwrap()
+}

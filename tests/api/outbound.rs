@@ -1,0 +1,230 @@
+//! Calls out: replies through the outbox, retries, permanent failures, media downloads.
+
+use std::time::Duration;
+
+use loket::store::OutboxOutcome;
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn finished_failures(app: &TestApp) -> Vec<(Option<i64>, String)> {
+    app.store
+        .outbox_history(100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.outcome {
+            OutboxOutcome::Failed { code, .. } => Some((code, r.item.to)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn transient_graph_failures_are_retried_until_the_reply_goes_out() {
+    let app = spawn_app().await;
+    // An outage (503), then throttling (130429) and the pair-rate limit's cousin 131016.
+    app.graph
+        .fail_next_sends(&[(503, 2), (400, 130429), (400, 131016)]);
+    assert_eq!(
+        app.post_signed(&text_body("wamid.retry.1", "6283333333333", now(), "halo"))
+            .await
+            .status(),
+        200
+    );
+    app.eventually("the greeting arrives after retries", |app| {
+        !app.graph.texts_to("6283333333333").is_empty()
+    })
+    .await;
+    assert!(
+        app.graph
+            .read_receipts()
+            .contains(&"wamid.retry.1".to_string())
+    );
+    assert!(finished_failures(&app).is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_permanent_failure_is_recorded_with_its_code_and_not_retried() {
+    let app = spawn_app_with(Options {
+        extra_env: vec![("WA_MARK_READ", "false".into())],
+        data_dir: None,
+    })
+    .await;
+    app.graph.fail_next_sends(&[(400, 131026)]);
+    assert_eq!(
+        app.post_signed(&text_body("wamid.perm.1", "6284444444444", now(), "halo"))
+            .await
+            .status(),
+        200
+    );
+    app.eventually("the failure is recorded", |app| {
+        !finished_failures(app).is_empty()
+    })
+    .await;
+    assert_eq!(
+        finished_failures(&app),
+        vec![(Some(131026), "6284444444444".to_string())]
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        app.graph.texts_to("6284444444444").is_empty(),
+        "not retried"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reply_outside_the_24_hour_window_is_not_sent_but_recorded() {
+    let app = spawn_app_with(Options {
+        extra_env: vec![("WA_MARK_READ", "false".into())],
+        data_dir: None,
+    })
+    .await;
+    let two_days_ago = now() - 2 * 24 * 3600;
+    assert_eq!(
+        app.post_signed(&text_body(
+            "wamid.old.1",
+            "6285555555555",
+            two_days_ago,
+            "halo"
+        ))
+        .await
+        .status(),
+        200
+    );
+    app.eventually("the refusal is recorded", |app| {
+        !finished_failures(app).is_empty()
+    })
+    .await;
+    assert_eq!(finished_failures(&app)[0].0, Some(131047));
+    assert!(app.graph.texts_to("6285555555555").is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn media_is_fetched_with_the_token_and_an_expired_url_is_refreshed_once() {
+    let app = spawn_app().await;
+    let photo = b"\xff\xd8\xff\xe0 a photo of a KK".to_vec();
+    app.graph.add_media("880001", photo.clone(), "image/jpeg");
+    app.graph.expire_next_downloads("880001", 1);
+    let body = message_body(
+        "wamid.media.1",
+        "6286666666666",
+        now(),
+        "image",
+        json!({"id": "880001", "mime_type": "image/jpeg", "sha256": "x"}),
+    );
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.eventually("the photo is handled", |app| {
+        app.graph
+            .read_receipts()
+            .contains(&"wamid.media.1".to_string())
+    })
+    .await;
+    assert_eq!(
+        app.graph.media_info_calls("880001"),
+        2,
+        "the URL was refreshed once"
+    );
+    assert_eq!(app.graph.download_calls("880001"), 2);
+    assert_eq!(app.graph.downloads_without_auth(), 0);
+    let hash = loket::store::BlobStore::hash(&photo);
+    assert_eq!(app.store.blobs().get(&hash).unwrap(), Some(photo));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn media_that_cannot_be_fetched_is_recorded_unavailable_without_endless_retries() {
+    let app = spawn_app().await;
+    app.graph.add_media("880002", b"x".to_vec(), "image/jpeg");
+    app.graph.expire_next_downloads("880002", 100);
+    let body = message_body(
+        "wamid.media.2",
+        "6287777777777",
+        now(),
+        "image",
+        json!({"id": "880002", "mime_type": "image/jpeg"}),
+    );
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.eventually("the message is handled anyway", |app| {
+        app.graph
+            .read_receipts()
+            .contains(&"wamid.media.2".to_string())
+    })
+    .await;
+    assert_eq!(
+        app.graph.download_calls("880002"),
+        2,
+        "one refresh, then given up"
+    );
+    let record: serde_json::Value =
+        serde_json::from_slice(&app.store.media_record("880002").unwrap().unwrap()).unwrap();
+    assert_eq!(record["state"], "unavailable");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn media_larger_than_the_limit_is_refused_before_download() {
+    let app = spawn_app_with(Options {
+        extra_env: vec![("LOKET_MEDIA_MAX_BYTES", "1000".into())],
+        data_dir: None,
+    })
+    .await;
+    app.graph.add_media("880003", vec![0u8; 5000], "image/jpeg");
+    let body = message_body(
+        "wamid.media.3",
+        "6288888888888",
+        now(),
+        "image",
+        json!({"id": "880003", "mime_type": "image/jpeg"}),
+    );
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.eventually("handled", |app| {
+        app.graph
+            .read_receipts()
+            .contains(&"wamid.media.3".to_string())
+    })
+    .await;
+    assert_eq!(app.graph.download_calls("880003"), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_a_restart_before_they_are_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    // A Graph that is down: nothing can be sent in the first life.
+    let app = spawn_app_with(Options {
+        extra_env: vec![],
+        data_dir: Some(dir.path().to_path_buf()),
+    })
+    .await;
+    app.graph.fail_next_sends(&[(503, 2); 50]);
+    assert_eq!(
+        app.post_signed(&text_body(
+            "wamid.restart.1",
+            "6289999999999",
+            now(),
+            "halo"
+        ))
+        .await
+        .status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.stop().await;
+
+    let app = spawn_app_with(Options {
+        extra_env: vec![],
+        data_dir: Some(dir.path().to_path_buf()),
+    })
+    .await;
+    app.eventually("the queued replies go out after the restart", |app| {
+        app.graph
+            .read_receipts()
+            .contains(&"wamid.restart.1".to_string())
+            && !app.graph.texts_to("6289999999999").is_empty()
+    })
+    .await;
+    app.stop().await;
+}
