@@ -70,6 +70,11 @@ impl Application {
         )
         .with_context(|| format!("cannot open the store in {}", settings.data_dir.display()))?;
 
+        if settings.discard_webhooks {
+            tracing::warn!(
+                "LOKET_DISCARD_WEBHOOKS is set: webhooks are acknowledged WITHOUT being stored (benchmark only)"
+            );
+        }
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -126,7 +131,7 @@ impl Application {
             settings: settings.clone(),
             store: store.clone(),
             runtime: runtime.clone(),
-            durable: options.durable,
+            durable: options.durable && !settings.discard_webhooks,
             workers_running: workers_running.clone(),
         });
         let server = HttpServer::new(move || {

@@ -65,6 +65,9 @@ pub struct Settings {
     pub store_cache_bytes: u64,
     /// Backstop for sled's own periodic flush (acknowledgement never relies on it).
     pub store_flush_every_ms: u64,
+    /// Benchmark only: acknowledge webhooks without storing them, to show what durability
+    /// costs. Needs the exact value `benchmark-only`; never set it in a deployment.
+    pub discard_webhooks: bool,
 }
 
 #[derive(Debug, Error)]
@@ -144,7 +147,20 @@ impl Settings {
             });
         }
 
+        let discard_webhooks = match get("LOKET_DISCARD_WEBHOOKS").as_deref() {
+            None => false,
+            Some("benchmark-only") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "LOKET_DISCARD_WEBHOOKS",
+                    value: other.into(),
+                    reason: "only the value benchmark-only is accepted (it loses every message)"
+                        .into(),
+                });
+            }
+        };
         Ok(Settings {
+            discard_webhooks,
             mode,
             bind,
             data_dir,

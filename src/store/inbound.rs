@@ -78,6 +78,13 @@ pub struct ProcessedRecord {
     pub contact: ContactId,
     pub journal_seq: u64,
     pub processed_at_ms: i64,
+    /// How many times a lane committed this message: anything but 1 is a bug.
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -363,10 +370,20 @@ impl Store {
                     for (key, wamid, journal_seq) in &commit.handled {
                         pending.remove(key.as_slice())?;
                         if let Some(contact) = contact {
+                            let times = match processed.get(wamid.as_bytes())? {
+                                Some(old) => {
+                                    from_json::<ProcessedRecord>("processed", &old)
+                                        .or_else(abort)?
+                                        .times
+                                        + 1
+                                }
+                                None => 1,
+                            };
                             let record = ProcessedRecord {
                                 contact,
                                 journal_seq: *journal_seq,
                                 processed_at_ms: now,
+                                times,
                             };
                             processed.insert(wamid.as_bytes(), tx_json(&record)?)?;
                         }
