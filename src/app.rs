@@ -19,8 +19,10 @@ use crate::{
         outbox::{self, OutboxSettings},
     },
     config::Settings,
+    conversation::FlowConversations,
+    flow::FlowSet,
     http::{self, AppState},
-    runtime::{Conversations, Greeter, LaneSettings, Runtime},
+    runtime::{Conversations, LaneSettings, Runtime},
     store::{Store, StoreOptions},
 };
 
@@ -102,11 +104,19 @@ impl Application {
             running.store(false, Ordering::Relaxed);
         });
 
-        let conversations = options.conversations.unwrap_or_else(|| {
-            Arc::new(Greeter {
-                office_name: "Disdukcapil Kota Banjarmasin".into(),
-            }) as Arc<dyn Conversations>
-        });
+        let conversations = match options.conversations {
+            Some(c) => c,
+            None => {
+                // A broken flow file is refused here, with its file, line and reason.
+                let flows = FlowSet::load_dir(&settings.flows_dir).map_err(|e| {
+                    anyhow::anyhow!(
+                        "the flows in {} are not valid:\n{e}",
+                        settings.flows_dir.display()
+                    )
+                })?;
+                Arc::new(FlowConversations::new(Arc::new(flows))) as Arc<dyn Conversations>
+            }
+        };
         let runtime = Runtime::new(
             store.clone(),
             graph,
@@ -115,10 +125,11 @@ impl Application {
                 debounce: settings.lane_debounce,
                 mark_read: settings.mark_read,
                 media_max_bytes: settings.media_max_bytes,
-                max_active: 64,
+                max_active: settings.lanes,
             },
             conversations,
         );
+        tokio::spawn(runtime.clone().run_wakeups(shutdown.subscribe()));
         let resumed = runtime.resume()?;
         if resumed > 0 {
             tracing::info!(

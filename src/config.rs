@@ -65,6 +65,9 @@ pub struct Settings {
     pub store_cache_bytes: u64,
     /// Backstop for sled's own periodic flush (acknowledgement never relies on it).
     pub store_flush_every_ms: u64,
+    /// Lanes handling messages at the same time. Processing faster than Meta lets us answer
+    /// (80 messages/s) gains nothing; fewer lanes leave CPU and disk to acknowledging webhooks.
+    pub lanes: usize,
     /// Benchmark only: acknowledge webhooks without storing them, to show what durability
     /// costs. Needs the exact value `benchmark-only`; never set it in a deployment.
     pub discard_webhooks: bool,
@@ -160,6 +163,7 @@ impl Settings {
             }
         };
         Ok(Settings {
+            lanes: positive("LOKET_LANES", get("LOKET_LANES"), "8")?,
             discard_webhooks,
             mode,
             bind,
@@ -198,7 +202,7 @@ impl Settings {
                 get("LOKET_STORE_CACHE_BYTES"),
                 "33554432",
             )?,
-            store_flush_every_ms: positive(
+            store_flush_every_ms: parse(
                 "LOKET_STORE_FLUSH_EVERY_MS",
                 get("LOKET_STORE_FLUSH_EVERY_MS"),
                 "500",

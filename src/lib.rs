@@ -7,13 +7,11 @@
 pub mod app;
 pub mod channel;
 pub mod config;
-/// Pure types and rules (the full room lands with the conversation engine).
-pub mod domain {
-    pub mod document;
-    pub mod event;
-    pub mod photo;
-}
+pub mod conversation;
+pub mod domain;
+pub mod flow;
 pub mod http;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;
+pub mod validate;

@@ -7,8 +7,11 @@ use loket::{app::Application, config::Settings, telemetry};
 const HELP: &str = "loket — the WhatsApp desk for KIA requests
 
 usage:
-  loket            serve (settings from the environment and .env; see .env.example)
-  loket help       this text";
+  loket                  serve (settings from the environment and .env; see .env.example)
+  loket check-flows      check the flow files in LOKET_FLOWS_DIR without starting
+  loket replay [--write] rebuild every conversation by replaying the inbound journal through
+                         the engine and compare with the stored states (--write stores them)
+  loket help             this text";
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
@@ -16,6 +19,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(),
+        Some("check-flows") => check_flows(),
+        Some("replay") => replay(args.iter().any(|a| a == "--write")),
         Some("help" | "-h" | "--help") => {
             println!("{HELP}");
             ExitCode::SUCCESS
@@ -25,6 +30,75 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn check_flows() -> ExitCode {
+    let dir = std::env::var("LOKET_FLOWS_DIR").unwrap_or_else(|_| "./flows".into());
+    match loket::flow::check(std::path::Path::new(&dir)) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn replay(write: bool) -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(run_replay(settings, write)));
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("replay failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_replay(settings: Settings, write: bool) -> anyhow::Result<bool> {
+    let flows =
+        loket::flow::FlowSet::load_dir(&settings.flows_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = loket::store::Store::open(
+        &settings.data_dir,
+        &loket::store::StoreOptions {
+            cache_bytes: settings.store_cache_bytes,
+            flush_every_ms: settings.store_flush_every_ms,
+        },
+    )?;
+    let report = loket::conversation::replay(&flows, &store)?;
+    println!(
+        "replayed {} batches: {} conversations rebuilt, {} stored, {} identical, {} differ",
+        report.batches,
+        report.rebuilt.len(),
+        report.conversations,
+        report.identical,
+        report.differing.len()
+    );
+    for contact in &report.differing {
+        println!("  differs: {contact}");
+    }
+    if write {
+        for (contact, state) in &report.rebuilt {
+            store.put_conversation(*contact, &serde_json::to_vec(state)?)?;
+        }
+        store.flush_now()?;
+        println!("stored {} rebuilt conversations", report.rebuilt.len());
+    }
+    Ok(report.differing.is_empty())
 }
 
 fn serve() -> ExitCode {

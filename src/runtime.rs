@@ -19,8 +19,11 @@ use crate::{
         media::{self, MediaRecord},
         outbox::OutboxHandle,
     },
-    domain::event::{InboundMessage, MessageKind},
-    store::{Contact, ContactId, LaneCommit, NewOutboxItem, PendingMessage, Store},
+    domain::event::InboundMessage,
+    store::{
+        Contact, ContactId, LaneCommit, LaneLogEntry, NewOutboxItem, PendingMessage, Store,
+        StoredRequest,
+    },
 };
 
 /// One message as the conversation sees it: with its media already fetched.
@@ -30,23 +33,34 @@ pub struct Arrival {
     pub media: Option<MediaRecord>,
 }
 
-/// What the conversation decided for a batch of arrivals.
+/// What a lane hands the conversation: everything that arrived for one contact.
+pub struct Batch<'a> {
+    pub contact: &'a Contact,
+    pub state: Option<&'a [u8]>,
+    pub arrivals: &'a [Arrival],
+    /// Inputs that are not messages (wake-ups, hand-backs), as JSON.
+    pub synthetic: &'a [serde_json::Value],
+    /// The clock the conversation sees.
+    pub now: jiff::Timestamp,
+}
+
+/// What the conversation decided for a batch; committed atomically by the lane.
 #[derive(Debug, Default)]
 pub struct Decision {
     /// New conversation state, if it changed.
     pub state: Option<Vec<u8>>,
     pub replies: Vec<Outgoing>,
+    pub requests: Vec<StoredRequest>,
+    pub escalations: Vec<serde_json::Value>,
+    pub wake_at_ms: Option<Option<i64>>,
+    pub photos: Vec<(String, Vec<u8>)>,
+    pub forget_blobs: Vec<String>,
+    pub log: Option<LaneLogEntry>,
 }
 
-/// The conversation behind the lanes. Pure decisions over stored state: no sending here.
+/// The conversation behind the lanes. Decides over stored state; sends nothing itself.
 pub trait Conversations: Send + Sync + 'static {
-    fn decide(
-        &self,
-        contact: &Contact,
-        state: Option<&[u8]>,
-        arrivals: &[Arrival],
-        store: &Store,
-    ) -> Decision;
+    fn decide(&self, batch: Batch<'_>, store: &Store) -> anyhow::Result<Decision>;
 }
 
 #[derive(Debug, Clone)]
@@ -102,7 +116,10 @@ impl Runtime {
 
     /// Starts lanes for messages left waiting by an earlier run (crash or restart).
     pub fn resume(&self) -> crate::store::Result<usize> {
-        let contacts = self.inner.store.contacts_with_pending()?;
+        let mut contacts = self.inner.store.contacts_with_pending()?;
+        contacts.extend(self.inner.store.contacts_with_synthetic()?);
+        contacts.sort_unstable();
+        contacts.dedup();
         let n = contacts.len();
         for contact in contacts {
             self.wake(contact);
@@ -176,11 +193,12 @@ impl Runtime {
     async fn handle_pending(&self, contact_id: ContactId) -> crate::store::Result<()> {
         let store = &self.inner.store;
         let pending: Vec<PendingMessage> = store.pending_for(contact_id)?;
-        if pending.is_empty() {
+        let synthetic = store.synthetic_for(contact_id)?;
+        if pending.is_empty() && synthetic.is_empty() {
             return Ok(());
         }
         let Some(contact) = store.contact(contact_id)? else {
-            tracing::error!("pending messages of an unknown contact");
+            tracing::error!("work queued for an unknown contact");
             return Ok(());
         };
         let mut arrivals = Vec::with_capacity(pending.len());
@@ -217,6 +235,9 @@ impl Runtime {
                 .push((p.key.clone(), p.message.id.clone(), p.journal_seq));
             commit.last_inbound_at = commit.last_inbound_at.max(Some(p.message.timestamp));
         }
+        let (synthetic_keys, synthetic_inputs): (Vec<Vec<u8>>, Vec<serde_json::Value>) =
+            synthetic.into_iter().unzip();
+        commit.synthetic_handled = synthetic_keys;
         let mut seen_contact = contact.clone();
         seen_contact.last_inbound_at = seen_contact.last_inbound_at.max(commit.last_inbound_at);
 
@@ -224,17 +245,24 @@ impl Runtime {
         let conversations = self.inner.conversations.clone();
         let store_for_decision = store.clone();
         let decision = tokio::task::spawn_blocking(move || {
-            conversations.decide(
-                &seen_contact,
-                state.as_deref(),
-                &arrivals,
-                &store_for_decision,
-            )
+            let batch = Batch {
+                contact: &seen_contact,
+                state: state.as_deref(),
+                arrivals: &arrivals,
+                synthetic: &synthetic_inputs,
+                now: jiff::Timestamp::now(),
+            };
+            conversations.decide(batch, &store_for_decision)
         })
         .await
         .map_err(|e| {
             crate::store::StoreError::Io(std::io::Error::other(format!(
                 "conversation task failed: {e}"
+            )))
+        })?
+        .map_err(|e| {
+            crate::store::StoreError::Io(std::io::Error::other(format!(
+                "conversation failed: {e:#}"
             )))
         })?;
 
@@ -261,10 +289,56 @@ impl Runtime {
             }
         }
         commit.conversation = decision.state;
+        commit.requests = decision.requests;
+        commit.escalations = decision.escalations;
+        commit.wake_at_ms = decision.wake_at_ms;
+        commit.photos = decision.photos;
+        commit.log = decision.log;
+        let forget = decision.forget_blobs;
         let ids = store.commit_lane(commit)?;
         store.commit().await?;
         self.inner.outbox.queued(ids);
+        // Files go only once the decision that drops them is durable.
+        for sha in forget {
+            if let Err(e) = store.blobs().remove(&sha) {
+                tracing::warn!(error = %e, "could not delete a photo file");
+            }
+        }
         tracing::info!(messages = pending.len(), "handled");
+        Ok(())
+    }
+
+    /// Fires due wake-ups (reminders, expiry) as inputs to their lanes, every second.
+    pub async fn run_wakeups(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let tick = serde_json::json!("Tick");
+        loop {
+            let now = jiff::Timestamp::now().as_millisecond();
+            match self.inner.store.due_wakeups(now) {
+                Ok(due) => {
+                    for (contact, at) in due {
+                        match self.inner.store.fire_wakeup(contact, at, &tick) {
+                            Ok(true) => self.wake(contact),
+                            Ok(false) => {}
+                            Err(e) => tracing::error!(error = %e, "cannot fire a wake-up"),
+                        }
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot read wake-ups"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// An officer hands the conversation back to the bot (the desk's hook).
+    pub fn hand_back(&self, contact: ContactId) -> crate::store::Result<()> {
+        self.inner.store.close_escalations(contact)?;
+        self.inner
+            .store
+            .queue_synthetic(contact, &serde_json::json!("HandBack"))?;
+        self.wake(contact);
         Ok(())
     }
 }
@@ -274,53 +348,5 @@ fn item(contact: ContactId, to: &str, message: &Outgoing) -> NewOutboxItem {
         contact: Some(contact),
         to: to.to_string(),
         payload: serde_json::to_value(message).unwrap_or_default(),
-    }
-}
-
-/// The channel's own answers until the conversation engine takes over: a greeting that names
-/// the office for any text, and a polite request for a photo when a PDF arrives.
-pub struct Greeter {
-    pub office_name: String,
-}
-
-impl Conversations for Greeter {
-    fn decide(
-        &self,
-        contact: &Contact,
-        _state: Option<&[u8]>,
-        arrivals: &[Arrival],
-        _store: &Store,
-    ) -> Decision {
-        let mut replies = Vec::new();
-        let name = contact
-            .name
-            .as_deref()
-            .map(|n| format!(" {n}"))
-            .unwrap_or_default();
-        for arrival in arrivals {
-            let reply = match &arrival.message.kind {
-                MessageKind::Text { .. } => format!(
-                    "Halo{name}, terima kasih telah menghubungi layanan WhatsApp {}. Pesan Anda sudah kami terima.\n\n(Hello, thank you for contacting {}.)",
-                    self.office_name, self.office_name
-                ),
-                MessageKind::Document { media } if !media.mime_type.as_deref().unwrap_or("").starts_with("image/") => {
-                    "Mohon maaf, berkas PDF/dokumen belum bisa kami terima. Silakan kirim dokumen sebagai *foto* (kamera), bukan PDF.\n\n(Please send the document as a photo, not a PDF.)".to_string()
-                }
-                MessageKind::Unsupported { .. } | MessageKind::Unknown { .. } => {
-                    "Mohon maaf, jenis pesan ini belum bisa kami baca. Silakan kirim sebagai teks atau foto.\n\n(Sorry, we cannot read this kind of message. Please send text or a photo.)".to_string()
-                }
-                _ => continue,
-            };
-            if !replies
-                .iter()
-                .any(|r| matches!(r, Outgoing::Text { body } if *body == reply))
-            {
-                replies.push(Outgoing::Text { body: reply });
-            }
-        }
-        Decision {
-            state: None,
-            replies,
-        }
     }
 }

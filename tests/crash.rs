@@ -57,10 +57,9 @@ async fn wait_healthy(client: &reqwest::Client, port: u16) {
             .get(format!("http://127.0.0.1:{port}/healthz"))
             .send()
             .await
+            && r.status() == 200
         {
-            if r.status() == 200 {
-                return;
-            }
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -16,6 +16,9 @@ pub enum MediaRecord {
         sha256: String,
         mime_type: Option<String>,
         size: u64,
+        /// The bytes are a JPEG, PNG or WebP picture, whatever the declared type.
+        #[serde(default)]
+        image: bool,
     },
     /// Could not be fetched; the conversation asks the parent to send it again.
     Unavailable { reason: String },
@@ -39,10 +42,17 @@ pub async fn fetch(
     match download(graph, &media.id, limit).await {
         Ok((bytes, mime_type)) => {
             let size = bytes.len() as u64;
+            let image = matches!(
+                crate::validate::sniff(&bytes),
+                crate::validate::FileKind::Jpeg
+                    | crate::validate::FileKind::Png
+                    | crate::validate::FileKind::Webp
+            );
             let blobs = store.blobs().clone();
             match tokio::task::spawn_blocking(move || blobs.put(&bytes)).await {
                 Ok(Ok(sha256)) => MediaRecord::Stored {
                     sha256,
+                    image,
                     mime_type: mime_type.or(media.mime_type.clone()),
                     size,
                 },

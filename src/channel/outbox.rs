@@ -105,17 +105,26 @@ fn backoff(attempt: u32, error: &GraphError) -> Duration {
     Duration::from_millis(exp / 2 + fastrand::u64(0..=exp / 2))
 }
 
+/// What the worker keeps in memory per queued message: the item itself stays in the store,
+/// so a backlog during an outage costs little memory.
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    id: u64,
+    next_attempt_at_ms: i64,
+}
+
 struct Finished {
+    id: u64,
     recipient: String,
     /// The item, rescheduled, if it must be tried again.
-    retry: Option<OutboxItem>,
+    retry: Option<Queued>,
 }
 
 impl OutboxWorker {
     /// Runs until `shutdown` turns true, then waits for sends in flight.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let pacer = Arc::new(Pacer::new(self.settings.rate_per_sec));
-        let mut queues: HashMap<String, VecDeque<OutboxItem>> = HashMap::new();
+        let mut queues: HashMap<String, VecDeque<Queued>> = HashMap::new();
         let mut known: HashSet<u64> = HashSet::new();
         let mut in_flight: HashSet<String> = HashSet::new();
         let mut sends: JoinSet<Finished> = JoinSet::new();
@@ -162,8 +171,16 @@ impl OutboxWorker {
                 }
             }
             for recipient in ready {
-                let Some(item) = queues.get_mut(&recipient).and_then(VecDeque::pop_front) else {
+                let Some(queued) = queues.get_mut(&recipient).and_then(VecDeque::pop_front) else {
                     continue;
+                };
+                let item = match self.store.outbox_item(queued.id) {
+                    Ok(Some(item)) => item,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, id = queued.id, "cannot read an outbox item");
+                        continue;
+                    }
                 };
                 in_flight.insert(recipient.clone());
                 let (store, graph, pacer, max) = (
@@ -191,6 +208,9 @@ impl OutboxWorker {
                 Some(done) = sends.join_next(), if !sends.is_empty() => {
                     if let Ok(done) = done {
                         in_flight.remove(&done.recipient);
+                        if done.retry.is_none() {
+                            known.remove(&done.id);
+                        }
                         if let Some(item) = done.retry {
                             // Back at the head: later messages to this person wait for it.
                             queues.entry(done.recipient).or_default().push_front(item);
@@ -208,7 +228,7 @@ impl OutboxWorker {
     fn take_new(
         &mut self,
         mut ids: Vec<u64>,
-        queues: &mut HashMap<String, VecDeque<OutboxItem>>,
+        queues: &mut HashMap<String, VecDeque<Queued>>,
         known: &mut HashSet<u64>,
     ) {
         while let Ok(more) = self.rx.try_recv() {
@@ -229,18 +249,22 @@ impl OutboxWorker {
 }
 
 fn enqueue(
-    queues: &mut HashMap<String, VecDeque<OutboxItem>>,
+    queues: &mut HashMap<String, VecDeque<Queued>>,
     known: &mut HashSet<u64>,
     item: OutboxItem,
 ) {
     known.insert(item.id);
-    let queue = queues.entry(item.to.clone()).or_default();
+    let queue = queues.entry(item.to).or_default();
     // Keep id order even when a lane that took an earlier id committed later.
     let at = queue
         .iter()
         .position(|q| q.id > item.id)
         .unwrap_or(queue.len());
-    queue.insert(at, item);
+    let queued = Queued {
+        id: item.id,
+        next_attempt_at_ms: item.next_attempt_at_ms,
+    };
+    queue.insert(at, queued);
 }
 
 async fn send_one(
@@ -251,6 +275,7 @@ async fn send_one(
     mut item: OutboxItem,
 ) -> Finished {
     let recipient = item.to.clone();
+    let id = item.id;
     let message: Outgoing = match serde_json::from_value(item.payload.clone()) {
         Ok(m) => m,
         Err(e) => {
@@ -263,6 +288,7 @@ async fn send_one(
                 },
             );
             return Finished {
+                id,
                 recipient,
                 retry: None,
             };
@@ -285,6 +311,7 @@ async fn send_one(
                 },
             );
             return Finished {
+                id,
                 recipient,
                 retry: None,
             };
@@ -309,6 +336,7 @@ async fn send_one(
             tracing::debug!(id = item.id, "sent");
             finish(&store, item, OutboxOutcome::Sent { wamid });
             Finished {
+                id,
                 recipient,
                 retry: None,
             }
@@ -324,9 +352,14 @@ async fn send_one(
                 if let Err(e) = store.reschedule(&item) {
                     tracing::error!(error = %e, "cannot reschedule an outbox item");
                 }
+                let queued = Queued {
+                    id: item.id,
+                    next_attempt_at_ms: item.next_attempt_at_ms,
+                };
                 Finished {
+                    id,
                     recipient,
-                    retry: Some(item),
+                    retry: Some(queued),
                 }
             } else {
                 tracing::error!(id = item.id, %error, code = ?error.code(), "send failed for good");
@@ -336,6 +369,7 @@ async fn send_one(
                 };
                 finish(&store, item, outcome);
                 Finished {
+                    id,
                     recipient,
                     retry: None,
                 }

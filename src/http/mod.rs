@@ -50,6 +50,7 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         "status": if store_ok && workers_ok { "ok" } else { "unavailable" },
         "store": store_ok,
         "workers": workers_ok,
+        "flush": state.store.flush_stats(),
         "mode": match state.settings.mode { Mode::Production => "production", Mode::Simulator => "simulator" },
     });
     if store_ok && workers_ok {

@@ -1,10 +1,6 @@
 //! The inbound side: journal, claims, contacts, per-sender pending queue, lane commits.
 
 use serde::{Deserialize, Serialize};
-use sled::{
-    Transactional,
-    transaction::{ConflictableTransactionError, TransactionalTree},
-};
 
 use super::{
     Result, Store, StoreError, from_json, now_ms, outbox::NewOutboxItem, to_json, u64_from_key,
@@ -81,6 +77,36 @@ pub struct ProcessedRecord {
     /// How many times a lane committed this message: anything but 1 is a bug.
     #[serde(default = "one")]
     pub times: u32,
+    /// The lane commit that recorded it.
+    #[serde(default)]
+    pub intent: u64,
+}
+
+/// A lane's decision, written whole before it is applied.
+#[derive(Serialize, Deserialize)]
+struct Intent {
+    id: u64,
+    at_ms: i64,
+    contact: Option<ContactId>,
+    handled: Vec<(Vec<u8>, String, u64)>,
+    outbox: Vec<super::OutboxItem>,
+    conversation: Option<Vec<u8>>,
+    last_inbound_at: Option<i64>,
+    media: Vec<(String, Vec<u8>)>,
+    #[serde(default)]
+    synthetic_handled: Vec<Vec<u8>>,
+    #[serde(default)]
+    requests: Vec<super::StoredRequest>,
+    #[serde(default)]
+    escalations: Vec<serde_json::Value>,
+    #[serde(default)]
+    wake_at_ms: Option<Option<i64>>,
+    #[serde(default)]
+    photos: Vec<(String, Vec<u8>)>,
+    #[serde(default)]
+    forget_blobs: Vec<String>,
+    #[serde(default)]
+    log: Option<super::LaneLogEntry>,
 }
 
 fn one() -> u32 {
@@ -126,16 +152,19 @@ pub struct LaneCommit {
     pub last_inbound_at: Option<i64>,
     /// Media ids whose outcome is recorded: id -> JSON record.
     pub media: Vec<(String, Vec<u8>)>,
-}
-
-type TxResult<T> = std::result::Result<T, ConflictableTransactionError<StoreError>>;
-
-fn abort<T>(e: StoreError) -> TxResult<T> {
-    Err(ConflictableTransactionError::Abort(e))
-}
-
-fn tx_json<T: Serialize>(value: &T) -> TxResult<Vec<u8>> {
-    to_json(value).or_else(abort)
+    /// Synthetic inputs now handled (keys from `synthetic_for`).
+    pub synthetic_handled: Vec<Vec<u8>>,
+    pub requests: Vec<super::StoredRequest>,
+    /// Reasons (JSON) the conversation was handed to officers.
+    pub escalations: Vec<serde_json::Value>,
+    /// `Some(None)` cancels the wake-up, `Some(Some(t))` sets it, `None` leaves it.
+    pub wake_at_ms: Option<Option<i64>>,
+    /// Checked photos by original hash: JSON record.
+    pub photos: Vec<(String, Vec<u8>)>,
+    /// Blobs to delete once the commit is durable (expired or cancelled drafts).
+    pub forget_blobs: Vec<String>,
+    /// How the batch was decided, for replay.
+    pub log: Option<super::LaneLogEntry>,
 }
 
 impl Store {
@@ -171,30 +200,39 @@ impl Store {
             journal_seq: seq,
             ..Ingested::default()
         };
-        if !messages.is_empty() {
-            let (claimed, duplicates) = (&i.seen, &i.pending, &i.contacts, &i.aliases)
-                .transaction(|(seen, pending, contacts, aliases)| {
-                    let mut claimed = Vec::new();
-                    let mut duplicates = 0;
-                    for (index, m) in messages.iter().enumerate() {
-                        if seen.get(m.id.as_bytes())?.is_some() {
-                            duplicates += 1;
-                            continue;
-                        }
-                        let contact = resolve_contact(contacts, aliases, m, received)?;
-                        seen.insert(m.id.as_bytes(), &seq.to_be_bytes())?;
-                        let key = pending_key(contact, m.timestamp, seq, index as u32);
-                        let value = tx_json(&PendingValue {
-                            journal_seq: seq,
-                            message: (*m).clone(),
-                        })?;
-                        pending.insert(key, value)?;
-                        claimed.push(contact);
+        for (index, m) in messages.iter().enumerate() {
+            let contact = self.resolve_contact(m, received)?;
+            let key = pending_key(contact, m.timestamp, seq, index as u32);
+            let value = to_json(&PendingValue {
+                journal_seq: seq,
+                message: (*m).clone(),
+            })?;
+            // The claim is one compare-and-swap: whoever writes the wamid first owns it, and
+            // records where its queue entry lives.
+            match i.seen.compare_and_swap(
+                m.id.as_bytes(),
+                None as Option<&[u8]>,
+                Some(key.as_slice()),
+            )? {
+                Ok(()) => {
+                    i.pending.insert(key, value)?;
+                    out.claimed.push(contact);
+                }
+                Err(taken) => {
+                    out.duplicates += 1;
+                    // A claim without its queue entry and not yet processed means the first
+                    // delivery died between its two writes (it was never acknowledged, so
+                    // this is Meta's retry): queue it under the claimed key, so still once.
+                    let claimed_key = taken.current.map(|k| k.to_vec()).unwrap_or_default();
+                    if claimed_key.len() == PENDING_KEY_LEN
+                        && !i.pending.contains_key(&claimed_key)?
+                        && !i.processed.contains_key(m.id.as_bytes())?
+                    {
+                        i.pending.insert(claimed_key.as_slice(), value)?;
+                        out.claimed.push(contact);
                     }
-                    Ok((claimed, duplicates))
-                })?;
-            out.claimed = claimed;
-            out.duplicates = duplicates;
+                }
+            }
         }
 
         for event in events {
@@ -294,6 +332,15 @@ impl Store {
         for item in self.inner.pending.scan_prefix(contact.key()) {
             let (key, value) = item?;
             let value: PendingValue = from_json("pending message", &value)?;
+            // A redelivery can re-queue a message just as its lane finishes it.
+            if self
+                .inner
+                .processed
+                .contains_key(value.message.id.as_bytes())?
+            {
+                self.inner.pending.remove(&key)?;
+                continue;
+            }
             out.push(PendingMessage {
                 key: key.to_vec(),
                 journal_seq: value.journal_seq,
@@ -350,74 +397,138 @@ impl Store {
         })
     }
 
-    /// Applies a lane's work atomically: handled messages leave the queue in the same
-    /// transaction that queues their replies and saves the conversation, so a crash either
-    /// keeps both or neither. Returns the new outbox ids.
+    /// Applies a lane's work atomically: the whole decision is first written as one intent
+    /// record (a single sled write is atomic), then applied, then the intent is removed.
+    /// Applying is idempotent and leftover intents are re-applied at open, so after a crash
+    /// the handled messages have left the queue together with their replies, or not at all.
+    /// Returns the new outbox ids. (sled transactions would do this too, but they switch
+    /// sled into a global-lock mode that made every webhook wait behind the flusher.)
     pub fn commit_lane(&self, commit: LaneCommit) -> Result<Vec<u64>> {
         let i = &self.inner;
         let now = now_ms();
-        let ids = (
-            &i.pending,
-            &i.processed,
-            &i.outbox,
-            &i.contacts,
-            &i.conversations,
-            &i.media,
-        )
-            .transaction(
-                |(pending, processed, outbox, contacts, conversations, media)| {
-                    let contact = commit.contact;
-                    for (key, wamid, journal_seq) in &commit.handled {
-                        pending.remove(key.as_slice())?;
-                        if let Some(contact) = contact {
-                            let times = match processed.get(wamid.as_bytes())? {
-                                Some(old) => {
-                                    from_json::<ProcessedRecord>("processed", &old)
-                                        .or_else(abort)?
-                                        .times
-                                        + 1
-                                }
-                                None => 1,
-                            };
-                            let record = ProcessedRecord {
-                                contact,
-                                journal_seq: *journal_seq,
-                                processed_at_ms: now,
-                                times,
-                            };
-                            processed.insert(wamid.as_bytes(), tx_json(&record)?)?;
-                        }
-                    }
-                    let mut ids = Vec::with_capacity(commit.outbox.len());
-                    for item in &commit.outbox {
-                        let id = outbox.generate_id()?;
-                        outbox.insert(
-                            &id.to_be_bytes(),
-                            tx_json(&item.clone().into_item(id, now))?,
-                        )?;
-                        ids.push(id);
-                    }
-                    if let Some(contact) = contact {
-                        if let Some(state) = &commit.conversation {
-                            conversations.insert(&contact.key(), state.as_slice())?;
-                        }
-                        if let Some(at) = commit.last_inbound_at
-                            && let Some(bytes) = contacts.get(contact.key())?
-                        {
-                            let mut c: Contact = from_json("contact", &bytes).or_else(abort)?;
-                            if c.last_inbound_at.is_none_or(|old| old < at) {
-                                c.last_inbound_at = Some(at);
-                                contacts.insert(&contact.key(), tx_json(&c)?)?;
-                            }
-                        }
-                    }
-                    for (media_id, record) in &commit.media {
-                        media.insert(media_id.as_bytes(), record.as_slice())?;
-                    }
-                    Ok(ids)
-                },
-            )?;
+        let intent_id = i.db.generate_id()?;
+        let mut outbox = Vec::with_capacity(commit.outbox.len());
+        for item in commit.outbox {
+            outbox.push(item.into_item(i.db.generate_id()?, now));
+        }
+        let ids = outbox.iter().map(|o| o.id).collect();
+        let intent = Intent {
+            id: intent_id,
+            at_ms: now,
+            contact: commit.contact,
+            handled: commit.handled,
+            outbox,
+            conversation: commit.conversation,
+            last_inbound_at: commit.last_inbound_at,
+            media: commit.media,
+            synthetic_handled: commit.synthetic_handled,
+            requests: commit.requests,
+            escalations: commit.escalations,
+            wake_at_ms: commit.wake_at_ms,
+            photos: commit.photos,
+            forget_blobs: commit.forget_blobs,
+            log: commit.log,
+        };
+        i.intents
+            .insert(intent_id.to_be_bytes(), to_json(&intent)?)?;
+        self.apply_intent(&intent)?;
+        i.intents.remove(intent_id.to_be_bytes())?;
         Ok(ids)
+    }
+
+    /// Re-applies intents left by a crash; called once at open, before any lane runs.
+    pub(super) fn replay_intents(&self) -> Result<usize> {
+        let mut n = 0;
+        for item in self.inner.intents.iter() {
+            let (key, value) = item?;
+            let intent: Intent = from_json("intent", &value)?;
+            self.apply_intent(&intent)?;
+            self.inner.intents.remove(key)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn apply_intent(&self, intent: &Intent) -> Result<()> {
+        let i = &self.inner;
+        for item in &intent.outbox {
+            let key = item.id.to_be_bytes();
+            if !i.outbox_done.contains_key(key)? {
+                i.outbox.insert(key, to_json(item)?)?;
+            }
+        }
+        if let Some(contact) = intent.contact {
+            if let Some(state) = &intent.conversation {
+                i.conversations.insert(contact.key(), state.as_slice())?;
+            }
+            if let Some(at) = intent.last_inbound_at {
+                i.contacts.update_and_fetch(contact.key(), |old| {
+                    let mut c: Contact = serde_json::from_slice(old?).ok()?;
+                    c.last_inbound_at = c.last_inbound_at.max(Some(at));
+                    serde_json::to_vec(&c).ok()
+                })?;
+            }
+        }
+        for (media_id, record) in &intent.media {
+            i.media.insert(media_id.as_bytes(), record.as_slice())?;
+        }
+        for (sha, record) in &intent.photos {
+            i.photos.insert(sha.as_bytes(), record.as_slice())?;
+        }
+        for request in &intent.requests {
+            self.put_request(request)?;
+        }
+        if let Some(contact) = intent.contact {
+            for (n, reason) in intent.escalations.iter().enumerate() {
+                // The id derives from the intent, so re-applying writes the same record.
+                self.put_escalation(contact, reason, intent.at_ms, intent.id * 16 + n as u64)?;
+            }
+            if let Some(wake) = intent.wake_at_ms {
+                self.set_wakeup(contact, wake)?;
+            }
+        }
+        if let Some(log) = &intent.log {
+            i.lane_log.insert(intent.id.to_be_bytes(), to_json(log)?)?;
+        }
+        for key in &intent.synthetic_handled {
+            i.synthetic.remove(key.as_slice())?;
+        }
+        for sha in &intent.forget_blobs {
+            // Personal data whose purpose ended; a missing file is fine (already gone).
+            if let Err(e) = i.blobs.remove(sha) {
+                tracing::warn!(error = %e, "could not delete a photo file");
+            }
+        }
+        for (key, wamid, journal_seq) in &intent.handled {
+            if let Some(contact) = intent.contact {
+                // Counted per intent, so replaying an intent never counts twice.
+                i.processed.update_and_fetch(wamid.as_bytes(), |old| {
+                    let old: Option<ProcessedRecord> =
+                        old.and_then(|b| serde_json::from_slice(b).ok());
+                    let record = match old {
+                        Some(r) if r.intent == intent.id => r,
+                        Some(r) => ProcessedRecord {
+                            times: r.times + 1,
+                            intent: intent.id,
+                            processed_at_ms: intent.at_ms,
+                            ..r
+                        },
+                        None => ProcessedRecord {
+                            contact,
+                            journal_seq: *journal_seq,
+                            processed_at_ms: intent.at_ms,
+                            times: 1,
+                            intent: intent.id,
+                        },
+                    };
+                    serde_json::to_vec(&record).ok()
+                })?;
+            }
+            // Processed is recorded before the queue entry goes, so a redelivery racing with
+            // this lane always sees one of the two.
+            i.pending.remove(key.as_slice())?;
+        }
+        Ok(())
     }
 
     /// The recorded outcome of a media download (JSON owned by the channel).
@@ -439,55 +550,85 @@ fn pending_key(contact: ContactId, timestamp: i64, seq: u64, index: u32) -> Vec<
     key
 }
 
-/// Finds the contact by BSUID or phone (either may be missing), learning new identifiers, or
-/// creates it.
-fn resolve_contact(
-    contacts: &TransactionalTree,
-    aliases: &TransactionalTree,
-    m: &InboundMessage,
-    now: i64,
-) -> TxResult<ContactId> {
-    let user_key = m.from.user_id.as_ref().map(|u| format!("u:{u}"));
-    let phone_key = m.from.wa_id.as_ref().map(|p| format!("p:{p}"));
-    let mut found = None;
-    for key in [&user_key, &phone_key].into_iter().flatten() {
-        if let Some(id) = aliases.get(key.as_bytes())? {
-            found = Some(ContactId(u64_from_key(&id)));
-            break;
+const PENDING_KEY_LEN: usize = 28;
+
+impl Store {
+    /// Finds the contact by BSUID or phone (either may be missing), learning new identifiers,
+    /// or creates it. Aliases are claimed by compare-and-swap, so two first messages of a new
+    /// parent arriving at once still make one contact.
+    fn resolve_contact(&self, m: &InboundMessage, now: i64) -> Result<ContactId> {
+        let i = &self.inner;
+        let keys: Vec<String> = [
+            m.from.user_id.as_ref().map(|u| format!("u:{u}")),
+            m.from.wa_id.as_ref().map(|p| format!("p:{p}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut found = None;
+        for key in &keys {
+            if let Some(id) = i.aliases.get(key.as_bytes())? {
+                found = Some(ContactId(u64_from_key(&id)));
+                break;
+            }
         }
-    }
-    let id = match found {
-        Some(id) => id,
-        None => ContactId(contacts.generate_id()? + 1),
-    };
-    let existing: Option<Contact> = match contacts.get(id.key())? {
-        Some(bytes) => Some(from_json("contact", &bytes).or_else(abort)?),
-        None => None,
-    };
-    let mut contact = existing.clone().unwrap_or(Contact {
-        id,
-        wa_id: None,
-        user_id: None,
-        name: None,
-        first_seen_ms: now,
-        last_inbound_at: None,
-    });
-    if m.from.wa_id.is_some() {
-        contact.wa_id = m.from.wa_id.clone();
-    }
-    if m.from.user_id.is_some() {
-        contact.user_id = m.from.user_id.clone();
-    }
-    if m.from.name.is_some() {
-        contact.name = m.from.name.clone();
-    }
-    if existing.as_ref() != Some(&contact) {
-        contacts.insert(&id.key(), tx_json(&contact)?)?;
-    }
-    for key in [user_key, phone_key].into_iter().flatten() {
-        if aliases.get(key.as_bytes())?.is_none() {
-            aliases.insert(key.as_bytes(), &id.key())?;
+        let id = match (found, keys.first()) {
+            (Some(id), _) => id,
+            (None, Some(first)) => {
+                let fresh = ContactId(i.db.generate_id()? + 1);
+                match i.aliases.compare_and_swap(
+                    first.as_bytes(),
+                    None as Option<&[u8]>,
+                    Some(&fresh.key()[..]),
+                )? {
+                    Ok(()) => fresh,
+                    Err(taken) => ContactId(u64_from_key(&taken.current.unwrap_or_default())),
+                }
+            }
+            (None, None) => {
+                return Err(StoreError::Corrupt {
+                    what: "message",
+                    reason: "sender without identifier".into(),
+                });
+            }
+        };
+        for key in &keys {
+            // Losing this race only means another writer recorded the same alias.
+            let _ = i.aliases.compare_and_swap(
+                key.as_bytes(),
+                None as Option<&[u8]>,
+                Some(&id.key()[..]),
+            )?;
         }
+        let mut decode_error = None;
+        i.contacts.update_and_fetch(id.key(), |old| {
+            let old: Option<Contact> = old.and_then(|b| {
+                serde_json::from_slice(b)
+                    .map_err(|e| decode_error = Some(e))
+                    .ok()
+            });
+            let mut contact = old.clone().unwrap_or(Contact {
+                id,
+                wa_id: None,
+                user_id: None,
+                name: None,
+                first_seen_ms: now,
+                last_inbound_at: None,
+            });
+            if m.from.wa_id.is_some() {
+                contact.wa_id.clone_from(&m.from.wa_id);
+            }
+            if m.from.user_id.is_some() {
+                contact.user_id.clone_from(&m.from.user_id);
+            }
+            if m.from.name.is_some() {
+                contact.name.clone_from(&m.from.name);
+            }
+            serde_json::to_vec(&contact).ok()
+        })?;
+        if let Some(e) = decode_error {
+            tracing::warn!(error = %e, "replaced an unreadable contact record");
+        }
+        Ok(id)
     }
-    Ok(id)
 }

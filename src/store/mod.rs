@@ -7,6 +7,7 @@
 mod blobs;
 mod inbound;
 mod outbox;
+mod requests;
 
 use std::{
     path::{Path, PathBuf},
@@ -23,6 +24,7 @@ pub use inbound::{
     StoredStatus,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
+pub use requests::{EscalationRecord, LaneLogEntry, StoredRequest};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -34,15 +36,6 @@ pub enum StoreError {
     Corrupt { what: &'static str, reason: String },
     #[error("the store is shutting down")]
     Closed,
-}
-
-impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
-    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
-        match e {
-            sled::transaction::TransactionError::Abort(e) => e,
-            sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
-        }
-    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -77,7 +70,25 @@ struct Inner {
     conversations: sled::Tree,
     dead_letters: sled::Tree,
     alerts: sled::Tree,
+    /// Lane decisions written whole before they are applied (see `commit_lane`).
+    intents: sled::Tree,
+    /// Request number -> request; (contact, number) index; `service:nik` -> open number.
+    requests: sled::Tree,
+    request_index: sled::Tree,
+    open_niks: sled::Tree,
+    /// Office-local date -> last request sequence given out.
+    sequences: sled::Tree,
+    escalations: sled::Tree,
+    /// Contact -> when its conversation wants to be woken (ms).
+    wakeups: sled::Tree,
+    /// Inputs for a lane that are not messages (wake-ups, hand-backs).
+    synthetic: sled::Tree,
+    /// Original photo hash -> its check and the stored (re-encoded) copy.
+    photos: sled::Tree,
+    /// How every lane batch was decided (for `loket replay`).
+    lane_log: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
+    flush_stats: Arc<FlushCounters>,
     blobs: BlobStore,
     dir: PathBuf,
 }
@@ -106,7 +117,7 @@ impl Store {
         let db = sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(options.cache_bytes)
-            .flush_every_ms(Some(options.flush_every_ms))
+            .flush_every_ms((options.flush_every_ms > 0).then_some(options.flush_every_ms))
             .open()?;
         if db.was_recovered() {
             tracing::info!(
@@ -116,6 +127,7 @@ impl Store {
         }
         let tree = |name: &str| db.open_tree(name);
         let (flush_tx, flush_rx) = mpsc::unbounded_channel();
+        let flush_stats = Arc::new(FlushCounters::default());
         let inner = Inner {
             journal: tree("journal")?,
             seen: tree("seen")?,
@@ -130,15 +142,32 @@ impl Store {
             conversations: tree("conversations")?,
             dead_letters: tree("dead_letters")?,
             alerts: tree("alerts")?,
+            intents: tree("intents")?,
+            requests: tree("requests")?,
+            request_index: tree("request_index")?,
+            open_niks: tree("open_niks")?,
+            sequences: tree("sequences")?,
+            escalations: tree("escalations")?,
+            wakeups: tree("wakeups")?,
+            synthetic: tree("synthetic")?,
+            photos: tree("photos")?,
+            lane_log: tree("lane_log")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),
             flush_tx,
+            flush_stats: flush_stats.clone(),
             db: db.clone(),
         };
-        tokio::spawn(group_commit(db, flush_rx));
-        Ok(Store {
+        tokio::spawn(group_commit(db, flush_rx, flush_stats));
+        let store = Store {
             inner: Arc::new(inner),
-        })
+        };
+        let replayed = store.replay_intents()?;
+        if replayed > 0 {
+            tracing::info!(replayed, "re-applied lane commits interrupted by a crash");
+            store.flush_now()?;
+        }
+        Ok(store)
     }
 
     /// Makes every write made before this call durable. Concurrent callers share one fsync.
@@ -185,23 +214,72 @@ impl Store {
 }
 
 /// Waits for flush requests and answers every request queued so far with one fsync.
-async fn group_commit(db: sled::Db, mut rx: mpsc::UnboundedReceiver<FlushWaiter>) {
+async fn group_commit(
+    db: sled::Db,
+    mut rx: mpsc::UnboundedReceiver<FlushWaiter>,
+    stats: Arc<FlushCounters>,
+) {
     let mut waiters = Vec::new();
     while let Some(first) = rx.recv().await {
         waiters.push(first);
         while let Ok(next) = rx.try_recv() {
             waiters.push(next);
         }
+        let started = std::time::Instant::now();
         let result = db
             .flush_async()
             .await
             .map(|_| ())
             .map_err(|e| e.to_string());
+        stats.record(waiters.len(), started.elapsed());
         if let Err(reason) = &result {
             tracing::error!(%reason, "store flush failed");
         }
         for waiter in waiters.drain(..) {
             let _ = waiter.send(result.clone());
+        }
+    }
+}
+
+/// Group-commit figures since start: how many fsyncs, how many acknowledgements they
+/// covered, and how long they took.
+#[derive(Default)]
+struct FlushCounters {
+    flushes: std::sync::atomic::AtomicU64,
+    waiters: std::sync::atomic::AtomicU64,
+    total_us: std::sync::atomic::AtomicU64,
+    max_us: std::sync::atomic::AtomicU64,
+}
+
+impl FlushCounters {
+    fn record(&self, waiters: usize, took: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let us = took.as_micros() as u64;
+        self.flushes.fetch_add(1, Relaxed);
+        self.waiters.fetch_add(waiters as u64, Relaxed);
+        self.total_us.fetch_add(us, Relaxed);
+        self.max_us.fetch_max(us, Relaxed);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FlushStats {
+    pub flushes: u64,
+    pub acknowledgements: u64,
+    pub mean_flush_ms: f64,
+    pub max_flush_ms: f64,
+}
+
+impl Store {
+    pub fn flush_stats(&self) -> FlushStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.inner.flush_stats;
+        let flushes = c.flushes.load(Relaxed);
+        FlushStats {
+            flushes,
+            acknowledgements: c.waiters.load(Relaxed),
+            mean_flush_ms: c.total_us.load(Relaxed) as f64 / flushes.max(1) as f64 / 1000.0,
+            max_flush_ms: c.max_us.load(Relaxed) as f64 / 1000.0,
         }
     }
 }

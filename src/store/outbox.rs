@@ -2,7 +2,6 @@
 //! leaves the outbox only with a recorded outcome.
 
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
 
 use super::{ContactId, Result, Store, from_json, now_ms, to_json};
 
@@ -16,7 +15,7 @@ pub struct NewOutboxItem {
 }
 
 impl NewOutboxItem {
-    pub(super) fn into_item(self, id: u64, now_ms: i64) -> OutboxItem {
+    pub(crate) fn into_item(self, id: u64, now_ms: i64) -> OutboxItem {
         OutboxItem {
             id,
             contact: self.contact,
@@ -103,7 +102,8 @@ impl Store {
         Ok(())
     }
 
-    /// Moves an item out of the outbox with its outcome.
+    /// Moves an item out of the outbox with its outcome: the outcome is written first, so a
+    /// crash in between leaves a finished item that [`Store::outbox_items`] skips.
     pub fn finish(&self, item: OutboxItem, outcome: OutboxOutcome) -> Result<()> {
         let key = item.id.to_be_bytes();
         let record = OutboxRecord {
@@ -111,12 +111,8 @@ impl Store {
             outcome,
             finished_at_ms: now_ms(),
         };
-        let value = to_json(&record)?;
-        (&self.inner.outbox, &self.inner.outbox_done).transaction(|(outbox, done)| {
-            outbox.remove(&key)?;
-            done.insert(&key, value.as_slice())?;
-            Ok::<_, sled::transaction::ConflictableTransactionError<super::StoreError>>(())
-        })?;
+        self.inner.outbox_done.insert(key, to_json(&record)?)?;
+        self.inner.outbox.remove(key)?;
         Ok(())
     }
 

@@ -76,11 +76,13 @@ impl GraphStandIn {
         self.sent().into_iter().filter(|m| m["to"] == to).collect()
     }
 
+    /// The bodies of what `to` was sent: texts and interactive messages alike.
     pub fn texts_to(&self, to: &str) -> Vec<String> {
         self.messages_to(to)
             .iter()
             .filter_map(|m| {
                 m.pointer("/text/body")
+                    .or_else(|| m.pointer("/interactive/body/text"))
                     .and_then(Value::as_str)
                     .map(str::to_string)
             })

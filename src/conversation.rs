@@ -1,0 +1,552 @@
+//! The conversation behind the lanes: WhatsApp messages become flow inputs, the pure engine
+//! decides, photos are checked in between, and the effects become what the store files.
+//!
+//! The same code decides live and during `loket replay`; only where photo verdicts come from
+//! differs (checked now, or read back from the lane log).
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    channel::{graph, media::MediaRecord},
+    domain::{
+        document::DocumentKind,
+        event::{InboundMessage, MessageKind},
+        nik::Nik,
+        photo::{Finding, PhotoVerdict, Severity},
+        request::{RequestNumber, RequestSummary},
+    },
+    flow::{self, Context, Conversation, Effect, FlowSet, Input, MediaRef, OpenRequests},
+    runtime::{Arrival, Batch, Conversations, Decision},
+    store::{LaneLogEntry, Store, StoredRequest},
+    validate::{self, EarlierPhoto, PhotoPolicy, PhotoToCheck},
+};
+
+/// What the store keeps about a checked photo, by the hash of the photo as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoRecord {
+    pub original_sha256: String,
+    pub document: DocumentKind,
+    pub verdict: PhotoVerdict,
+    /// The re-encoded copy without EXIF (only for accepted photos).
+    pub stored_sha256: Option<String>,
+    pub perceptual_hash: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// The flow engine wired to the store and the photo checks.
+pub struct FlowConversations {
+    pub flows: Arc<FlowSet>,
+    pub policy: PhotoPolicy,
+}
+
+impl FlowConversations {
+    pub fn new(flows: Arc<FlowSet>) -> FlowConversations {
+        let mut policy = PhotoPolicy::default();
+        let rule = flows.settings.pas_foto_background;
+        let colour = |birth_year: i16| match rule.colour_for(birth_year) {
+            flow::Colour::Red => validate::Colour::Red,
+            flow::Colour::Blue => validate::Colour::Blue,
+        };
+        // The flow settings name the office's rule; the checks take it as odd/even colours.
+        policy.background = validate::BackgroundRule {
+            odd: colour(2001),
+            even: colour(2002),
+        };
+        FlowConversations { flows, policy }
+    }
+}
+
+/// Maps one WhatsApp message to what the conversation understands. Reactions and system
+/// notices are not conversation input.
+pub fn input_of(message: &InboundMessage, media: Option<&MediaRecord>) -> Option<Input> {
+    let stored = |caption: &Option<String>| match media {
+        Some(MediaRecord::Stored {
+            sha256, mime_type, ..
+        }) => Input::Photo {
+            media: MediaRef {
+                sha256: sha256.clone(),
+                mime: mime_type.clone().unwrap_or_else(|| "image/jpeg".into()),
+            },
+            caption: caption.clone(),
+        },
+        _ => Input::MediaUnavailable,
+    };
+    Some(match &message.kind {
+        MessageKind::Text { body } => Input::Text(body.clone()),
+        MessageKind::ButtonReply { id, title } | MessageKind::ListReply { id, title, .. } => {
+            Input::Choice {
+                id: id.clone(),
+                title: title.clone(),
+            }
+        }
+        MessageKind::TemplateButton { payload, text } => Input::Choice {
+            id: payload.clone(),
+            title: text.clone(),
+        },
+        MessageKind::Image { media: attachment } => stored(&attachment.caption),
+        // A photo sent "as document" is a photo; judged by its bytes, not its declared type.
+        MessageKind::Document { media: attachment } => match media {
+            Some(MediaRecord::Stored { image: true, .. }) => stored(&attachment.caption),
+            Some(MediaRecord::Stored { mime_type, .. }) => Input::NotAPhoto {
+                mime: mime_type
+                    .clone()
+                    .or_else(|| attachment.mime_type.clone())
+                    .unwrap_or_default(),
+                filename: attachment.filename.clone(),
+            },
+            _ => Input::MediaUnavailable,
+        },
+        MessageKind::RequestWelcome => Input::Text("halo".into()),
+        MessageKind::Reaction { .. } | MessageKind::System { .. } => return None,
+        other => Input::Unsupported {
+            what: other.name().to_string(),
+        },
+    })
+}
+
+/// Where photo verdicts come from.
+pub trait Verdicts {
+    fn verdict(
+        &mut self,
+        media: &MediaRef,
+        document: DocumentKind,
+        birth_year: Option<i32>,
+        conversation: &Conversation,
+    ) -> (PhotoVerdict, Option<PhotoRecord>);
+}
+
+/// Checks photos now, against the store's files.
+struct LiveVerdicts<'a> {
+    store: &'a Store,
+    policy: &'a PhotoPolicy,
+}
+
+impl Verdicts for LiveVerdicts<'_> {
+    fn verdict(
+        &mut self,
+        media: &MediaRef,
+        document: DocumentKind,
+        birth_year: Option<i32>,
+        conversation: &Conversation,
+    ) -> (PhotoVerdict, Option<PhotoRecord>) {
+        let bytes = match self.store.blobs().get(&media.sha256) {
+            Ok(Some(bytes)) => bytes,
+            _ => return (unreadable(), None),
+        };
+        let earlier: Vec<EarlierPhoto> = conversation
+            .draft
+            .iter()
+            .flat_map(|d| d.documents.iter())
+            .filter(|d| d.media.sha256 != media.sha256)
+            .filter_map(|d| {
+                let record: PhotoRecord =
+                    serde_json::from_slice(&self.store.photo_record(&d.media.sha256).ok()??)
+                        .ok()?;
+                Some(EarlierPhoto {
+                    kind: d.kind,
+                    perceptual_hash: record.perceptual_hash?,
+                })
+            })
+            .collect();
+        let checked = validate::check_photo(
+            &PhotoToCheck {
+                bytes: &bytes,
+                kind: document,
+                child_birth_year: birth_year,
+                earlier: &earlier,
+            },
+            self.policy,
+        );
+        let mut record = PhotoRecord {
+            original_sha256: media.sha256.clone(),
+            document,
+            verdict: checked.verdict.clone(),
+            stored_sha256: None,
+            perceptual_hash: None,
+            width: None,
+            height: None,
+        };
+        if let Some(accepted) = checked.accepted {
+            match self.store.blobs().put(&accepted.jpeg) {
+                Ok(sha) => record.stored_sha256 = Some(sha),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot store an accepted photo");
+                    return (unreadable(), None);
+                }
+            }
+            record.perceptual_hash = Some(accepted.perceptual_hash);
+            record.width = Some(accepted.width);
+            record.height = Some(accepted.height);
+        }
+        (checked.verdict, Some(record))
+    }
+}
+
+/// Verdicts read back from the lane log, in order (replay).
+pub struct RecordedVerdicts(pub std::vec::IntoIter<serde_json::Value>);
+
+impl Verdicts for RecordedVerdicts {
+    fn verdict(
+        &mut self,
+        _: &MediaRef,
+        _: DocumentKind,
+        _: Option<i32>,
+        _: &Conversation,
+    ) -> (PhotoVerdict, Option<PhotoRecord>) {
+        let verdict = self
+            .0
+            .next()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_else(unreadable);
+        (verdict, None)
+    }
+}
+
+fn unreadable() -> PhotoVerdict {
+    PhotoVerdict {
+        findings: vec![Finding {
+            code: "unreadable".into(),
+            severity: Severity::Refusal,
+            message_id: "Foto tidak dapat kami buka. Mohon kirim ulang fotonya.".into(),
+            message_en: "We could not open the photo. Please send it again.".into(),
+            figures: Vec::new(),
+        }],
+        figures: Vec::new(),
+    }
+}
+
+/// The store's index of open requests, for the engine's one-request-per-child rule.
+struct StoreOpenRequests<'a>(&'a Store);
+
+impl OpenRequests for StoreOpenRequests<'_> {
+    fn open_request(&self, service: &str, nik: &Nik) -> Option<RequestNumber> {
+        match self.0.open_request_for(service, nik.as_str()) {
+            Ok(number) => number.and_then(|n| n.parse().ok()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the open-request index");
+                None
+            }
+        }
+    }
+}
+
+/// One decided batch: the engine's effects plus what was recorded to explain them.
+pub struct Decided {
+    pub state: Conversation,
+    pub effects: Vec<Effect>,
+    pub verdicts: Vec<serde_json::Value>,
+    pub photos: Vec<PhotoRecord>,
+}
+
+/// Steps the engine through one batch: the inputs, then the verdicts of the photos they asked
+/// to check, so several photos get one combined reply.
+pub fn decide_batch(
+    flows: &FlowSet,
+    state: Conversation,
+    inputs: Vec<Input>,
+    ctx: &Context,
+    verdicts: &mut dyn Verdicts,
+) -> Decided {
+    let (mut state, mut effects) = if inputs.is_empty() {
+        (state, Vec::new())
+    } else {
+        flow::step_batch(flows, state, inputs, ctx)
+    };
+    let mut recorded = Vec::new();
+    let mut photos = Vec::new();
+    // A verdict can in principle ask for another check; bounded so a flow bug cannot loop.
+    for _ in 0..4 {
+        let checks: Vec<(MediaRef, DocumentKind, Option<i32>)> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::CheckPhoto {
+                    media,
+                    document,
+                    child_birth_year,
+                } => Some((media.clone(), *document, *child_birth_year)),
+                _ => None,
+            })
+            .filter(|c| !recorded_media(&photos, &recorded, &c.0))
+            .collect();
+        if checks.is_empty() {
+            break;
+        }
+        let mut answers = Vec::new();
+        for (media, document, birth_year) in checks {
+            let (verdict, record) = verdicts.verdict(&media, document, birth_year, &state);
+            recorded.push(serde_json::to_value(&verdict).unwrap_or_default());
+            photos.extend(record);
+            answers.push(Input::PhotoChecked {
+                media,
+                document,
+                verdict,
+            });
+        }
+        let (next, more) = flow::step_batch(flows, state, answers, ctx);
+        state = next;
+        effects.retain(|e| !matches!(e, Effect::CheckPhoto { .. }));
+        effects.extend(more);
+    }
+    Decided {
+        state,
+        effects,
+        verdicts: recorded,
+        photos,
+    }
+}
+
+fn recorded_media(photos: &[PhotoRecord], _: &[serde_json::Value], media: &MediaRef) -> bool {
+    photos.iter().any(|p| p.original_sha256 == media.sha256)
+}
+
+/// A flow reply as the Graph client sends it.
+pub fn outgoing(reply: flow::Outgoing) -> graph::Outgoing {
+    match reply {
+        flow::Outgoing::Text { body } => graph::Outgoing::Text { body },
+        flow::Outgoing::Buttons { body, buttons } => graph::Outgoing::Buttons {
+            body,
+            buttons: buttons.into_iter().map(|b| (b.id, b.title)).collect(),
+        },
+        flow::Outgoing::List { body, button, rows } => graph::Outgoing::List {
+            body,
+            button,
+            rows: rows
+                .into_iter()
+                .map(|r| (r.id, r.title, r.description))
+                .collect(),
+        },
+    }
+}
+
+impl Conversations for FlowConversations {
+    fn decide(&self, batch: Batch<'_>, store: &Store) -> anyhow::Result<Decision> {
+        let state: Conversation = match batch.state {
+            Some(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "unreadable conversation state; starting afresh");
+                Conversation::default()
+            }),
+            None => Conversation::default(),
+        };
+        let mut inputs: Vec<Input> = Vec::new();
+        let mut wamids = Vec::new();
+        for Arrival { message, media } in batch.arrivals {
+            wamids.push(message.id.clone());
+            inputs.extend(input_of(message, media.as_ref()));
+        }
+        let mut synthetic = Vec::new();
+        for value in batch.synthetic {
+            match serde_json::from_value::<Input>(value.clone()) {
+                Ok(input) => {
+                    synthetic.push(value.clone());
+                    inputs.push(input);
+                }
+                Err(e) => tracing::error!(error = %e, "unreadable synthetic input dropped"),
+            }
+        }
+
+        let now = batch.now;
+        let date = self.flows.local_date(now).to_string();
+        let summaries: Vec<RequestSummary> = store
+            .requests_of(batch.contact.id)?
+            .into_iter()
+            .map(|r| r.summary)
+            .collect();
+        let open = StoreOpenRequests(store);
+        let window = batch
+            .contact
+            .window_closes_at()
+            .and_then(|s| Timestamp::from_second(s).ok());
+
+        // A request number is taken by compare-and-swap; if another parent took it first,
+        // decide again with the next one (the engine is pure, so this is safe).
+        let mut next_sequence = store.next_sequence(&date)?;
+        let decided = loop {
+            let ctx = Context {
+                now,
+                window_open_until: window,
+                next_sequence,
+                requests: &summaries,
+                open_requests: &open,
+            };
+            let mut verdicts = LiveVerdicts {
+                store,
+                policy: &self.policy,
+            };
+            let decided = decide_batch(
+                &self.flows,
+                state.clone(),
+                inputs.clone(),
+                &ctx,
+                &mut verdicts,
+            );
+            let files = decided
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::FileRequest(_)));
+            if !files || store.claim_sequence(&date, next_sequence)? {
+                break decided;
+            }
+            next_sequence = store.next_sequence(&date)?;
+        };
+
+        let mut out = Decision {
+            state: Some(serde_json::to_vec(&decided.state)?),
+            ..Decision::default()
+        };
+        for photo in &decided.photos {
+            out.photos
+                .push((photo.original_sha256.clone(), serde_json::to_vec(photo)?));
+            if photo.stored_sha256.is_some() {
+                // The copy without EXIF is kept; the original (location, device) is not.
+                out.forget_blobs.push(photo.original_sha256.clone());
+            }
+        }
+        for effect in decided.effects {
+            match effect {
+                Effect::Send(reply) => out.replies.push(outgoing(reply)),
+                Effect::FileRequest(filed) => {
+                    let summary = RequestSummary {
+                        number: filed.number.clone(),
+                        service: filed.service.clone(),
+                        child_name: filed.child.name.clone(),
+                        status: filed.status,
+                        due_date: filed.due_date,
+                        note: None,
+                    };
+                    tracing::info!(number = %filed.number, service = %filed.service, "request filed");
+                    out.requests.push(StoredRequest {
+                        summary,
+                        contact: Some(batch.contact.id),
+                        nik: filed.child.nik.as_ref().map(|n| n.as_str().to_string()),
+                        filed: serde_json::to_value(&filed)?,
+                        filed_at_ms: now.as_millisecond(),
+                    });
+                }
+                Effect::Escalate { reason } => out.escalations.push(serde_json::to_value(&reason)?),
+                Effect::WakeAt(at) => out.wake_at_ms = Some(Some(at.as_millisecond())),
+                Effect::ForgetMedia(media) => {
+                    for m in media {
+                        out.forget_blobs.push(m.sha256.clone());
+                        if let Ok(Some(bytes)) = store.photo_record(&m.sha256)
+                            && let Ok(record) = serde_json::from_slice::<PhotoRecord>(&bytes)
+                        {
+                            out.forget_blobs.extend(record.stored_sha256);
+                        }
+                    }
+                }
+                Effect::CheckPhoto { .. } => {}
+            }
+        }
+        out.log = Some(LaneLogEntry {
+            contact: batch.contact.id,
+            now_ms: now.as_millisecond(),
+            wamids,
+            synthetic,
+            verdicts: decided.verdicts,
+            next_sequence,
+        });
+        Ok(out)
+    }
+}
+
+/// The outcome of replaying the lane log through the engine.
+#[derive(Debug, Default)]
+pub struct ReplayReport {
+    pub batches: usize,
+    pub conversations: usize,
+    pub identical: usize,
+    pub differing: Vec<crate::store::ContactId>,
+    pub rebuilt: BTreeMap<crate::store::ContactId, Conversation>,
+}
+
+/// Rebuilds every conversation from the inbound journal: each logged batch's messages are read
+/// back from the journal and stepped through the engine with the clock, sequence and photo
+/// verdicts it had; open requests come from the replayed requests themselves.
+pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
+    let mut report = ReplayReport::default();
+    let mut open: BTreeMap<(String, String), RequestNumber> = BTreeMap::new();
+    let mut requests: BTreeMap<crate::store::ContactId, Vec<RequestSummary>> = BTreeMap::new();
+    for entry in store.lane_log() {
+        let (_, entry) = entry?;
+        report.batches += 1;
+        let mut inputs = Vec::new();
+        for wamid in &entry.wamids {
+            let Some(body) = store.journal_body_of(wamid)? else {
+                anyhow::bail!("message {wamid} is missing from the journal");
+            };
+            let parsed = crate::channel::webhook::parse(&body)?;
+            let Some(message) = parsed.events.into_iter().find_map(|e| match e {
+                crate::domain::event::Event::Message(m) if m.id == *wamid => Some(m),
+                _ => None,
+            }) else {
+                anyhow::bail!("message {wamid} is not in its journal entry");
+            };
+            let media = message
+                .kind
+                .media_to_fetch()
+                .and_then(|a| store.media_record(&a.id).ok().flatten())
+                .and_then(|b| serde_json::from_slice::<MediaRecord>(&b).ok());
+            inputs.extend(input_of(&message, media.as_ref()));
+        }
+        for value in &entry.synthetic {
+            inputs.push(serde_json::from_value(value.clone())?);
+        }
+        let state = report.rebuilt.remove(&entry.contact).unwrap_or_default();
+        let summaries = requests.get(&entry.contact).cloned().unwrap_or_default();
+        let contact = store.contact(entry.contact)?;
+        let window = contact
+            .and_then(|c| c.window_closes_at())
+            .and_then(|s| Timestamp::from_second(s).ok());
+        let now = Timestamp::from_millisecond(entry.now_ms)?;
+        let ctx = Context {
+            now,
+            window_open_until: window,
+            next_sequence: entry.next_sequence,
+            requests: &summaries,
+            open_requests: &open,
+        };
+        let decided = decide_batch(
+            flows,
+            state,
+            inputs,
+            &ctx,
+            &mut RecordedVerdicts(entry.verdicts.clone().into_iter()),
+        );
+        for effect in &decided.effects {
+            if let Effect::FileRequest(filed) = effect {
+                if let Some(nik) = &filed.child.nik {
+                    open.insert(
+                        (filed.service.clone(), nik.as_str().to_string()),
+                        filed.number.clone(),
+                    );
+                }
+                requests.entry(entry.contact).or_default().insert(
+                    0,
+                    RequestSummary {
+                        number: filed.number.clone(),
+                        service: filed.service.clone(),
+                        child_name: filed.child.name.clone(),
+                        status: filed.status,
+                        due_date: filed.due_date,
+                        note: None,
+                    },
+                );
+            }
+        }
+        report.rebuilt.insert(entry.contact, decided.state);
+    }
+    for (contact, stored) in store.conversations()? {
+        report.conversations += 1;
+        let stored: Conversation = serde_json::from_slice(&stored).unwrap_or_default();
+        if report.rebuilt.get(&contact) == Some(&stored) {
+            report.identical += 1;
+        } else {
+            report.differing.push(contact);
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,227 @@
+//! A filed request's number and status, as citizens and officers see them.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `KIA-6371-260412-0042`: service prefix, office region code, local filing date YYMMDD, daily
+/// sequence. The sequence is allocated by the store (see `flow` module docs); the engine only formats.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RequestNumber {
+    pub prefix: String,
+    pub region: String,
+    pub date: Date,
+    pub sequence: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestNumberError {
+    #[error("a request number looks like KIA-6371-260412-0042")]
+    Shape,
+}
+
+impl RequestNumber {
+    pub fn new(prefix: &str, region: &str, date: Date, sequence: u32) -> RequestNumber {
+        RequestNumber {
+            prefix: prefix.to_string(),
+            region: region.to_string(),
+            date,
+            sequence,
+        }
+    }
+}
+
+impl fmt::Display for RequestNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{}-{:02}{:02}{:02}-{:04}",
+            self.prefix,
+            self.region,
+            self.date.year().rem_euclid(100),
+            self.date.month(),
+            self.date.day(),
+            self.sequence
+        )
+    }
+}
+
+impl From<RequestNumber> for String {
+    fn from(number: RequestNumber) -> String {
+        number.to_string()
+    }
+}
+
+impl TryFrom<String> for RequestNumber {
+    type Error = RequestNumberError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl std::str::FromStr for RequestNumber {
+    type Err = RequestNumberError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s.trim().split('-').collect();
+        let [prefix, region, date, sequence] = parts.as_slice() else {
+            return Err(RequestNumberError::Shape);
+        };
+        let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+        if prefix.is_empty()
+            || !digits(region)
+            || date.len() != 6
+            || !digits(date)
+            || !digits(sequence)
+        {
+            return Err(RequestNumberError::Shape);
+        }
+        let part = |r: std::ops::Range<usize>| -> Result<i8, RequestNumberError> {
+            date.get(r)
+                .and_then(|t| t.parse().ok())
+                .ok_or(RequestNumberError::Shape)
+        };
+        let date = Date::new(2000 + i16::from(part(0..2)?), part(2..4)?, part(4..6)?)
+            .map_err(|_| RequestNumberError::Shape)?;
+        Ok(RequestNumber {
+            prefix: prefix.to_string(),
+            region: region.to_string(),
+            date,
+            sequence: sequence.parse().map_err(|_| RequestNumberError::Shape)?,
+        })
+    }
+}
+
+/// Where a request stands. Changes after `Diajukan` are made by officers and couriers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Filed by the citizen, waiting for an officer.
+    Diajukan,
+    /// An officer is checking the file.
+    Diperiksa,
+    /// Sent back to the citizen with a reason (a document to redo).
+    Dikembalikan,
+    Disetujui,
+    Dicetak,
+    /// With the courier.
+    Dikirim,
+    /// Handed over to the citizen.
+    Diterima,
+    Dibatalkan,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 8] = [
+        RequestStatus::Diajukan,
+        RequestStatus::Diperiksa,
+        RequestStatus::Dikembalikan,
+        RequestStatus::Disetujui,
+        RequestStatus::Dicetak,
+        RequestStatus::Dikirim,
+        RequestStatus::Diterima,
+        RequestStatus::Dibatalkan,
+    ];
+
+    /// Stable id, also the key of the status texts in `flows/messages.toml`.
+    pub fn id(self) -> &'static str {
+        match self {
+            RequestStatus::Diajukan => "diajukan",
+            RequestStatus::Diperiksa => "diperiksa",
+            RequestStatus::Dikembalikan => "dikembalikan",
+            RequestStatus::Disetujui => "disetujui",
+            RequestStatus::Dicetak => "dicetak",
+            RequestStatus::Dikirim => "dikirim",
+            RequestStatus::Diterima => "diterima",
+            RequestStatus::Dibatalkan => "dibatalkan",
+        }
+    }
+
+    pub fn label_id(self) -> &'static str {
+        match self {
+            RequestStatus::Diajukan => "Diajukan",
+            RequestStatus::Diperiksa => "Sedang diperiksa",
+            RequestStatus::Dikembalikan => "Dikembalikan untuk diperbaiki",
+            RequestStatus::Disetujui => "Disetujui",
+            RequestStatus::Dicetak => "Sudah dicetak",
+            RequestStatus::Dikirim => "Sedang dikirim",
+            RequestStatus::Diterima => "Sudah diterima",
+            RequestStatus::Dibatalkan => "Dibatalkan",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RequestStatus::Diajukan => "Submitted",
+            RequestStatus::Diperiksa => "Being checked",
+            RequestStatus::Dikembalikan => "Sent back for correction",
+            RequestStatus::Disetujui => "Approved",
+            RequestStatus::Dicetak => "Printed",
+            RequestStatus::Dikirim => "Out for delivery",
+            RequestStatus::Diterima => "Delivered",
+            RequestStatus::Dibatalkan => "Cancelled",
+        }
+    }
+
+    /// Open requests block a second KIA request for the same child.
+    pub fn is_open(self) -> bool {
+        !matches!(self, RequestStatus::Diterima | RequestStatus::Dibatalkan)
+    }
+}
+
+/// What the runtime tells the engine about one of the contact's requests (for `status`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestSummary {
+    pub number: RequestNumber,
+    /// Flow id of the service, e.g. `kia`.
+    pub service: String,
+    /// Child's name as filed (shown back to the parent who filed it).
+    pub child_name: String,
+    pub status: RequestStatus,
+    pub due_date: Option<Date>,
+    /// The officer's reason when sent back (`Dikembalikan`), in Indonesian.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn the_number_reads_prefix_region_date_and_daily_sequence() {
+        let number = RequestNumber::new("KIA", "6371", date(2026, 4, 12), 42);
+        assert_eq!(number.to_string(), "KIA-6371-260412-0042");
+        assert_eq!("KIA-6371-260412-0042".parse(), Ok(number));
+        assert_eq!(
+            RequestNumber::new("AKL", "6371", date(2026, 4, 12), 12345).to_string(),
+            "AKL-6371-260412-12345"
+        );
+    }
+
+    #[test]
+    fn malformed_numbers_are_refused() {
+        for bad in [
+            "",
+            "KIA-6371-260412",
+            "KIA-6371-261312-0001",
+            "KIA-63x1-260412-0001",
+        ] {
+            assert!(bad.parse::<RequestNumber>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn delivered_and_cancelled_requests_are_closed() {
+        let open: Vec<_> = RequestStatus::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .count()
+            .to_string()
+            .chars()
+            .collect();
+        assert_eq!(open, ['6']);
+        assert_eq!(RequestStatus::Dikembalikan.id(), "dikembalikan");
+    }
+}

@@ -1,0 +1,334 @@
+//! The conversation engine: a pure function from (conversation state, input, context) to
+//! (new state, effects). No IO, no clock, no randomness: replaying the same inputs with the same
+//! contexts through [`step`] rebuilds the same state, byte for byte.
+//!
+//! # Files (`flows/`, loaded once by [`FlowSet::load_dir`]; `loket check-flows` calls [`check`])
+//!
+//! | file | what |
+//! |---|---|
+//! | `settings.toml` | per-office settings: region, time zone, hours, SLA, COD fee, pas foto rule, reminder/expiry, data files |
+//! | `messages.toml` | every text the engine says outside a service flow (Indonesian, `en` where given) |
+//! | `commands.toml` | regex patterns (and one-typo words) of the global commands |
+//! | `faq.toml` | common questions: patterns and answers |
+//! | any other `*.toml` | one service (e.g. `kia.toml`, `akta_kelahiran.toml`): steps, prompts, options, validators, conditions |
+//! | `data/*.csv` | reference data named in `settings.toml` (holidays, Kemendagri regions, kelurahan); see `data/README.md` |
+//!
+//! A broken file is refused with file, line and reason; all problems are listed at once.
+//!
+//! # Protocol (what the runtime does)
+//!
+//! 1. Load the conversation of the contact (or `Conversation::default()`), build a [`Context`]
+//!    (`now`, the end of WhatsApp's 24-hour window, the next request sequence, the contact's
+//!    [`RequestSummary`]s and an [`OpenRequests`] index), call [`step`] (one input) or
+//!    [`step_batch`] (several inputs that arrived together).
+//! 2. Persist the new state **and** every effect durably, then carry the effects out in order:
+//!    - [`Effect::Send`]: one reply, already within WhatsApp's limits (at most one per call; a batch
+//!      gives one combined reply).
+//!    - [`Effect::CheckPhoto`]: run the photo checks on `media` as `document`, then feed the result
+//!      back as [`Input::PhotoChecked`] with the same `media` and `document`. Every `CheckPhoto`
+//!      must be answered, even when the check itself fails (send a verdict with a `Refusal`
+//!      finding then), or the conversation waits for it.
+//!    - [`Effect::FileRequest`]: store the request; index the child's NIK as open before the next
+//!      step of any conversation runs (see [`OpenRequests`]); consume the sequence number.
+//!    - [`Effect::Escalate`]: put the conversation on the officers' queue. The engine stays silent
+//!      for that contact until the desk sends [`Input::HandBack`].
+//!    - [`Effect::WakeAt`]: (re)schedule one wake-up per contact at that time (a later `WakeAt`
+//!      replaces the earlier one); when it fires, call [`step`] with [`Input::Tick`]. Early or
+//!      stale ticks are harmless.
+//!    - [`Effect::ForgetMedia`]: delete those photos (draft cancelled, expired, or replaced).
+//! 3. Photos sent together: call `step_batch` with all the `Input::Photo`s; it answers with the
+//!    `CheckPhoto` effects (and a reply only when something needs saying at once, e.g. a duplicate).
+//!    Run the checks, then call `step_batch` with all the `Input::PhotoChecked`s: one combined reply
+//!    ("KK diterima, KTP ayah buram…") followed by the next question. Verdicts may also be fed one
+//!    by one with `step`; the next question is asked once no check is outstanding.
+//!
+//! # Request numbers and the daily sequence
+//!
+//! `KIA-6371-260412-0042` = service prefix, `settings.number_region`, the office-local date of
+//! `ctx.now` (YYMMDD, see [`FlowSet::local_date`]), `ctx.next_sequence` (4 digits, more if needed).
+//! The store keeps one counter per local date (shared by all services) and passes
+//! `last + 1`. It advances the counter only when the effects contain a `FileRequest`, in the same
+//! transaction that stores the request (compare-and-swap on the counter). If two contacts raced
+//! for the same number, the loser's transaction fails: re-run `step` for it with the next number
+//! (the engine is pure, so re-running is safe).
+//!
+//! # Open requests per child
+//!
+//! A child's NIK may have one open KIA request. The engine asks [`Context::open_requests`] at the
+//! NIK step and again when filing; the store answers from its NIK index (open = status not
+//! `diterima`/`dibatalkan`). The engine keeps no list itself, so a request filed by an officer for
+//! a walk-in parent blocks a WhatsApp request too.
+
+mod condition;
+mod def;
+mod engine;
+mod render;
+mod state;
+pub mod text;
+
+pub use condition::{Condition, ConditionError, Value};
+pub use def::{
+    BUTTON_TITLE_MAX, BackgroundRule, CheckReport, ChoiceOption, Colour, Command, FlowError,
+    FlowProblem, FlowSet, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX, Service, Settings, Step, StepKind,
+    Validator, check,
+};
+pub use engine::{step, step_batch};
+pub use state::{Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto};
+pub use text::{Lang, LocalText};
+
+use crate::domain::document::DocumentKind;
+use crate::domain::kk::NomorKk;
+use crate::domain::nik::{Nik, Sex};
+use crate::domain::photo::{Finding, PhotoVerdict};
+use crate::domain::request::{RequestNumber, RequestStatus, RequestSummary};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A stored photo, named by the hash of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MediaRef {
+    pub sha256: String,
+    pub mime: String,
+}
+
+/// What happened in the conversation, as the runtime saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Input {
+    Text(String),
+    /// A tapped reply button or list row: the `id` the engine gave it, and its title.
+    Choice {
+        id: String,
+        title: String,
+    },
+    /// An image, or a document whose bytes sniff as an image.
+    Photo {
+        media: MediaRef,
+        caption: Option<String>,
+    },
+    /// The runtime's answer to [`Effect::CheckPhoto`].
+    PhotoChecked {
+        media: MediaRef,
+        document: DocumentKind,
+        verdict: PhotoVerdict,
+    },
+    /// A PDF, docx, ...: we need photos.
+    NotAPhoto {
+        mime: String,
+        filename: Option<String>,
+    },
+    /// The media could not be downloaded: ask to resend.
+    MediaUnavailable,
+    /// Audio, video, sticker, location, poll, ...
+    Unsupported {
+        what: String,
+    },
+    /// A wake-up scheduled by [`Effect::WakeAt`] fired.
+    Tick,
+    /// An officer hands the conversation back to the bot.
+    HandBack,
+}
+
+impl Input {
+    /// Inputs that come from the citizen (they open WhatsApp's 24-hour window and reset reminders).
+    pub fn is_from_citizen(&self) -> bool {
+        !matches!(
+            self,
+            Input::PhotoChecked { .. } | Input::Tick | Input::HandBack
+        )
+    }
+}
+
+/// Lookup of open requests by child NIK, answered by the store's index.
+pub trait OpenRequests {
+    /// The number of an open request of `service` (e.g. `kia`) for this child, if any.
+    fn open_request(&self, service: &str, nik: &Nik) -> Option<RequestNumber>;
+}
+
+/// For contexts where nothing is open (tests, replays of a fresh store).
+pub struct NoOpenRequests;
+
+impl OpenRequests for NoOpenRequests {
+    fn open_request(&self, _service: &str, _nik: &Nik) -> Option<RequestNumber> {
+        None
+    }
+}
+
+/// `(service, full NIK) → number`: a ready-made index for tests and small stores.
+impl OpenRequests for BTreeMap<(String, String), RequestNumber> {
+    fn open_request(&self, service: &str, nik: &Nik) -> Option<RequestNumber> {
+        self.get(&(service.to_string(), nik.as_str().to_string()))
+            .cloned()
+    }
+}
+
+/// Everything from outside the engine that a step may depend on. Same context, same result.
+pub struct Context<'a> {
+    pub now: Timestamp,
+    /// When WhatsApp's customer-service window closes (last citizen message + 24 h). `None`: closed.
+    /// The runtime computes it *including* the inputs being stepped.
+    pub window_open_until: Option<Timestamp>,
+    /// The number to use if this step files a request (see module docs).
+    pub next_sequence: u32,
+    /// The contact's requests, newest first, for `status`.
+    pub requests: &'a [RequestSummary],
+    pub open_requests: &'a dyn OpenRequests,
+}
+
+impl Context<'static> {
+    /// A context with no requests and a window open for 24 hours from `now`.
+    pub fn at(now: Timestamp) -> Context<'static> {
+        Context {
+            now,
+            window_open_until: now.checked_add(jiff::SignedDuration::from_hours(24)).ok(),
+            next_sequence: 1,
+            requests: &[],
+            open_requests: &NoOpenRequests,
+        }
+    }
+}
+
+/// One reply button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub id: String,
+    pub title: String,
+}
+
+/// One row of a list message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+/// A message to send, already within WhatsApp's limits: ≤3 buttons with titles ≤20 characters;
+/// a list of ≤10 rows (title ≤24, description ≤72, button ≤20); body ≤1024 for interactive
+/// messages, ≤4096 for text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outgoing {
+    Text {
+        body: String,
+    },
+    Buttons {
+        body: String,
+        buttons: Vec<Button>,
+    },
+    List {
+        body: String,
+        button: String,
+        rows: Vec<ListRow>,
+    },
+}
+
+impl Outgoing {
+    pub fn body(&self) -> &str {
+        match self {
+            Outgoing::Text { body }
+            | Outgoing::Buttons { body, .. }
+            | Outgoing::List { body, .. } => body,
+        }
+    }
+}
+
+/// Why a conversation went to an officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EscalationReason {
+    /// The parent asked (`petugas`).
+    Requested,
+    /// Too many failed attempts at one step.
+    RepeatedFailure { step: String },
+    /// Repeated input the bot could not understand.
+    NotUnderstood,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Effect {
+    Send(Outgoing),
+    CheckPhoto {
+        media: MediaRef,
+        document: DocumentKind,
+        /// For the pas foto background rule.
+        child_birth_year: Option<i32>,
+    },
+    FileRequest(Box<FiledRequest>),
+    Escalate {
+        reason: EscalationReason,
+    },
+    WakeAt(Timestamp),
+    ForgetMedia(Vec<MediaRef>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildData {
+    pub name: String,
+    pub birth_date: Date,
+    pub sex: Sex,
+    /// Masked in `Debug`; serialised whole for the store.
+    pub nik: Option<Nik>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Delivery {
+    /// Postal courier to the KK address; the parent explicitly accepted the COD fee.
+    Courier { cod_fee: u64 },
+    /// Collection at the kecamatan office.
+    PickupAtKecamatan {
+        kecamatan_code: String,
+        kecamatan: String,
+    },
+}
+
+/// The address as on the KK.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub rt_rw: String,
+    pub kelurahan_code: String,
+    pub kelurahan: String,
+    pub kecamatan_code: String,
+    pub kecamatan: String,
+    pub postal_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FiledDocument {
+    pub kind: DocumentKind,
+    pub media: MediaRef,
+    /// Warnings the checks found; the photo was accepted.
+    pub warnings: Vec<Finding>,
+}
+
+/// Everything a filed request carries to the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FiledRequest {
+    pub number: RequestNumber,
+    /// Flow id, e.g. `kia`.
+    pub service: String,
+    /// The `request_kind` answer (`baru`, `perpanjangan`, `hilang`, `rusak`) where the flow asks it.
+    pub kind: Option<String>,
+    pub child: ChildData,
+    pub delivery: Option<Delivery>,
+    pub address: Option<Address>,
+    /// What the citizen pays (the COD fee, or 0).
+    pub fee: u64,
+    pub documents: Vec<FiledDocument>,
+    /// Family card number, where the flow asks it (masked in `Debug`, whole in serde).
+    pub nomor_kk: Option<NomorKk>,
+    /// Every answer by step id as text, for the officer's view. NIK and KK numbers appear masked
+    /// here (their whole values are in `child.nik` and `nomor_kk`), so this map is safe to log.
+    pub answers: BTreeMap<String, String>,
+    /// Codes of data warnings (e.g. `nik_region_unknown`) for the officer.
+    pub data_warnings: Vec<String>,
+    /// When the parent agreed to the personal-data statement (UU 27/2022), and in which language.
+    pub consent_at: Timestamp,
+    pub language: Lang,
+    pub submitted_at: Timestamp,
+    /// `None` when the holiday data does not reach far enough to promise a date.
+    pub due_date: Option<Date>,
+    pub status: RequestStatus,
+}

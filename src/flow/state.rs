@@ -1,0 +1,163 @@
+//! The per-contact conversation state, serialised by the store. Like teloxide's dialogue enum, the
+//! phase carries the data gathered so far; nothing is kept before consent, nothing after filing,
+//! cancelling or expiry.
+
+use crate::domain::document::DocumentKind;
+use crate::domain::kk::NomorKk;
+use crate::domain::nik::Nik;
+use crate::domain::photo::Finding;
+use crate::flow::text::Lang;
+use crate::flow::{EscalationReason, MediaRef};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct Conversation {
+    #[serde(default)]
+    pub lang: Lang,
+    /// `None`: no request being filled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<Draft>,
+    /// A question laid over the current step (menu, cancel confirmation, ...).
+    #[serde(default, skip_serializing_if = "Overlay::is_none")]
+    pub overlay: Overlay,
+    /// With an officer: the engine is silent until `Input::HandBack`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Escalation>,
+    #[serde(default)]
+    pub greeted: bool,
+    /// Consecutive inputs the engine could not understand.
+    #[serde(default)]
+    pub unclear: u8,
+    /// Page of a long list being shown (0-based).
+    #[serde(default)]
+    pub list_page: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_at: Option<Timestamp>,
+    #[serde(default)]
+    pub reminded: bool,
+    /// A draft expired while the window was closed: say so at the next message.
+    #[serde(default)]
+    pub expired_unseen: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Overlay {
+    #[default]
+    None,
+    Menu,
+    Faq,
+    ConfirmCancel,
+    /// "Which answer do you want to change?" from the summary.
+    EditList,
+}
+
+impl Overlay {
+    pub fn is_none(&self) -> bool {
+        matches!(self, Overlay::None)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Escalation {
+    pub reason: EscalationReason,
+    pub at: Timestamp,
+}
+
+/// A request being filled in.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Draft {
+    /// Flow id of the service.
+    pub service: String,
+    pub started_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_at: Option<Timestamp>,
+    /// Answers by step id.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Answer>,
+    #[serde(default)]
+    pub documents: Vec<DocumentEntry>,
+    /// Photos sent for checking, not yet judged.
+    #[serde(default)]
+    pub pending: Vec<PendingPhoto>,
+    /// Warning codes about the data (NIK serial 0000, unknown region), for the officer.
+    #[serde(default)]
+    pub data_warnings: Vec<String>,
+    /// Failed attempts at `attempts_step`.
+    #[serde(default)]
+    pub attempts: u8,
+    #[serde(default)]
+    pub attempts_step: String,
+}
+
+impl Draft {
+    pub fn new(service: &str, now: Timestamp) -> Draft {
+        Draft {
+            service: service.to_string(),
+            started_at: now,
+            consent_at: None,
+            answers: BTreeMap::new(),
+            documents: Vec::new(),
+            pending: Vec::new(),
+            data_warnings: Vec::new(),
+            attempts: 0,
+            attempts_step: String::new(),
+        }
+    }
+
+    pub fn document(&self, kind: DocumentKind) -> Option<&DocumentEntry> {
+        self.documents.iter().find(|d| d.kind == kind)
+    }
+
+    /// Every photo the draft holds or waits for, for `ForgetMedia`.
+    pub fn all_media(&self) -> Vec<MediaRef> {
+        self.documents
+            .iter()
+            .map(|d| d.media.clone())
+            .chain(self.pending.iter().map(|p| p.media.clone()))
+            .collect()
+    }
+}
+
+/// One answer, typed so that identity numbers stay masked in `Debug`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Text(String),
+    Date(Date),
+    Nik(Nik),
+    Kk(NomorKk),
+    /// An option id, or a region code for kecamatan/kelurahan steps.
+    Choice(String),
+}
+
+impl Answer {
+    /// The raw value, as conditions compare it and the officer reads it (NIK/KK whole).
+    pub fn raw(&self) -> String {
+        match self {
+            Answer::Text(t) | Answer::Choice(t) => t.clone(),
+            Answer::Date(d) => d.to_string(),
+            Answer::Nik(n) => n.as_str().to_string(),
+            Answer::Kk(k) => k.as_str().to_string(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct DocumentEntry {
+    pub kind: DocumentKind,
+    pub media: MediaRef,
+    #[serde(default)]
+    pub warnings: Vec<Finding>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PendingPhoto {
+    pub media: MediaRef,
+    pub document: DocumentKind,
+}

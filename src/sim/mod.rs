@@ -1,0 +1,646 @@
+//! The local WhatsApp simulator (simulator mode: no Meta credentials).
+//!
+//! It plays Meta's side of the contract through the same front door Meta uses: every parent
+//! message is a signed webhook POSTed to loket's `/webhook`; loket fetches media from the
+//! simulator's Graph endpoints and sends its replies through its real Graph client to
+//! `/sim/graph/{version}/...`; the simulator answers like Meta and reports `sent`, `delivered`
+//! and `read` back as status webhooks. The chat page at `/sim` lets a person act as a parent.
+//!
+//! Routes (all under `/sim`, mounted only in simulator mode):
+//! - `GET /sim` the chat page, `GET /sim/assets/*` its script and style;
+//! - `/sim/api/...` the page's JSON API (see `page.rs`);
+//! - `POST /sim/graph/{version}/{phone_number_id}/messages`, `GET /sim/graph/{version}/{media_id}`
+//!   and `GET /sim/media/{media_id}`: Meta's side (see `graph.rs`).
+
+mod delivery;
+mod envelope;
+mod graph;
+mod page;
+mod samples;
+mod state;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use actix_web::web;
+use serde_json::Value;
+use thiserror::Error;
+use tokio::sync::{Notify, mpsc::UnboundedSender};
+
+use delivery::Delivery;
+use envelope::{Business, Failure, Inbound, Parent};
+use page::PageError;
+use state::{ChatMessage, Content, Media, State, Status};
+
+/// Everything the simulator needs to know; `SimulatorConfig::new` fills sensible defaults.
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    /// Where loket receives webhooks, e.g. `http://127.0.0.1:8080/webhook`.
+    pub webhook_url: String,
+    /// Signs every webhook (`X-Hub-Signature-256`).
+    pub app_secret: String,
+    /// The only phone number id the Graph routes accept.
+    pub phone_number_id: String,
+    /// The bearer token loket sends; empty in simulator mode, then a missing or empty
+    /// `Authorization: Bearer` is accepted.
+    pub access_token: String,
+    /// The business number shown in envelopes (`metadata.display_phone_number`).
+    pub display_phone_number: String,
+    /// The WhatsApp Business Account id (`entry[].id`).
+    pub waba_id: String,
+    /// The name in the chat header.
+    pub business_name: String,
+    /// Sample photos offered by the page (the repository's `fixtures/photos`).
+    pub samples_dir: PathBuf,
+}
+
+impl SimulatorConfig {
+    pub fn new(
+        webhook_url: impl Into<String>,
+        app_secret: impl Into<String>,
+        phone_number_id: impl Into<String>,
+        access_token: impl Into<String>,
+    ) -> SimulatorConfig {
+        SimulatorConfig {
+            webhook_url: webhook_url.into(),
+            app_secret: app_secret.into(),
+            phone_number_id: phone_number_id.into(),
+            access_token: access_token.into(),
+            display_phone_number: "6281100000001".into(),
+            waba_id: "100000000000002".into(),
+            business_name: "Disdukcapil".into(),
+            samples_dir: PathBuf::from("fixtures/photos"),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum SimError {
+    #[error("the simulator cannot start its webhook sender: {0}")]
+    Start(#[from] std::io::Error),
+}
+
+/// The simulator: cheap to clone, all state in memory.
+#[derive(Clone)]
+pub struct Simulator {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    config: SimulatorConfig,
+    business: Business,
+    /// Origin of the webhook URL (`http://host:port`), for media URLs in webhooks.
+    origin: String,
+    /// Random per process: keeps wamids unique across restarts (loket dedupes by wamid).
+    session: String,
+    session_digits: u64,
+    state: Mutex<State>,
+    /// Wakes long polls after any change.
+    changed: Notify,
+    outbox: UnboundedSender<Delivery>,
+}
+
+/// How long WhatsApp lets a business answer freely after the parent's last message.
+const SERVICE_WINDOW_SECS: i64 = 24 * 60 * 60;
+/// Meta clears a typing indicator after this long, or with the next message.
+const TYPING_SECS: i64 = 25;
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Simulator {
+    /// A simulator with default business details; see [`SimulatorConfig`].
+    pub fn new(
+        webhook_url: &str,
+        app_secret: &str,
+        phone_number_id: &str,
+        access_token: &str,
+    ) -> Result<Simulator, SimError> {
+        Simulator::with_config(SimulatorConfig::new(
+            webhook_url,
+            app_secret,
+            phone_number_id,
+            access_token,
+        ))
+    }
+
+    pub fn with_config(config: SimulatorConfig) -> Result<Simulator, SimError> {
+        let origin = origin_of(&config.webhook_url);
+        let business = Business {
+            waba_id: config.waba_id.clone(),
+            phone_number_id: config.phone_number_id.clone(),
+            display_phone_number: config.display_phone_number.clone(),
+        };
+        let mut start_error = None;
+        let inner = Arc::new_cyclic(|weak| {
+            let outbox = match delivery::start(
+                config.webhook_url.clone(),
+                config.app_secret.clone().into_bytes(),
+                weak.clone(),
+            ) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    start_error = Some(e);
+                    // A sender whose receiver is gone: sends fail, nothing else breaks.
+                    tokio::sync::mpsc::unbounded_channel().0
+                }
+            };
+            Inner {
+                config,
+                business,
+                origin,
+                session: (0..8).map(|_| fastrand::alphanumeric()).collect::<String>(),
+                session_digits: fastrand::u64(100_000_000..1_000_000_000),
+                state: Mutex::new(State::default()),
+                changed: Notify::new(),
+                outbox,
+            }
+        });
+        if let Some(e) = start_error {
+            return Err(SimError::Start(e));
+        }
+        Ok(Simulator { inner })
+    }
+
+    pub fn config(&self) -> &SimulatorConfig {
+        &self.inner.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.lock()
+    }
+
+    fn wamid(&self, n: u64) -> String {
+        format!("wamid.SIM{}{n:010X}", self.inner.session.to_ascii_uppercase())
+    }
+
+    /// Meta's media ids are digits; 16 of them, unique per process run.
+    fn media_id(&self, n: u64) -> String {
+        format!("{}{n:07}", self.inner.session_digits)
+    }
+
+    /// A parent sends something: store it, then POST it to loket as a signed webhook.
+    /// Returns the page's view of the new message.
+    pub(crate) fn parent_sends(
+        &self,
+        phone: &str,
+        name: Option<&str>,
+        draft: Draft,
+    ) -> Result<Value, PageError> {
+        let mut state = self.lock();
+        let chat = state.chats.entry(phone.to_string()).or_default();
+        if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+            chat.name = name.chars().take(60).collect();
+        } else if chat.name.is_empty() {
+            chat.name = "Orang tua".into();
+        }
+        let parent_name = chat.name.clone();
+
+        let mut media_sha256 = None;
+        let (content, reply_to) = match draft {
+            Draft::Text(body) => (Content::Text { body }, None),
+            Draft::Reply { message_id, id } => {
+                let content = reply_for(&state, phone, &message_id, &id)?;
+                (content, Some(message_id))
+            }
+            Draft::Media {
+                as_document,
+                bytes,
+                mime_type,
+                filename,
+                caption,
+            } => {
+                let n = state.next();
+                let media_id = self.media_id(n);
+                let size = bytes.len();
+                media_sha256 = Some(envelope::sha256_base64(&bytes));
+                state.add_media(
+                    media_id.clone(),
+                    Media {
+                        sha256_hex: envelope::sha256_hex(&bytes),
+                        bytes: Arc::new(bytes),
+                        mime_type: mime_type.clone(),
+                    },
+                );
+                let content = if as_document {
+                    Content::Document {
+                        media_id,
+                        mime_type,
+                        filename,
+                        caption,
+                        size,
+                    }
+                } else {
+                    Content::Image {
+                        media_id,
+                        mime_type,
+                        caption,
+                        size,
+                    }
+                };
+                (content, None)
+            }
+        };
+
+        let n = state.next();
+        let wamid = self.wamid(n);
+        let timestamp = now();
+        let inbound = Inbound {
+            wamid: &wamid,
+            timestamp,
+            content: &content,
+            media_sha256: media_sha256.as_deref(),
+            reply_to: reply_to.as_deref(),
+        };
+        let parent = Parent {
+            phone,
+            name: &parent_name,
+        };
+        let body = envelope::inbound_message(
+            &self.inner.business,
+            &parent,
+            &inbound,
+            &self.inner.origin,
+        )
+        .map(|message| envelope::message_envelope(&self.inner.business, &parent, message))
+        .map(|value| envelope::to_wire(&value))
+        .ok_or_else(|| PageError::bad_request("not_sendable", "Isi pesan ini tidak bisa dikirim."))?;
+
+        let position = state.push(
+            phone,
+            ChatMessage {
+                wamid,
+                from_parent: true,
+                timestamp,
+                status: Status::Sent,
+                version: 0,
+                content,
+                reply_to,
+                error: None,
+            },
+        );
+        // Enqueued under the lock, so webhooks leave in the order the state changed.
+        self.inner.enqueue(Delivery {
+            body,
+            track: Some((phone.to_string(), position)),
+            not_before: None,
+        });
+        let view = state
+            .changes(phone, state.cursor().saturating_sub(1))
+            .pop()
+            .unwrap_or(Value::Null);
+        drop(state);
+        self.inner.changed.notify_waiters();
+        Ok(view)
+    }
+
+    /// loket sends a message (accepted by the Graph route). Returns the new wamid.
+    pub(crate) fn business_sends(
+        &self,
+        to: &str,
+        content: Content,
+        reply_to: Option<String>,
+    ) -> String {
+        let template = matches!(content, Content::Template { .. });
+        let mut state = self.lock();
+        let n = state.next();
+        let wamid = self.wamid(n);
+        let timestamp = now();
+        // Free-form messages need the parent's message in the last 24 hours. A chat the
+        // simulator has not seen since it started gets the benefit of the doubt.
+        let outside_window = !template
+            && state
+                .chats
+                .get(to)
+                .and_then(|c| c.last_inbound)
+                .is_some_and(|at| timestamp - at > SERVICE_WINDOW_SECS);
+        let position = state.push(
+            to,
+            ChatMessage {
+                wamid: wamid.clone(),
+                from_parent: false,
+                timestamp,
+                status: Status::Sent,
+                version: 0,
+                content,
+                reply_to,
+                error: None,
+            },
+        );
+        let failure = outside_window.then(|| Failure {
+            code: 131047,
+            title: "Re-engagement message".into(),
+            details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.".into(),
+        });
+        if let Some(failure) = &failure {
+            state.fail(
+                to,
+                position,
+                format!(
+                    "tidak terkirim ({}): di luar jendela layanan 24 jam",
+                    failure.code
+                ),
+            );
+        }
+        let status = if failure.is_some() { "failed" } else { "sent" };
+        self.inner.status_webhook(
+            &mut state,
+            to,
+            &wamid,
+            status,
+            template,
+            failure.as_ref(),
+            Some(Instant::now() + Duration::from_millis(150)),
+        );
+        drop(state);
+        self.inner.changed.notify_waiters();
+        wamid
+    }
+
+    /// loket marked a parent's message read: it and every earlier one of that chat turn blue.
+    pub(crate) fn business_reads(&self, wamid: &str, typing: bool) -> bool {
+        let mut state = self.lock();
+        let Some((phone, position)) = state.locate(wamid) else {
+            return false;
+        };
+        if !state
+            .message(&phone, position)
+            .is_some_and(|m| m.from_parent)
+        {
+            return false;
+        }
+        for at in 0..=position {
+            if state.message(&phone, at).is_some_and(|m| m.from_parent) {
+                state.advance(&phone, at, Status::Read);
+            }
+        }
+        if typing && let Some(chat) = state.chats.get_mut(&phone) {
+            chat.typing_until = Some(now() + TYPING_SECS);
+            state.touch(&phone);
+        }
+        drop(state);
+        self.inner.changed.notify_waiters();
+        true
+    }
+
+    /// The page fetches changes of a chat after `since`: loket's messages it receives are
+    /// delivered (two grey ticks, a `delivered` webhook). Waits up to `wait` for a change.
+    pub(crate) async fn poll(&self, phone: &str, since: u64, wait: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = self.inner.changed.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so a change in between is not missed.
+            notified.as_mut().enable();
+            {
+                let mut state = self.lock();
+                self.inner
+                    .advance_business_messages(&mut state, phone, Status::Delivered);
+                let messages = state.changes(phone, since);
+                let typing = state
+                    .chats
+                    .get(phone)
+                    .and_then(|c| c.typing_until)
+                    .is_some_and(|until| until > now());
+                if !messages.is_empty() || tokio::time::Instant::now() >= deadline {
+                    return serde_json::json!({
+                        "session": self.inner.session,
+                        "phone": phone,
+                        "cursor": state.cursor(),
+                        "typing": typing,
+                        "messages": messages,
+                    });
+                }
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// The page showed the chat: loket's messages are read (blue ticks on loket's side).
+    pub(crate) fn parent_reads(&self, phone: &str) -> usize {
+        let mut state = self.lock();
+        let changed = self
+            .inner
+            .advance_business_messages(&mut state, phone, Status::Read);
+        drop(state);
+        if changed > 0 {
+            self.inner.changed.notify_waiters();
+        }
+        changed
+    }
+
+    pub(crate) fn media(&self, media_id: &str) -> Option<Media> {
+        self.lock().media(media_id).cloned()
+    }
+}
+
+/// What a parent sends, before the simulator gives it ids.
+pub(crate) enum Draft {
+    Text(String),
+    /// A tap on a reply button or a list row of loket's message `message_id`.
+    Reply {
+        message_id: String,
+        id: String,
+    },
+    Media {
+        as_document: bool,
+        bytes: Vec<u8>,
+        mime_type: String,
+        filename: String,
+        caption: Option<String>,
+    },
+}
+
+/// The reply a tap produces; only buttons and rows loket actually sent can be tapped.
+fn reply_for(state: &State, phone: &str, message_id: &str, id: &str) -> Result<Content, PageError> {
+    let message = state
+        .locate(message_id)
+        .filter(|(p, _)| p == phone)
+        .and_then(|(p, at)| state.message(&p, at).cloned())
+        .filter(|m| !m.from_parent)
+        .ok_or_else(|| {
+            PageError::not_found("unknown_message", "Pesan itu tidak ada di chat ini.")
+        })?;
+    let unknown = || PageError::bad_request("unknown_choice", "Pilihan itu tidak ada di pesan ini.");
+    match message.content {
+        Content::Buttons { buttons, .. } => buttons
+            .into_iter()
+            .find(|b| b.id == id)
+            .map(|b| Content::ButtonReply {
+                id: b.id,
+                title: b.title,
+            })
+            .ok_or_else(unknown),
+        Content::List { sections, .. } => sections
+            .into_iter()
+            .flat_map(|s| s.rows)
+            .find(|r| r.id == id)
+            .map(|r| Content::ListReply {
+                id: r.id,
+                title: r.title,
+                description: r.description,
+            })
+            .ok_or_else(unknown),
+        _ => Err(PageError::bad_request(
+            "not_interactive",
+            "Pesan itu tidak punya tombol atau daftar.",
+        )),
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not take the simulator down with it.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn enqueue(&self, delivery: Delivery) {
+        if self.outbox.send(delivery).is_err() {
+            tracing::error!("simulator: the webhook sender has stopped");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn status_webhook(
+        &self,
+        state: &mut State,
+        phone: &str,
+        wamid: &str,
+        status: &str,
+        template: bool,
+        failure: Option<&Failure>,
+        not_before: Option<Instant>,
+    ) {
+        let name = state
+            .chats
+            .get(phone)
+            .map(|c| c.name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "Orang tua".into());
+        let parent = Parent { phone, name: &name };
+        let value = envelope::status_envelope(
+            &self.business,
+            &parent,
+            wamid,
+            status,
+            now(),
+            template,
+            failure,
+        );
+        self.enqueue(Delivery {
+            body: envelope::to_wire(&value),
+            track: None,
+            not_before,
+        });
+    }
+
+    /// Moves loket's messages in a chat to `status` (delivered or read) and reports each move.
+    fn advance_business_messages(&self, state: &mut State, phone: &str, status: Status) -> usize {
+        let pending: Vec<(usize, String, bool)> = state
+            .chats
+            .get(phone)
+            .map(|chat| {
+                chat.messages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| {
+                        !m.from_parent
+                            && matches!(
+                                (m.status, status),
+                                (Status::Sent, Status::Delivered | Status::Read)
+                                    | (Status::Delivered, Status::Read)
+                            )
+                    })
+                    .map(|(at, m)| {
+                        (
+                            at,
+                            m.wamid.clone(),
+                            matches!(m.content, Content::Template { .. }),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (at, wamid, template) in &pending {
+            if state.advance(phone, *at, status) {
+                // Meta: when delivery and reading happen together, only `read` is sent.
+                self.status_webhook(state, phone, wamid, status.as_str(), *template, None, None);
+            }
+        }
+        pending.len()
+    }
+
+    /// The webhook sender's report on a parent's message.
+    fn webhook_done(&self, track: Option<(String, usize)>, result: Result<(), String>) {
+        let Some((phone, position)) = track else {
+            return;
+        };
+        let mut state = self.lock();
+        let changed = match result {
+            Ok(()) => state.advance(&phone, position, Status::Delivered),
+            Err(error) => state.fail(&phone, position, error),
+        };
+        drop(state);
+        if changed {
+            self.changed.notify_waiters();
+        }
+    }
+}
+
+/// `http://host:port` of a URL (everything before the path).
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(slash) => url[..after_scheme + slash].to_string(),
+        None => url.trim_end_matches('/').to_string(),
+    }
+}
+
+/// Mounts the simulator under `/sim`. Call only in simulator mode.
+pub fn configure(cfg: &mut web::ServiceConfig, sim: web::Data<Simulator>) {
+    cfg.service(
+        web::scope("/sim")
+            .app_data(sim)
+            .route("", web::get().to(page::index))
+            .route("/", web::get().to(page::index))
+            .route("/assets/sim.css", web::get().to(page::css))
+            .route("/assets/sim.js", web::get().to(page::js))
+            .route("/api/samples", web::get().to(page::samples))
+            .route("/api/samples/{name}", web::get().to(page::sample_file))
+            .route("/api/media/{media_id}", web::get().to(page::media))
+            .service(
+                web::resource("/api/chats/{phone}/messages")
+                    .route(web::get().to(page::poll))
+                    .route(web::post().to(page::send)),
+            )
+            .route("/api/chats/{phone}/media", web::post().to(page::upload))
+            .route("/api/chats/{phone}/read", web::post().to(page::read))
+            .route(
+                "/graph/{version}/{phone_number_id}/messages",
+                web::post().to(graph::messages),
+            )
+            .route("/graph/{version}/{media_id}", web::get().to(graph::media_info))
+            .route("/media/{media_id}", web::get().to(graph::download))
+            .default_service(web::to(page::not_found)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_is_what_comes_before_the_path() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/webhook"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(origin_of("http://localhost:1"), "http://localhost:1");
+    }
+}

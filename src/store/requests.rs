@@ -1,0 +1,330 @@
+//! Filed requests and what the conversation leaves behind: request numbers, the open-NIK index,
+//! escalations, wake-ups, checked photos, and the lane log that makes replay possible.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ContactId, Result, Store, StoreError, from_json, to_json, u64_from_key};
+use crate::domain::request::{RequestStatus, RequestSummary};
+
+/// A request as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRequest {
+    pub summary: RequestSummary,
+    pub contact: Option<ContactId>,
+    /// The child's full NIK, for the one-open-request-per-child index.
+    pub nik: Option<String>,
+    /// Everything the conversation filed (the flow room's `FiledRequest`), for officers.
+    pub filed: serde_json::Value,
+    pub filed_at_ms: i64,
+}
+
+impl StoredRequest {
+    pub fn is_open(&self) -> bool {
+        !matches!(
+            self.summary.status,
+            RequestStatus::Diterima | RequestStatus::Dibatalkan
+        )
+    }
+
+    fn nik_key(&self) -> Option<String> {
+        self.nik
+            .as_ref()
+            .map(|nik| format!("{}:{nik}", self.summary.service))
+    }
+}
+
+/// A conversation handed to officers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EscalationRecord {
+    pub id: u64,
+    pub contact: ContactId,
+    /// Why (the flow room's reason, as JSON).
+    pub reason: serde_json::Value,
+    pub at_ms: i64,
+    pub open: bool,
+}
+
+/// One lane batch as it was decided: enough to replay it from the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneLogEntry {
+    pub contact: ContactId,
+    /// The clock the conversation saw.
+    pub now_ms: i64,
+    /// Messages of the batch (their bodies are in the journal).
+    pub wamids: Vec<String>,
+    /// Inputs that are not messages (wake-ups, hand-backs), as the flow room's JSON.
+    pub synthetic: Vec<serde_json::Value>,
+    /// Photo verdicts fed back to the conversation, in order, as JSON.
+    pub verdicts: Vec<serde_json::Value>,
+    /// The request sequence the batch was given.
+    pub next_sequence: u32,
+}
+
+impl Store {
+    /// The next free number of the office-local `date` (`YYYY-MM-DD`).
+    pub fn next_sequence(&self, date: &str) -> Result<u32> {
+        let current = self
+            .inner
+            .sequences
+            .get(date.as_bytes())?
+            .map_or(0, |v| u64_from_key(&v) as u32);
+        Ok(current + 1)
+    }
+
+    /// Takes `sequence` for `date` if nobody took it first (compare-and-swap).
+    pub fn claim_sequence(&self, date: &str, sequence: u32) -> Result<bool> {
+        let old = (sequence > 1).then(|| u64::from(sequence - 1).to_be_bytes());
+        let new = u64::from(sequence).to_be_bytes();
+        Ok(self
+            .inner
+            .sequences
+            .compare_and_swap(
+                date.as_bytes(),
+                old.as_ref().map(|o| &o[..]),
+                Some(&new[..]),
+            )?
+            .is_ok())
+    }
+
+    pub fn request(&self, number: &str) -> Result<Option<StoredRequest>> {
+        self.inner
+            .requests
+            .get(number.as_bytes())?
+            .map(|v| from_json("request", &v))
+            .transpose()
+    }
+
+    /// The contact's requests, newest first.
+    pub fn requests_of(&self, contact: ContactId) -> Result<Vec<StoredRequest>> {
+        let mut out = Vec::new();
+        for key in self.inner.request_index.scan_prefix(contact.key()).keys() {
+            let key = key?;
+            let number = String::from_utf8_lossy(&key[8..]).to_string();
+            if let Some(request) = self.request(&number)? {
+                out.push(request);
+            }
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.filed_at_ms));
+        Ok(out)
+    }
+
+    /// The open request of `service` for the child with this NIK, if any.
+    pub fn open_request_for(&self, service: &str, nik: &str) -> Result<Option<String>> {
+        let key = format!("{service}:{nik}");
+        match self.inner.open_niks.get(key.as_bytes())? {
+            Some(number) => {
+                let number = String::from_utf8_lossy(&number).to_string();
+                // The index is advisory; the request's own status decides.
+                Ok(self
+                    .request(&number)?
+                    .filter(StoredRequest::is_open)
+                    .map(|_| number))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub fn all_requests(&self) -> Result<Vec<StoredRequest>> {
+        self.inner
+            .requests
+            .iter()
+            .values()
+            .map(|v| from_json("request", &v?))
+            .collect()
+    }
+
+    pub(super) fn put_request(&self, request: &StoredRequest) -> Result<()> {
+        let i = &self.inner;
+        let number = request.summary.number.to_string();
+        i.requests.insert(number.as_bytes(), to_json(request)?)?;
+        if let Some(contact) = request.contact {
+            let mut key = contact.key().to_vec();
+            key.extend_from_slice(number.as_bytes());
+            i.request_index.insert(key, &[])?;
+        }
+        if let Some(nik_key) = request.nik_key() {
+            if request.is_open() {
+                i.open_niks.insert(nik_key.as_bytes(), number.as_bytes())?;
+            } else {
+                i.open_niks
+                    .compare_and_swap(
+                        nik_key.as_bytes(),
+                        Some(number.as_bytes()),
+                        None as Option<&[u8]>,
+                    )?
+                    .ok();
+            }
+        }
+        Ok(())
+    }
+
+    /// Open escalations, oldest first (the officers' queue).
+    pub fn open_escalations(&self) -> Result<Vec<EscalationRecord>> {
+        let mut out = Vec::new();
+        for value in self.inner.escalations.iter().values() {
+            let record: EscalationRecord = from_json("escalation", &value?)?;
+            if record.open {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Closes the contact's open escalations (the officer hands the conversation back).
+    pub fn close_escalations(&self, contact: ContactId) -> Result<usize> {
+        let mut closed = 0;
+        for item in self.inner.escalations.iter() {
+            let (key, value) = item?;
+            let mut record: EscalationRecord = from_json("escalation", &value)?;
+            if record.open && record.contact == contact {
+                record.open = false;
+                self.inner.escalations.insert(key, to_json(&record)?)?;
+                closed += 1;
+            }
+        }
+        Ok(closed)
+    }
+
+    /// Queues an input that is not a message (a wake-up, a hand-back) for the contact's lane.
+    pub fn queue_synthetic(&self, contact: ContactId, input: &serde_json::Value) -> Result<()> {
+        let mut key = contact.key().to_vec();
+        key.extend_from_slice(&self.inner.db.generate_id()?.to_be_bytes());
+        self.inner.synthetic.insert(key, to_json(input)?)?;
+        Ok(())
+    }
+
+    /// The contact's queued synthetic inputs: (key, input).
+    pub fn synthetic_for(&self, contact: ContactId) -> Result<Vec<(Vec<u8>, serde_json::Value)>> {
+        let mut out = Vec::new();
+        for item in self.inner.synthetic.scan_prefix(contact.key()) {
+            let (key, value) = item?;
+            out.push((key.to_vec(), from_json("synthetic input", &value)?));
+        }
+        Ok(out)
+    }
+
+    pub fn contacts_with_synthetic(&self) -> Result<Vec<ContactId>> {
+        let mut out: Vec<ContactId> = Vec::new();
+        for key in self.inner.synthetic.iter().keys() {
+            let id = ContactId(u64_from_key(&key?));
+            if out.last() != Some(&id) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Wake-ups due at `now_ms` or earlier: (contact, due at).
+    pub fn due_wakeups(&self, now_ms: i64) -> Result<Vec<(ContactId, i64)>> {
+        let mut out = Vec::new();
+        for item in self.inner.wakeups.iter() {
+            let (key, value) = item?;
+            let at = u64_from_key(&value) as i64;
+            if at <= now_ms {
+                out.push((ContactId(u64_from_key(&key)), at));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Turns a due wake-up into a queued input, unless it was rescheduled meanwhile.
+    pub fn fire_wakeup(
+        &self,
+        contact: ContactId,
+        at_ms: i64,
+        tick: &serde_json::Value,
+    ) -> Result<bool> {
+        let at = (at_ms as u64).to_be_bytes();
+        let removed = self.inner.wakeups.compare_and_swap(
+            contact.key(),
+            Some(&at[..]),
+            None as Option<&[u8]>,
+        )?;
+        if removed.is_err() {
+            return Ok(false);
+        }
+        self.queue_synthetic(contact, tick)?;
+        Ok(true)
+    }
+
+    /// The recorded check of a photo, by the hash of the photo as received.
+    pub fn photo_record(&self, original_sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .inner
+            .photos
+            .get(original_sha256.as_bytes())?
+            .map(|v| v.to_vec()))
+    }
+
+    /// Lane log entries in order (for replay).
+    pub fn lane_log(&self) -> impl Iterator<Item = Result<(u64, LaneLogEntry)>> + '_ {
+        self.inner.lane_log.iter().map(|item| {
+            let (key, value) = item?;
+            Ok((u64_from_key(&key), from_json("lane log", &value)?))
+        })
+    }
+
+    /// The journal body a message came in, by its wamid.
+    pub fn journal_body_of(&self, wamid: &str) -> Result<Option<Vec<u8>>> {
+        let Some(record) = self.processed(wamid)? else {
+            return Ok(None);
+        };
+        let seq = record.journal_seq.to_be_bytes();
+        match self.inner.journal.get(seq)? {
+            Some(value) if value.len() >= 8 => Ok(Some(value[8..].to_vec())),
+            Some(_) => Err(StoreError::Corrupt {
+                what: "journal",
+                reason: "short record".into(),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces a conversation state (used by `loket replay --write`).
+    pub fn put_conversation(&self, contact: ContactId, state: &[u8]) -> Result<()> {
+        self.inner.conversations.insert(contact.key(), state)?;
+        Ok(())
+    }
+
+    pub fn conversations(&self) -> Result<Vec<(ContactId, Vec<u8>)>> {
+        self.inner
+            .conversations
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((ContactId(u64_from_key(&k)), v.to_vec()))
+            })
+            .collect()
+    }
+
+    pub(super) fn put_escalation(
+        &self,
+        contact: ContactId,
+        reason: &serde_json::Value,
+        at_ms: i64,
+        id: u64,
+    ) -> Result<()> {
+        let record = EscalationRecord {
+            id,
+            contact,
+            reason: reason.clone(),
+            at_ms,
+            open: true,
+        };
+        self.inner
+            .escalations
+            .insert(id.to_be_bytes(), to_json(&record)?)?;
+        Ok(())
+    }
+
+    pub(super) fn set_wakeup(&self, contact: ContactId, at_ms: Option<i64>) -> Result<()> {
+        match at_ms {
+            Some(at) => self
+                .inner
+                .wakeups
+                .insert(contact.key(), &(at.max(0) as u64).to_be_bytes())?,
+            None => self.inner.wakeups.remove(contact.key())?,
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,614 @@
+//! Is this picture a usable photo of the document the parent says it is?
+//!
+//! `check_photo` takes the bytes as they came from WhatsApp and returns a verdict (reason codes,
+//! a plain instruction for the parent, the figures for officers) and, when accepted, the copy to
+//! store: a JPEG without EXIF (no location or device data), its longest side capped.
+//!
+//! The pipeline decodes once under hard limits, shrinks once right away (to the stored size,
+//! then to a small analysis copy) and runs every measurement on the small copy, so a full check
+//! costs little more than the decode itself. Nothing here does IO.
+
+mod analysis;
+mod decode;
+mod hash;
+mod jpeg_encode;
+mod jpeg_markers;
+mod messages;
+mod resample;
+mod sniff;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use image::metadata::Orientation;
+use image::{DynamicImage, RgbImage};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::document::{DocumentKind, DocumentShape};
+use crate::domain::photo::{Finding, PhotoVerdict};
+
+use analysis::Region;
+use decode::{DecodeError, Decoded};
+use hash::PerceptualHash;
+use messages::fig;
+
+pub use hash::perceptual_hash_distance;
+pub use messages::codes;
+pub use sniff::{FileKind, sniff};
+
+/// Backdrop colours an office asks for on a pas foto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    Red,
+    Blue,
+}
+
+/// Which backdrop a pas foto needs, by the parity of the child's birth year. Offices differ
+/// (red for odd years is common in South Kalimantan, one office states the opposite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackgroundRule {
+    pub odd: Colour,
+    pub even: Colour,
+}
+
+impl Default for BackgroundRule {
+    fn default() -> BackgroundRule {
+        BackgroundRule {
+            odd: Colour::Red,
+            even: Colour::Blue,
+        }
+    }
+}
+
+impl BackgroundRule {
+    pub fn expected_for(&self, birth_year: i32) -> Colour {
+        if birth_year.rem_euclid(2) == 1 {
+            self.odd
+        } else {
+            self.even
+        }
+    }
+}
+
+/// A number of pixels on the long and on the short side of a picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub long_side: u32,
+    pub short_side: u32,
+}
+
+/// The least resolution at which the text of each kind of document is still readable.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MinResolution {
+    pub id_card: Resolution,
+    /// KK: a dense table of small print on a landscape A4.
+    pub a4_landscape: Resolution,
+    pub a4_portrait: Resolution,
+    pub paper: Resolution,
+    pub pas_foto: Resolution,
+}
+
+impl Default for MinResolution {
+    fn default() -> MinResolution {
+        let r = |long_side, short_side| Resolution {
+            long_side,
+            short_side,
+        };
+        MinResolution {
+            id_card: r(640, 400),
+            a4_landscape: r(1200, 850),
+            a4_portrait: r(1000, 700),
+            paper: r(1000, 700),
+            pas_foto: r(400, 300),
+        }
+    }
+}
+
+impl MinResolution {
+    pub fn for_kind(&self, kind: DocumentKind) -> Resolution {
+        match kind.shape() {
+            DocumentShape::IdCard => self.id_card,
+            DocumentShape::A4Landscape => self.a4_landscape,
+            DocumentShape::A4Portrait => self.a4_portrait,
+            DocumentShape::Paper => self.paper,
+            DocumentShape::PasFoto => self.pas_foto,
+        }
+    }
+}
+
+/// Decision thresholds. The defaults were calibrated on the labelled fixtures (see
+/// `fixtures/photos/README.md` and the `photo_checks` test, which prints the distributions).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Thresholds {
+    /// Documents below this edge narrowness (see `analysis::Sharpness`) are blurred.
+    pub min_sharpness_document: f64,
+    /// Pas fotos have few, soft edges (a face on a plain backdrop): a lower bar.
+    pub min_sharpness_pas_foto: f64,
+    /// Too dark when even the brightest 5% of the picture is darker than this (0 to 255).
+    pub dark_when_p95_below: f64,
+    /// Glare when one blown-out patch covers at least this share of the frame.
+    pub glare_min_patch: f64,
+    /// Relative tolerance on a document's aspect ratio before the shape hint fires.
+    pub shape_tolerance: f64,
+    /// Two hashes at most this many bits apart (of 512) are the same picture.
+    pub duplicate_max_distance: u32,
+    /// A pas foto backdrop must be this uniform (share of border samples of one colour).
+    pub background_min_uniformity: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            min_sharpness_document: 0.05,
+            min_sharpness_pas_foto: 0.03,
+            dark_when_p95_below: 70.0,
+            glare_min_patch: 0.015,
+            shape_tolerance: 0.07,
+            duplicate_max_distance: 56,
+            background_min_uniformity: 0.6,
+        }
+    }
+}
+
+/// How photos are judged and stored; a per-office setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PhotoPolicy {
+    /// Files above this size are refused before they are parsed.
+    pub max_bytes: usize,
+    /// Header-declared width x height above this is refused before decoding (bombs, 50 MP).
+    pub max_pixels: u64,
+    /// Either side above this is refused before decoding.
+    pub max_side: u32,
+    /// Cap on what the decoder may allocate.
+    pub max_alloc: u64,
+    /// Longest side of the stored copy.
+    pub store_max_side: u32,
+    /// JPEG quality of a re-encoded stored copy.
+    pub store_jpeg_quality: u8,
+    /// Store an upright JPEG that already fits by copying its image data and dropping all its
+    /// metadata (lossless, nearly free) instead of decoding and re-encoding it.
+    pub store_lossless_when_possible: bool,
+    pub background: BackgroundRule,
+    pub min_resolution: MinResolution,
+    pub thresholds: Thresholds,
+}
+
+impl Default for PhotoPolicy {
+    fn default() -> PhotoPolicy {
+        PhotoPolicy {
+            max_bytes: 16 * 1024 * 1024,
+            max_pixels: 25_000_000,
+            max_side: 12_000,
+            max_alloc: 128 * 1024 * 1024,
+            store_max_side: 1600,
+            store_jpeg_quality: 85,
+            store_lossless_when_possible: true,
+            background: BackgroundRule::default(),
+            min_resolution: MinResolution::default(),
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+/// One photo to judge, with what it is meant to be and what came before in the same request.
+#[derive(Debug, Clone, Copy)]
+pub struct PhotoToCheck<'a> {
+    pub bytes: &'a [u8],
+    pub kind: DocumentKind,
+    /// Needed to judge a pas foto's background; `None` when not known yet.
+    pub child_birth_year: Option<i32>,
+    /// Photos already accepted for this request, to catch the same picture sent twice.
+    pub earlier: &'a [EarlierPhoto],
+}
+
+/// A photo accepted earlier in the same request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierPhoto {
+    pub kind: DocumentKind,
+    pub perceptual_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedPhoto {
+    pub verdict: PhotoVerdict,
+    /// `Some` exactly when `verdict.accepted()`.
+    pub accepted: Option<AcceptedPhoto>,
+}
+
+/// What the store files for an accepted photo.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AcceptedPhoto {
+    /// Upright JPEG without EXIF/XMP/ICC/comments, longest side at most `store_max_side`.
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    /// sha256 of the bytes as received, lowercase hex.
+    pub original_sha256: String,
+    pub perceptual_hash: String,
+}
+
+impl std::fmt::Debug for AcceptedPhoto {
+    // The JPEG bytes would flood any log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcceptedPhoto")
+            .field("jpeg_bytes", &self.jpeg.len())
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("original_sha256", &self.original_sha256)
+            .field("perceptual_hash", &self.perceptual_hash)
+            .finish()
+    }
+}
+
+/// Side of the copy all measurements run on: enough to see blur and glare, small enough that
+/// measuring costs a fraction of decoding.
+const ANALYSIS_LONG_SIDE: u32 = 800;
+/// Rough side of the copy the document is located on (a whole-block average of the analysis
+/// copy, so between 200 and 400 pixels).
+const REGION_LONG_SIDE: u32 = 200;
+
+/// Judges one photo. Never panics: whatever the bytes, the answer is a verdict.
+pub fn check_photo(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
+    // Defence in depth: the decoders parse hostile input, and a bug there must cost the parent
+    // one refused photo, not the worker. (The panic message still reaches the log.)
+    catch_unwind(AssertUnwindSafe(|| check(photo, policy))).unwrap_or_else(|_| {
+        refused(
+            vec![fig("bytes", photo.bytes.len() as f64)],
+            messages::damaged_file(vec![fig("decoder_panicked", 1.0)]),
+        )
+    })
+}
+
+fn refused(figures: Vec<(String, f64)>, finding: Finding) -> CheckedPhoto {
+    CheckedPhoto {
+        verdict: PhotoVerdict {
+            findings: vec![finding],
+            figures,
+        },
+        accepted: None,
+    }
+}
+
+fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
+    let bytes = photo.bytes;
+    let mut figures = vec![fig("bytes", bytes.len() as f64)];
+    if bytes.len() > policy.max_bytes {
+        return refused(
+            figures,
+            messages::file_too_large(bytes.len(), policy.max_bytes),
+        );
+    }
+    let file = sniff(bytes);
+    if !file.is_photo() {
+        return refused(figures, messages::not_a_photo(photo.kind, file));
+    }
+    let Decoded {
+        rgb: full,
+        orientation,
+        jpeg_segments,
+    } = match decode::decode(bytes, file, policy) {
+        Ok(decoded) => decoded,
+        Err(error) => return refused(figures, decode_refusal(&error, policy)),
+    };
+    let (stored_w, stored_h) = full.dimensions();
+    let (width, height) = if swaps_sides(orientation) {
+        (stored_h, stored_w)
+    } else {
+        (stored_w, stored_h)
+    };
+    figures.push(fig("width", f64::from(width)));
+    figures.push(fig("height", f64::from(height)));
+    figures.push(fig("exif_orientation", decode::exif_number(orientation)));
+
+    // An upright JPEG that already fits is stored by rewriting its segments, not re-encoding.
+    let lossless = policy.store_lossless_when_possible
+        && orientation == Orientation::NoTransforms
+        && stored_w.max(stored_h) <= policy.store_max_side;
+    let lossless_segments = jpeg_segments.filter(|_| lossless);
+
+    // The one early shrink: from here on only the stored-size copy exists.
+    let working = upright(
+        match resample::shrink_rgb(&full, policy.store_max_side) {
+            Some(shrunk) => {
+                drop(full);
+                shrunk
+            }
+            None => full,
+        },
+        orientation,
+    );
+    // A 1600-pixel copy halves exactly to the analysis size: one pass makes colour and grey.
+    let (analysis_owned, grey) =
+        match resample::fit_within(working.width(), working.height(), ANALYSIS_LONG_SIDE) {
+            (w, h) if (w * 2, h * 2) == working.dimensions() => {
+                match resample::halve_with_grey(&working) {
+                    Some((rgb, grey)) => (Some(rgb), Some(grey)),
+                    None => (None, None),
+                }
+            }
+            _ => (resample::shrink_rgb(&working, ANALYSIS_LONG_SIDE), None),
+        };
+    let analysis = analysis_owned.as_ref().unwrap_or(&working);
+    let grey = grey.unwrap_or_else(|| resample::grey(analysis));
+
+    let mut findings = Vec::new();
+    let kind = photo.kind;
+    let shape = kind.shape();
+    let t = &policy.thresholds;
+
+    let min = policy.min_resolution.for_kind(kind);
+    if width.max(height) < min.long_side || width.min(height) < min.short_side {
+        findings.push(messages::too_small(kind, width, height, min));
+    }
+
+    let exposure = analysis::exposure(&grey);
+    let exposure_figures = vec![
+        fig("brightness_mean", exposure.mean),
+        fig("brightness_p95", exposure.p95),
+    ];
+    figures.extend(exposure_figures.iter().cloned());
+    let too_dark = exposure.p95 < t.dark_when_p95_below;
+    if too_dark {
+        findings.push(messages::too_dark(kind, exposure_figures));
+    }
+    let sharpness = analysis::sharpness(&grey);
+    let sharpness_figures = vec![
+        fig("sharpness", sharpness.edge_narrowness),
+        fig("laplacian_variance", sharpness.laplacian_variance),
+    ];
+    figures.extend(sharpness_figures.iter().cloned());
+    let min_sharpness = match shape {
+        DocumentShape::PasFoto => t.min_sharpness_pas_foto,
+        _ => t.min_sharpness_document,
+    };
+    // In the dark, noise and missing contrast make sharpness meaningless; "too dark" says it.
+    if !too_dark && sharpness.edge_narrowness < min_sharpness {
+        findings.push(messages::blurry(kind, sharpness_figures));
+    }
+
+    if shape == DocumentShape::PasFoto {
+        let aspect = f64::from(width.max(height)) / f64::from(width.min(height).max(1));
+        figures.push(fig("frame_aspect", aspect));
+        if let Some(finding) = pas_foto_shape(kind, width, height, t.shape_tolerance) {
+            findings.push(finding);
+        }
+        findings.extend(background_findings(photo, policy, analysis, &mut figures));
+    } else {
+        // Glare is judged on documents; a pas foto's white shirt or backdrop is not glare.
+        let glare = analysis::glare(analysis);
+        let glare_figures = vec![
+            fig("glare_patch", glare.largest_patch_fraction),
+            fig("saturated_fraction", glare.saturated_fraction),
+        ];
+        figures.extend(glare_figures.iter().cloned());
+        if glare.largest_patch_fraction >= t.glare_min_patch {
+            findings.push(messages::glare(kind, glare_figures));
+        }
+
+        let factor = analysis.width().max(analysis.height()) / REGION_LONG_SIDE;
+        let region_copy = resample::shrink_rgb_by(analysis, factor);
+        let region = analysis::document_region(region_copy.as_ref().unwrap_or(analysis));
+        figures.push(fig(
+            "region_found",
+            if region.is_some() { 1.0 } else { 0.0 },
+        ));
+        if let Some(region) = region {
+            figures.extend([
+                fig("region_aspect", region.aspect),
+                fig("region_angle", region.angle_degrees),
+                fig("region_area", region.area_fraction),
+                fig("region_fill", region.fill),
+            ]);
+            if let Some(finding) = document_shape(kind, shape, region, t.shape_tolerance) {
+                findings.push(finding);
+            }
+        }
+    }
+    let hash = PerceptualHash::of(&grey);
+    if let Some((distance, earlier)) = nearest_earlier(photo, hash) {
+        figures.push(fig("nearest_earlier_distance", f64::from(distance)));
+        if distance <= t.duplicate_max_distance {
+            findings.push(messages::duplicate_photo(
+                kind,
+                earlier,
+                vec![fig("hash_distance", f64::from(distance))],
+            ));
+        }
+    }
+
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut verdict = PhotoVerdict { findings, figures };
+    if !verdict.accepted() {
+        return CheckedPhoto {
+            verdict,
+            accepted: None,
+        };
+    }
+
+    let stored = match lossless_segments {
+        Some(segments) => Ok(jpeg_markers::without_metadata(bytes, &segments)),
+        None => jpeg_encode::encode(&working, policy.store_jpeg_quality),
+    };
+    match stored {
+        Ok(jpeg) => CheckedPhoto {
+            accepted: Some(AcceptedPhoto {
+                jpeg,
+                width: working.width(),
+                height: working.height(),
+                original_sha256: hex::encode(Sha256::digest(bytes)),
+                perceptual_hash: hash.to_text(),
+            }),
+            verdict,
+        },
+        Err(error) => {
+            verdict
+                .findings
+                .insert(0, messages::not_stored(&error.to_string()));
+            CheckedPhoto {
+                verdict,
+                accepted: None,
+            }
+        }
+    }
+}
+
+fn decode_refusal(error: &DecodeError, policy: &PhotoPolicy) -> Finding {
+    match error {
+        DecodeError::TooLarge { width, height } => {
+            messages::image_too_large(*width, *height, policy.max_pixels)
+        }
+        DecodeError::TooMuchMemory { needed, limit } => messages::over_decoder_limit(vec![
+            fig("decoder_bytes_needed", *needed as f64),
+            fig("max_alloc", *limit as f64),
+        ]),
+        DecodeError::Limit(_) => messages::over_decoder_limit(Vec::new()),
+        DecodeError::Structure(_)
+        | DecodeError::Empty
+        | DecodeError::NotAPhoto
+        | DecodeError::Decoder(_) => messages::damaged_file(Vec::new()),
+    }
+}
+
+fn swaps_sides(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
+
+/// Applies the EXIF orientation (on the already shrunk copy: same result, a fraction of the cost).
+fn upright(image: RgbImage, orientation: Orientation) -> RgbImage {
+    match orientation {
+        Orientation::NoTransforms => image,
+        // The two turns phones write, done directly on the buffer (`image`'s generic rotate
+        // costs several milliseconds per megapixel).
+        Orientation::Rotate90 => resample::turn(&image, true),
+        Orientation::Rotate270 => resample::turn(&image, false),
+        other => {
+            let mut image = DynamicImage::ImageRgb8(image);
+            image.apply_orientation(other);
+            image.into_rgb8()
+        }
+    }
+}
+
+/// Long side over short side of what each shape may look like in a photo: the nominal ratio
+/// (and for paper the range from A4 to the older F4 sheets, see domain.md), widened by the
+/// policy's tolerance for perspective.
+fn expected_ratio(shape: DocumentShape) -> (f64, f64) {
+    const ID_CARD: f64 = 85.60 / 53.98;
+    const A4: f64 = std::f64::consts::SQRT_2;
+    const F4: f64 = 1.54;
+    match shape {
+        DocumentShape::IdCard => (ID_CARD, ID_CARD),
+        DocumentShape::A4Landscape | DocumentShape::A4Portrait | DocumentShape::Paper => (A4, F4),
+        // 3x4 is 1.333; 2x3 and 4x6 are 1.5.
+        DocumentShape::PasFoto => (4.0 / 3.0, 1.5),
+    }
+}
+
+fn ratio_fits(shape: DocumentShape, ratio: f64, tolerance: f64) -> bool {
+    let (low, high) = expected_ratio(shape);
+    ratio >= low * (1.0 - tolerance) && ratio <= high * (1.0 + tolerance)
+}
+
+fn pas_foto_shape(kind: DocumentKind, width: u32, height: u32, tolerance: f64) -> Option<Finding> {
+    let ratio = f64::from(height) / f64::from(width.max(1));
+    (!ratio_fits(DocumentShape::PasFoto, ratio, tolerance)).then(|| {
+        messages::unexpected_shape(
+            kind,
+            "pas foto tegak, ukuran 3x4 atau 2x3",
+            "an upright 3x4 or 2x3 photo",
+            vec![fig("frame_aspect", ratio)],
+        )
+    })
+}
+
+fn document_shape(
+    kind: DocumentKind,
+    shape: DocumentShape,
+    region: Region,
+    tolerance: f64,
+) -> Option<Finding> {
+    let ratio = ratio_fits(shape, region.aspect, tolerance);
+    let (fits, expected_id, expected_en) = match shape {
+        DocumentShape::IdCard => (ratio, "kartu seukuran KTP", "an ID-card sized card"),
+        DocumentShape::A4Landscape => (
+            ratio && region.landscape,
+            "kertas A4 mendatar",
+            "an A4 sheet held landscape",
+        ),
+        DocumentShape::A4Portrait => (
+            ratio && !region.landscape,
+            "kertas A4 tegak",
+            "an A4 sheet held upright",
+        ),
+        DocumentShape::Paper => (ratio, "selembar kertas utuh", "a whole sheet of paper"),
+        DocumentShape::PasFoto => (true, "", ""),
+    };
+    (!fits).then(|| {
+        messages::unexpected_shape(
+            kind,
+            expected_id,
+            expected_en,
+            vec![
+                fig("region_aspect", region.aspect),
+                fig("region_landscape", if region.landscape { 1.0 } else { 0.0 }),
+            ],
+        )
+    })
+}
+
+fn background_findings(
+    photo: &PhotoToCheck,
+    policy: &PhotoPolicy,
+    analysis: &RgbImage,
+    figures: &mut Vec<(String, f64)>,
+) -> Option<Finding> {
+    let sample = analysis::background(analysis);
+    let plain = sample
+        .colour
+        .filter(|_| sample.uniformity >= policy.thresholds.background_min_uniformity);
+    let found = vec![
+        fig("background_red", f64::from(sample.rgb[0])),
+        fig("background_green", f64::from(sample.rgb[1])),
+        fig("background_blue", f64::from(sample.rgb[2])),
+        fig("background_hue", sample.hue),
+        fig("background_saturation", sample.saturation),
+        fig("background_uniformity", sample.uniformity),
+    ];
+    figures.extend(found.iter().cloned());
+    let expected = photo
+        .child_birth_year
+        .map(|year| (policy.background.expected_for(year), year));
+    match (plain, expected) {
+        (None, _) => Some(messages::wrong_background(expected, None, found)),
+        (Some(colour), Some((wanted, _))) if colour != wanted => {
+            Some(messages::wrong_background(expected, Some(colour), found))
+        }
+        (Some(colour), None) => Some(messages::background_unchecked(colour, found)),
+        (Some(_), Some(_)) => None,
+    }
+}
+
+/// The closest earlier photo of another document (re-sending the same document is fine).
+fn nearest_earlier(photo: &PhotoToCheck, hash: PerceptualHash) -> Option<(u32, DocumentKind)> {
+    photo
+        .earlier
+        .iter()
+        .filter(|e| e.kind != photo.kind)
+        .filter_map(|e| {
+            Some((
+                hash.distance(PerceptualHash::parse(&e.perceptual_hash)?),
+                e.kind,
+            ))
+        })
+        .min_by_key(|(distance, _)| *distance)
+}

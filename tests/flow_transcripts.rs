@@ -1,0 +1,294 @@
+//! Runs the readable conversation transcripts in `tests/transcripts/*.txt` directly against the
+//! engine, with a fake runtime whose photo checks accept every photo except `[foto buram ...]`.
+//!
+//! Format, one line each:
+//! - `> text`: the parent sends text. `> [tombol: Setuju]` taps the button or list row with that
+//!   title in the last message. `> [foto kk.jpg]` sends a photo, `> [foto kk.jpg caption: kk]` with
+//!   a caption, `> [foto buram ktp.jpg]` a photo the checks refuse as blurry. `> [pdf]` sends a PDF,
+//!   `> [suara]` a voice note. Consecutive photo lines are sent together (one batch, one reply).
+//! - `< text`: the reply contains this text; `< (diam)`: there is no reply at all.
+//! - `# ...`: a comment. `@ jam +3` lets 3 hours pass and fires the scheduled wake-up.
+
+use jiff::civil::date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use loket::domain::photo::{Finding, PhotoVerdict, Severity};
+use loket::flow::{
+    Context, Conversation, Effect, FlowSet, Input, MediaRef, NoOpenRequests, Outgoing, step_batch,
+};
+use std::path::{Path, PathBuf};
+
+fn repo_dir() -> PathBuf {
+    let here = Path::new(file!());
+    let here = if here.is_absolute() {
+        here.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(here)
+    };
+    here.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn media(name: &str) -> MediaRef {
+    MediaRef {
+        sha256: format!(
+            "{:0>64}",
+            name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+        mime: "image/jpeg".into(),
+    }
+}
+
+fn blurry() -> PhotoVerdict {
+    PhotoVerdict {
+        findings: vec![Finding {
+            code: "blurry".into(),
+            severity: Severity::Refusal,
+            message_id: "Foto buram; foto ulang dengan kamera diam dan cahaya cukup.".into(),
+            message_en: "The photo is blurry; hold the camera still in good light.".into(),
+            figures: vec![],
+        }],
+        figures: vec![],
+    }
+}
+
+struct Runtime<'f> {
+    flows: &'f FlowSet,
+    state: Conversation,
+    now: Timestamp,
+    sequence: u32,
+    last: Option<Outgoing>,
+}
+
+impl Runtime<'_> {
+    fn step(&mut self, inputs: Vec<Input>) -> Vec<Effect> {
+        let ctx = Context {
+            now: self.now,
+            window_open_until: self.now.checked_add(SignedDuration::from_hours(24)).ok(),
+            next_sequence: self.sequence,
+            requests: &[],
+            open_requests: &NoOpenRequests,
+        };
+        let (state, effects) =
+            step_batch(self.flows, std::mem::take(&mut self.state), inputs, &ctx);
+        self.state = state;
+        for e in &effects {
+            match e {
+                Effect::FileRequest(_) => self.sequence += 1,
+                Effect::Send(out) => self.last = Some(out.clone()),
+                _ => {}
+            }
+        }
+        effects
+    }
+
+    /// Sends the inputs, answers photo checks in one batch, returns all reply text.
+    fn send(&mut self, inputs: Vec<(Input, bool)>) -> String {
+        let blurry_hashes: Vec<String> = inputs
+            .iter()
+            .filter_map(|(i, b)| match i {
+                Input::Photo { media, .. } if *b => Some(media.sha256.clone()),
+                _ => None,
+            })
+            .collect();
+        let effects = self.step(inputs.into_iter().map(|(i, _)| i).collect());
+        let mut replies = bodies(&effects);
+        let checks: Vec<Input> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::CheckPhoto {
+                    media, document, ..
+                } => Some(Input::PhotoChecked {
+                    media: media.clone(),
+                    document: *document,
+                    verdict: if blurry_hashes.contains(&media.sha256) {
+                        blurry()
+                    } else {
+                        PhotoVerdict::default()
+                    },
+                }),
+                _ => None,
+            })
+            .collect();
+        if !checks.is_empty() {
+            replies.extend(bodies(&self.step(checks)));
+        }
+        replies.join("\n")
+    }
+
+    fn choice_titled(&self, title: &str) -> Option<Input> {
+        let found = match self.last.as_ref()? {
+            Outgoing::Buttons { buttons, .. } => buttons
+                .iter()
+                .find(|b| b.title == title)
+                .map(|b| (b.id.clone(), b.title.clone())),
+            Outgoing::List { rows, .. } => rows
+                .iter()
+                .find(|r| r.title == title || r.title.ends_with(&format!(". {title}")))
+                .map(|r| (r.id.clone(), r.title.clone())),
+            Outgoing::Text { .. } => None,
+        };
+        found.map(|(id, title)| Input::Choice { id, title })
+    }
+}
+
+fn bodies(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(out) => Some(match out {
+                Outgoing::Text { body } => body.clone(),
+                Outgoing::Buttons { body, buttons } => format!(
+                    "{body}\n{}",
+                    buttons
+                        .iter()
+                        .map(|b| format!("[{}]", b.title))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                Outgoing::List { body, rows, .. } => format!(
+                    "{body}\n{}",
+                    rows.iter()
+                        .map(|r| format!("[{}]", r.title))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One parent line: the input and whether its photo should be refused as blurry.
+fn parse_input(rt: &Runtime, line: &str) -> Result<(Input, bool), String> {
+    let Some(inner) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) else {
+        return Ok((Input::Text(line.to_string()), false));
+    };
+    if let Some(title) = inner.strip_prefix("tombol:") {
+        return rt
+            .choice_titled(title.trim())
+            .map(|i| (i, false))
+            .ok_or_else(|| format!("no button titled `{}` in the last message", title.trim()));
+    }
+    if inner == "pdf" {
+        return Ok((
+            Input::NotAPhoto {
+                mime: "application/pdf".into(),
+                filename: Some("berkas.pdf".into()),
+            },
+            false,
+        ));
+    }
+    if inner == "suara" {
+        return Ok((
+            Input::Unsupported {
+                what: "audio".into(),
+            },
+            false,
+        ));
+    }
+    if let Some(rest) = inner.strip_prefix("foto") {
+        let (rest, is_blurry) = match rest.trim().strip_prefix("buram") {
+            Some(r) => (r.trim(), true),
+            None => (rest.trim(), false),
+        };
+        let (name, caption) = match rest.split_once("caption:") {
+            Some((n, c)) => (n.trim(), Some(c.trim().to_string())),
+            None => (rest, None),
+        };
+        return Ok((
+            Input::Photo {
+                media: media(if name.is_empty() { "foto" } else { name }),
+                caption,
+            },
+            is_blurry,
+        ));
+    }
+    Err(format!("unknown bracket input `[{inner}]`"))
+}
+
+fn run_transcript(flows: &FlowSet, path: &Path) -> Result<usize, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let mut rt = Runtime {
+        flows,
+        state: Conversation::default(),
+        // Monday 13 April 2026, 10:00 WITA.
+        now: date(2026, 4, 13)
+            .at(10, 0, 0, 0)
+            .to_zoned(TimeZone::get("Asia/Makassar").unwrap())
+            .unwrap()
+            .timestamp(),
+        sequence: 42,
+        last: None,
+    };
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end()))
+        .collect();
+    let mut reply = String::new();
+    let mut checks = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        let (number, line) = lines[i];
+        let fail = |why: String| format!("{}:{number}: {why}", path.display());
+        if let Some(sent) = line.strip_prefix("> ") {
+            let mut batch = vec![parse_input(&rt, sent.trim()).map_err(fail)?];
+            // Photos on consecutive lines travel together.
+            while matches!(batch.last(), Some((Input::Photo { .. }, _)))
+                && let Some((n, next)) = lines
+                    .get(i + 1)
+                    .and_then(|(n, l)| l.strip_prefix("> ").map(|s| (*n, s.trim())))
+                && next.starts_with("[foto")
+            {
+                batch.push(
+                    parse_input(&rt, next).map_err(|e| format!("{}:{n}: {e}", path.display()))?,
+                );
+                i += 1;
+            }
+            reply = rt.send(batch);
+        } else if let Some(expected) = line.strip_prefix("< ") {
+            checks += 1;
+            if expected.trim() == "(diam)" {
+                if !reply.is_empty() {
+                    return Err(fail(format!("expected silence, got:\n{reply}")));
+                }
+            } else if !reply.contains(expected.trim()) {
+                return Err(fail(format!(
+                    "expected the reply to contain `{}`, got:\n{reply}",
+                    expected.trim()
+                )));
+            }
+        } else if let Some(hours) = line.strip_prefix("@ jam +") {
+            let hours: i64 = hours.trim().parse().map_err(|_| fail("bad hours".into()))?;
+            rt.now = rt
+                .now
+                .checked_add(SignedDuration::from_hours(hours))
+                .map_err(|e| fail(e.to_string()))?;
+            reply = rt.send(vec![(Input::Tick, false)]);
+        } else if !line.is_empty() && !line.starts_with('#') {
+            return Err(fail(format!("unknown line `{line}`")));
+        }
+        i += 1;
+    }
+    Ok(checks)
+}
+
+#[test]
+fn every_transcript_runs_against_the_engine() {
+    let flows = FlowSet::load_dir(&repo_dir().join("flows")).unwrap_or_else(|e| panic!("{e}"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_dir().join("tests/transcripts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "transcripts missing: {files:?}");
+    let mut failures = Vec::new();
+    for file in &files {
+        match run_transcript(&flows, file) {
+            Ok(checks) => assert!(checks > 0, "{} checks nothing", file.display()),
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
