@@ -250,7 +250,9 @@ impl Runtime {
                 state: state.as_deref(),
                 arrivals: &arrivals,
                 synthetic: &synthetic_inputs,
-                now: jiff::Timestamp::now(),
+                // Milliseconds, as the lane log records it, so replay sees the very same clock.
+                now: jiff::Timestamp::from_millisecond(jiff::Timestamp::now().as_millisecond())
+                    .unwrap_or_else(|_| jiff::Timestamp::now()),
             };
             conversations.decide(batch, &store_for_decision)
         })

@@ -4,3 +4,4 @@ mod graph_standin;
 mod helpers;
 mod inbound;
 mod outbound;
+mod transcripts;
