@@ -18,11 +18,12 @@ use crate::{
         graph::GraphClient,
         outbox::{self, OutboxSettings},
     },
-    config::Settings,
+    config::{Mode, Settings},
     conversation::FlowConversations,
     flow::FlowSet,
     http::{self, AppState},
     runtime::{Conversations, LaneSettings, Runtime},
+    sim::{self, Simulator, SimulatorConfig},
     store::{Store, StoreOptions},
 };
 
@@ -52,6 +53,7 @@ pub struct Application {
     shutdown: watch::Sender<bool>,
     outbox_task: JoinHandle<()>,
     workers_running: Arc<AtomicBool>,
+    simulator: Option<Simulator>,
 }
 
 impl Application {
@@ -60,7 +62,7 @@ impl Application {
     }
 
     pub async fn build_with(
-        settings: Settings,
+        mut settings: Settings,
         options: AppOptions,
     ) -> anyhow::Result<Application> {
         let store = Store::open(
@@ -79,7 +81,42 @@ impl Application {
         }
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
+        let local = listener.local_addr()?;
+        let port = local.port();
+        // The address loket reaches itself on (0.0.0.0 and :: become loopback).
+        let mut reachable = local;
+        if reachable.ip().is_unspecified() {
+            reachable.set_ip(if local.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        // Simulator mode with the default Graph URL: the simulator lives on the port bound.
+        if settings.mode == Mode::Simulator
+            && settings.graph_url == format!("http://{}/sim/graph/v25.0", settings.bind)
+        {
+            settings.graph_url = format!("http://{reachable}/sim/graph/v25.0");
+        }
+        let simulator = match settings.mode {
+            Mode::Simulator => {
+                let mut config = SimulatorConfig::new(
+                    format!("http://{reachable}/webhook"),
+                    settings.app_secret.expose(),
+                    settings.phone_number_id.clone(),
+                    settings.access_token.expose(),
+                );
+                config.samples_dir = settings.flows_dir.join("../fixtures/photos");
+                if !config.samples_dir.is_dir() {
+                    config.samples_dir = "fixtures/photos".into();
+                }
+                Some(Simulator::with_config(config)?)
+            }
+            Mode::Production => None,
+        };
+        if simulator.is_some() {
+            tracing::info!(chat = %format!("http://{reachable}/sim"), "simulator chat page");
+        }
 
         let graph = GraphClient::new(
             &settings.graph_url,
@@ -145,10 +182,18 @@ impl Application {
             durable: options.durable && !settings.discard_webhooks,
             workers_running: workers_running.clone(),
         });
+        let sim_data = simulator.clone().map(web::Data::new);
         let server = HttpServer::new(move || {
+            let sim_data = sim_data.clone();
             App::new()
                 .app_data(state.clone())
                 .configure(http::configure)
+                // In production the simulator's routes do not exist at all.
+                .configure(move |cfg| {
+                    if let Some(sim_data) = sim_data {
+                        sim::configure(cfg, sim_data);
+                    }
+                })
                 .default_service(web::to(http::error::not_found))
         })
         .workers(options.http_workers.max(1))
@@ -165,6 +210,7 @@ impl Application {
             shutdown,
             outbox_task,
             workers_running,
+            simulator,
         })
     }
 
@@ -174,6 +220,11 @@ impl Application {
 
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
+    }
+
+    /// The simulator, in simulator mode: stop it before the server so open chat pages let go.
+    pub fn simulator(&self) -> Option<Simulator> {
+        self.simulator.clone()
     }
 
     pub fn store(&self) -> &Store {

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod flow;
 pub mod http;
 pub mod runtime;
+pub mod sim;
 pub mod store;
 pub mod telemetry;
 pub mod validate;

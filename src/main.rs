@@ -141,9 +141,13 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings.clone()).await?;
     tracing::info!(address = %format!("http://{}:{}/", settings.bind.ip(), app.port()), "loket is listening");
     let handle = app.handle();
+    let simulator = app.simulator();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("stop signal received");
+        if let Some(simulator) = simulator {
+            simulator.shutdown();
+        }
         handle.stop(true).await;
     });
     app.run_until_stopped().await

@@ -64,7 +64,7 @@ async fn start_page(state: web::Data<AppState>) -> HttpResponse {
     let mode = match state.settings.mode {
         Mode::Production => "<p>Mode produksi: terhubung ke WhatsApp Cloud API.</p>".to_string(),
         Mode::Simulator => "<p><strong>Mode simulator</strong>: belum ada akun Meta yang diatur (WA_ACCESS_TOKEN kosong). \
-             loket memainkan peran WhatsApp sendiri.</p>"
+             loket memainkan peran WhatsApp sendiri: buka <a href=/sim>/sim</a> untuk mengobrol sebagai orang tua.</p>"
             .to_string(),
     };
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(

@@ -51,12 +51,7 @@ pub(crate) fn start(
     Ok(tx)
 }
 
-async fn run(
-    url: String,
-    secret: Vec<u8>,
-    mut rx: UnboundedReceiver<Delivery>,
-    sim: Weak<Inner>,
-) {
+async fn run(url: String, secret: Vec<u8>, mut rx: UnboundedReceiver<Delivery>, sim: Weak<Inner>) {
     let client = match reqwest::Client::builder()
         .user_agent("facebookexternalua")
         .timeout(Duration::from_secs(10))
@@ -113,10 +108,7 @@ async fn post(
                     status >= 500 || status == 429,
                 )
             }
-            Err(e) => (
-                format!("loket tidak terjangkau: {}", e.without_url()),
-                true,
-            ),
+            Err(e) => (format!("loket tidak terjangkau: {}", e.without_url()), true),
         };
         match RETRY_DELAYS_MS.get(attempt) {
             Some(ms) if retry => {

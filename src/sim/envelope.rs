@@ -32,12 +32,23 @@ pub(crate) fn user_id_for(phone: &str) -> String {
 }
 
 /// Meta's `sha256` in webhooks: base64 of the SHA-256 digest (media info uses hex).
+#[cfg(test)]
 pub(crate) fn sha256_base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
 
+#[cfg(test)]
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// (base64, hex) of the SHA-256 of `bytes`, hashed once.
+pub(crate) fn sha256_both(bytes: &[u8]) -> (String, String) {
+    let digest = Sha256::digest(bytes);
+    (
+        base64::engine::general_purpose::STANDARD.encode(digest),
+        hex::encode(digest),
+    )
 }
 
 /// One message from a parent, before it is written as `messages[]`.
@@ -303,7 +314,10 @@ mod tests {
         ours.sort();
         theirs.sort();
         assert_eq!(ours, theirs);
-        assert_eq!(body["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"], "1787400240");
+        assert_eq!(
+            body["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"],
+            "1787400240"
+        );
         assert_eq!(
             body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"],
             "100000000000001"

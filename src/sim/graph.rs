@@ -160,10 +160,7 @@ pub(crate) async fn messages(
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| GraphFault::param(format!("the body is not JSON: {e}")))?;
     match parse_outgoing(&value)? {
-        Outbound::MarkRead {
-            message_id,
-            typing,
-        } => {
+        Outbound::MarkRead { message_id, typing } => {
             if sim.business_reads(&message_id, typing) {
                 Ok(HttpResponse::Ok().json(json!({"success": true})))
             } else {
@@ -388,9 +385,7 @@ fn interactive(body: &Value) -> Result<Content, GraphFault> {
             Some(required(body, "/interactive/header/text", 60)?)
         }
         Some(_) => {
-            return Err(GraphFault::param(
-                "the simulator shows only text headers",
-            ));
+            return Err(GraphFault::param("the simulator shows only text headers"));
         }
     };
     let text = required(body, "/interactive/body/text", 1024)?;
@@ -530,7 +525,7 @@ fn template(body: &Value) -> Result<Content, GraphFault> {
 mod tests {
     use super::*;
     use crate::sim::{Draft, SimulatorConfig};
-    use actix_web::{App, test};
+    use actix_web::{App, test as awt};
 
     fn fault(body: Value) -> GraphFault {
         parse_outgoing(&body).unwrap_err()
@@ -538,7 +533,7 @@ mod tests {
 
     #[test]
     fn what_loket_sends_is_accepted() {
-        let text = json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"+62 812-111","type":"text","text":{"body":"Halo","preview_url":false},"biz_opaque_callback_data":"o:1"});
+        let text = json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"+62 81","type":"text","text":{"body":"Halo","preview_url":false},"biz_opaque_callback_data":"o:1"});
         let err = parse_outgoing(&text).unwrap_err();
         assert_eq!(err.code, 100, "too short to be a number");
         let text = json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"+62 812-1111-2222","type":"text","text":{"body":"Halo"}});
@@ -566,7 +561,10 @@ mod tests {
         let Content::List { sections, .. } = content else {
             panic!()
         };
-        assert_eq!(sections[0].rows[0].description.as_deref(), Some("Untuk anak"));
+        assert_eq!(
+            sections[0].rows[0].description.as_deref(),
+            Some("Untuk anak")
+        );
 
         let template = json!({"messaging_product":"whatsapp","to":"6281211112222","type":"template","template":{"name":"kia_status","language":{"code":"id"},"components":[{"type":"body","parameters":[{"type":"text","text":"Budi"}]}]}});
         let Outbound::Message { content, .. } = parse_outgoing(&template).unwrap() else {
@@ -593,14 +591,20 @@ mod tests {
 
     #[test]
     fn what_meta_would_refuse_is_refused_with_its_codes() {
-        assert_eq!(fault(json!({"to":"6281211112222","text":{"body":"x"}})).code, 100);
+        assert_eq!(
+            fault(json!({"to":"6281211112222","text":{"body":"x"}})).code,
+            100
+        );
         assert_eq!(
             fault(json!({"messaging_product":"whatsapp","to":"6281211112222","type":"text","text":{"body":""}})).code,
             100
         );
         let long = "x".repeat(4097);
         assert_eq!(
-            fault(json!({"messaging_product":"whatsapp","to":"6281211112222","text":{"body":long}})).code,
+            fault(
+                json!({"messaging_product":"whatsapp","to":"6281211112222","text":{"body":long}})
+            )
+            .code,
             131009
         );
         let title = "Judul tombol yang terlalu panjang";
@@ -635,7 +639,7 @@ mod tests {
     #[test]
     fn tokens_are_checked_and_an_empty_one_accepts_an_empty_bearer() {
         let req = |header: Option<&str>| {
-            let mut r = test::TestRequest::default();
+            let mut r = awt::TestRequest::default();
             if let Some(h) = header {
                 r = r.insert_header(("authorization", h));
             }
@@ -662,10 +666,9 @@ mod tests {
     #[actix_web::test]
     async fn the_graph_routes_answer_like_meta() {
         let sim = simulator();
-        let app = test::init_service(
-            App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())),
-        )
-        .await;
+        let app =
+            awt::init_service(App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())))
+                .await;
 
         // A parent writes first, with a photo.
         let view = sim
@@ -685,9 +688,9 @@ mod tests {
         let media_id = view["content"]["media_id"].as_str().unwrap().to_string();
 
         // Media info, then the bytes at the URL it gives.
-        let info: Value = test::call_and_read_body_json(
+        let info: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::get()
+            awt::TestRequest::get()
                 .uri(&format!(
                     "/sim/graph/v25.0/{media_id}?phone_number_id=100000000000001"
                 ))
@@ -700,25 +703,25 @@ mod tests {
         assert_eq!(info["sha256"], envelope_hex(b"jpeg bytes"));
         let url = info["url"].as_str().unwrap();
         let path = &url[url.find("/sim/media/").unwrap()..];
-        let bytes = test::call_and_read_body(&app, test::TestRequest::get().uri(path).to_request())
-            .await;
+        let bytes =
+            awt::call_and_read_body(&app, awt::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(&bytes[..], b"jpeg bytes");
 
-        let unknown = test::call_service(
+        let unknown = awt::call_service(
             &app,
-            test::TestRequest::get()
+            awt::TestRequest::get()
                 .uri("/sim/graph/v25.0/999")
                 .to_request(),
         )
         .await;
         assert_eq!(unknown.status(), 400);
-        let body: Value = test::read_body_json(unknown).await;
+        let body: Value = awt::read_body_json(unknown).await;
         assert_eq!(body["error"]["code"], 100);
 
         // A reply with buttons.
-        let sent: Value = test::call_and_read_body_json(
+        let sent: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
                 .set_json(json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"6281211112222","type":"interactive","interactive":{"type":"button","body":{"text":"Setuju?"},"action":{"buttons":[{"type":"reply","reply":{"id":"ya","title":"Setuju"}}]}}}))
                 .to_request(),
@@ -747,9 +750,9 @@ mod tests {
                 100,
             ),
         ] {
-            let response = test::call_service(
+            let response = awt::call_service(
                 &app,
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri(uri)
                     .insert_header(("authorization", auth))
                     .insert_header(("content-type", "application/json"))
@@ -758,25 +761,27 @@ mod tests {
             )
             .await;
             assert_eq!(response.status(), status, "{uri} {auth} {body}");
-            let body: Value = test::read_body_json(response).await;
+            let body: Value = awt::read_body_json(response).await;
             assert_eq!(body["error"]["code"], code);
         }
 
         // Mark-as-read of the parent's photo turns its ticks blue; a wrong wamid is refused.
-        let read: Value = test::call_and_read_body_json(
+        let read: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
                 .set_json(json!({"messaging_product":"whatsapp","status":"read","message_id":parent_wamid}))
                 .to_request(),
         )
         .await;
         assert_eq!(read, json!({"success": true}));
-        let bad = test::call_service(
+        let bad = awt::call_service(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
-                .set_json(json!({"messaging_product":"whatsapp","status":"read","message_id":bot_wamid}))
+                .set_json(
+                    json!({"messaging_product":"whatsapp","status":"read","message_id":bot_wamid}),
+                )
                 .to_request(),
         )
         .await;

@@ -21,7 +21,10 @@ mod state;
 
 use std::{
     path::PathBuf,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -100,6 +103,8 @@ pub(crate) struct Inner {
     state: Mutex<State>,
     /// Wakes long polls after any change.
     changed: Notify,
+    /// Set by [`Simulator::shutdown`]: polls answer at once.
+    closing: AtomicBool,
     outbox: UnboundedSender<Delivery>,
 }
 
@@ -159,6 +164,7 @@ impl Simulator {
                 session_digits: fastrand::u64(100_000_000..1_000_000_000),
                 state: Mutex::new(State::default()),
                 changed: Notify::new(),
+                closing: AtomicBool::new(false),
                 outbox,
             }
         });
@@ -172,12 +178,22 @@ impl Simulator {
         &self.inner.config
     }
 
+    /// Ends the page's long polls now and answers later ones at once, so that a graceful stop
+    /// of the HTTP server does not wait for them. Call it just before stopping the server.
+    pub fn shutdown(&self) {
+        self.inner.closing.store(true, Ordering::Relaxed);
+        self.inner.changed.notify_waiters();
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.inner.lock()
     }
 
     fn wamid(&self, n: u64) -> String {
-        format!("wamid.SIM{}{n:010X}", self.inner.session.to_ascii_uppercase())
+        format!(
+            "wamid.SIM{}{n:010X}",
+            self.inner.session.to_ascii_uppercase()
+        )
     }
 
     /// Meta's media ids are digits; 16 of them, unique per process run.
@@ -193,6 +209,11 @@ impl Simulator {
         name: Option<&str>,
         draft: Draft,
     ) -> Result<Value, PageError> {
+        // Hashing 10 MB takes a while; not under the lock.
+        let digests = match &draft {
+            Draft::Media { bytes, .. } => Some(envelope::sha256_both(bytes)),
+            _ => None,
+        };
         let mut state = self.lock();
         let chat = state.chats.entry(phone.to_string()).or_default();
         if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
@@ -219,11 +240,12 @@ impl Simulator {
                 let n = state.next();
                 let media_id = self.media_id(n);
                 let size = bytes.len();
-                media_sha256 = Some(envelope::sha256_base64(&bytes));
+                let (base64, hex) = digests.unwrap_or_default();
+                media_sha256 = Some(base64);
                 state.add_media(
                     media_id.clone(),
                     Media {
-                        sha256_hex: envelope::sha256_hex(&bytes),
+                        sha256_hex: hex,
                         bytes: Arc::new(bytes),
                         mime_type: mime_type.clone(),
                     },
@@ -262,15 +284,13 @@ impl Simulator {
             phone,
             name: &parent_name,
         };
-        let body = envelope::inbound_message(
-            &self.inner.business,
-            &parent,
-            &inbound,
-            &self.inner.origin,
-        )
-        .map(|message| envelope::message_envelope(&self.inner.business, &parent, message))
-        .map(|value| envelope::to_wire(&value))
-        .ok_or_else(|| PageError::bad_request("not_sendable", "Isi pesan ini tidak bisa dikirim."))?;
+        let body =
+            envelope::inbound_message(&self.inner.business, &parent, &inbound, &self.inner.origin)
+                .map(|message| envelope::message_envelope(&self.inner.business, &parent, message))
+                .map(|value| envelope::to_wire(&value))
+                .ok_or_else(|| {
+                    PageError::bad_request("not_sendable", "Isi pesan ini tidak bisa dikirim.")
+                })?;
 
         let position = state.push(
             phone,
@@ -408,7 +428,10 @@ impl Simulator {
                     .get(phone)
                     .and_then(|c| c.typing_until)
                     .is_some_and(|until| until > now());
-                if !messages.is_empty() || tokio::time::Instant::now() >= deadline {
+                if !messages.is_empty()
+                    || tokio::time::Instant::now() >= deadline
+                    || self.inner.closing.load(Ordering::Relaxed)
+                {
                     return serde_json::json!({
                         "session": self.inner.session,
                         "phone": phone,
@@ -467,7 +490,8 @@ fn reply_for(state: &State, phone: &str, message_id: &str, id: &str) -> Result<C
         .ok_or_else(|| {
             PageError::not_found("unknown_message", "Pesan itu tidak ada di chat ini.")
         })?;
-    let unknown = || PageError::bad_request("unknown_choice", "Pilihan itu tidak ada di pesan ini.");
+    let unknown =
+        || PageError::bad_request("unknown_choice", "Pilihan itu tidak ada di pesan ini.");
     match message.content {
         Content::Buttons { buttons, .. } => buttons
             .into_iter()
@@ -497,7 +521,9 @@ fn reply_for(state: &State, phone: &str, message_id: &str, id: &str) -> Result<C
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere must not take the simulator down with it.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn enqueue(&self, delivery: Delivery) {
@@ -625,7 +651,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, sim: web::Data<Simulator>) {
                 "/graph/{version}/{phone_number_id}/messages",
                 web::post().to(graph::messages),
             )
-            .route("/graph/{version}/{media_id}", web::get().to(graph::media_info))
+            .route(
+                "/graph/{version}/{media_id}",
+                web::get().to(graph::media_info),
+            )
             .route("/media/{media_id}", web::get().to(graph::download))
             .default_service(web::to(page::not_found)),
     );
@@ -642,5 +671,44 @@ mod tests {
             "http://127.0.0.1:8080"
         );
         assert_eq!(origin_of("http://localhost:1"), "http://localhost:1");
+    }
+
+    #[actix_web::test]
+    async fn a_long_poll_wakes_on_news_and_ends_on_shutdown() {
+        let sim = Simulator::new("http://127.0.0.1:9/webhook", "s", "1", "").unwrap();
+        let waiting = sim.clone();
+        let poll = actix_web::rt::spawn(async move {
+            waiting
+                .poll("6281211112222", 0, Duration::from_secs(20))
+                .await
+        });
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        sim.business_sends(
+            "6281211112222",
+            Content::Text {
+                body: "Halo".into(),
+            },
+            None,
+        );
+        let answer = tokio::time::timeout(Duration::from_secs(2), poll)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(answer["messages"][0]["content"]["body"], "Halo");
+
+        let cursor = answer["cursor"].as_u64().unwrap();
+        let waiting = sim.clone();
+        let poll = actix_web::rt::spawn(async move {
+            waiting
+                .poll("6281211112222", cursor, Duration::from_secs(20))
+                .await
+        });
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        sim.shutdown();
+        let answer = tokio::time::timeout(Duration::from_secs(2), poll)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(answer["messages"].as_array().unwrap().is_empty());
     }
 }

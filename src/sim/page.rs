@@ -63,7 +63,10 @@ impl PageError {
         PageError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "too_large",
-            message: format!("Berkas terlalu besar (maksimal {} MB).", limit / 1024 / 1024),
+            message: format!(
+                "Berkas terlalu besar (maksimal {} MB).",
+                limit / 1024 / 1024
+            ),
         }
     }
 }
@@ -145,8 +148,11 @@ pub(crate) async fn js() -> HttpResponse {
         .body(SIM_JS)
 }
 
-pub(crate) async fn not_found() -> PageError {
-    PageError::not_found("not_found", "Alamat ini tidak ada di simulator.")
+pub(crate) async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError::not_found(
+        "not_found",
+        "Alamat ini tidak ada di simulator.",
+    ))
 }
 
 pub(crate) async fn samples(sim: web::Data<Simulator>) -> HttpResponse {
@@ -370,7 +376,13 @@ pub(crate) async fn upload(
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .filter(|v| !v.is_empty() && v != "application/octet-stream");
     let mime_type = declared
         .or_else(|| samples::mime_for(&filename).map(|(m, _)| m.to_string()))
@@ -407,7 +419,7 @@ mod tests {
         sync::{Arc, Mutex},
     };
 
-    use actix_web::{App, HttpServer, test};
+    use actix_web::{App, HttpServer, test as awt};
     use serde_json::Value;
 
     use super::*;
@@ -447,7 +459,10 @@ mod tests {
                             .and_then(|v| v.to_str().ok());
                         let signed = signature::verify(b"secret", &body, header).is_ok();
                         let value: Value = serde_json::from_slice(&body).unwrap();
-                        store.lock().unwrap().push((value, signed && body.is_ascii()));
+                        store
+                            .lock()
+                            .unwrap()
+                            .push((value, signed && body.is_ascii()));
                         HttpResponse::Ok().finish()
                     }
                 }),
@@ -480,23 +495,32 @@ mod tests {
         let mut config = SimulatorConfig::new(url, "secret", "100000000000001", "");
         config.samples_dir = samples_dir.path().to_path_buf();
         let sim = web::Data::new(Simulator::with_config(config).unwrap());
-        let app = test::init_service(
-            App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())),
-        )
-        .await;
+        let app =
+            awt::init_service(App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())))
+                .await;
 
-        let page = test::call_service(&app, test::TestRequest::get().uri("/sim").to_request())
-            .await;
+        let page = awt::call_service(&app, awt::TestRequest::get().uri("/sim").to_request()).await;
         assert_eq!(page.status(), 200);
-        let page = test::read_body(page).await;
+        let page = awt::read_body(page).await;
         let page = String::from_utf8_lossy(&page);
         assert!(page.contains("Disdukcapil"));
-        assert!(!page.contains("http://") && !page.contains("https://"), "no external assets");
+        // No external assets: nothing is fetched from another host.
+        for text in [&page[..], SIM_CSS, SIM_JS] {
+            for pattern in [
+                "src=\"http",
+                "href=\"http",
+                "url(http",
+                "//cdn",
+                "fetch(\"http",
+            ] {
+                assert!(!text.contains(pattern), "{pattern}");
+            }
+        }
 
         // Text, with a name.
-        let sent: Value = test::call_and_read_body_json(
+        let sent: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/api/chats/081211112222/messages")
                 .set_json(json!({"type":"text","text":"Halo 👋","name":"Ibu Sari"}))
                 .to_request(),
@@ -506,9 +530,9 @@ mod tests {
         assert_eq!(sent["message"]["content"]["body"], "Halo 👋");
 
         // A sample photo with a caption.
-        let sent: Value = test::call_and_read_body_json(
+        let sent: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/api/chats/6281211112222/messages")
                 .set_json(json!({"type":"sample","file":"kk.jpg","caption":"kk"}))
                 .to_request(),
@@ -517,9 +541,9 @@ mod tests {
         assert_eq!(sent["message"]["content"]["type"], "image");
 
         // A PDF from the file picker, as a document.
-        let sent: Value = test::call_and_read_body_json(
+        let sent: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/api/chats/6281211112222/media?kind=document&filename=C%3A%5Cakta.pdf")
                 .insert_header(("content-type", "application/pdf"))
                 .set_payload(&b"%PDF-1.4"[..])
@@ -531,7 +555,10 @@ mod tests {
 
         let webhooks = wait_for(&received, 3).await;
         assert_eq!(webhooks.len(), 3);
-        assert!(webhooks.iter().all(|(_, signed)| *signed), "signed and ASCII");
+        assert!(
+            webhooks.iter().all(|(_, signed)| *signed),
+            "signed and ASCII"
+        );
         let value = |i: usize| webhooks[i].0["entry"][0]["changes"][0]["value"].clone();
         assert_eq!(value(0)["contacts"][0]["profile"]["name"], "Ibu Sari");
         assert_eq!(value(0)["contacts"][0]["wa_id"], "6281211112222");
@@ -541,7 +568,10 @@ mod tests {
             value(1)["messages"][0]["image"]["sha256"],
             crate::sim::envelope::sha256_base64(b"\xff\xd8kk")
         );
-        assert_eq!(value(2)["messages"][0]["document"]["mime_type"], "application/pdf");
+        assert_eq!(
+            value(2)["messages"][0]["document"]["mime_type"],
+            "application/pdf"
+        );
         assert_eq!(value(0)["metadata"]["phone_number_id"], "100000000000001");
 
         // Accepted by "loket": two grey ticks.
@@ -557,9 +587,9 @@ mod tests {
 
         // loket answers with a list; the page fetches it (delivered), shows it (read), taps a row.
         let list = json!({"messaging_product":"whatsapp","to":"6281211112222","type":"interactive","interactive":{"type":"list","body":{"text":"Pilih layanan"},"action":{"button":"Pilih","sections":[{"title":"Layanan","rows":[{"id":"kia","title":"KIA (Kartu Anak)"}]}]}}});
-        let answer: Value = test::call_and_read_body_json(
+        let answer: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
                 .set_json(list)
                 .to_request(),
@@ -567,26 +597,28 @@ mod tests {
         .await;
         let wamid = answer["messages"][0]["id"].as_str().unwrap().to_string();
         let cursor = chat["cursor"].as_u64().unwrap();
-        let polled: Value = test::call_and_read_body_json(
+        let polled: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::get()
-                .uri(&format!("/sim/api/chats/6281211112222/messages?since={cursor}&wait=2000"))
+            awt::TestRequest::get()
+                .uri(&format!(
+                    "/sim/api/chats/6281211112222/messages?since={cursor}&wait=2000"
+                ))
                 .to_request(),
         )
         .await;
         assert_eq!(polled["messages"][0]["id"], wamid.as_str());
         assert_eq!(polled["messages"][0]["content"]["type"], "list");
-        let read: Value = test::call_and_read_body_json(
+        let read: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/api/chats/6281211112222/read")
                 .to_request(),
         )
         .await;
         assert_eq!(read["read"], 1);
-        let tapped: Value = test::call_and_read_body_json(
+        let tapped: Value = awt::call_and_read_body_json(
             &app,
-            test::TestRequest::post()
+            awt::TestRequest::post()
                 .uri("/sim/api/chats/6281211112222/messages")
                 .set_json(json!({"type":"reply","message_id":wamid,"id":"kia"}))
                 .to_request(),
@@ -617,41 +649,40 @@ mod tests {
             SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "100000000000001", "");
         config.samples_dir = std::path::PathBuf::from("/nonexistent");
         let sim = web::Data::new(Simulator::with_config(config).unwrap());
-        let app = test::init_service(
-            App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())),
-        )
-        .await;
-        let cases: Vec<(test::TestRequest, u16, &str)> = vec![
+        let app =
+            awt::init_service(App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())))
+                .await;
+        let cases: Vec<(awt::TestRequest, u16, &str)> = vec![
             (
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri("/sim/api/chats/12/messages")
                     .set_json(json!({"type":"text","text":"x"})),
                 400,
                 "bad_phone",
             ),
             (
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri("/sim/api/chats/6281211112222/messages")
                     .set_json(json!({"type":"text","text":"   "})),
                 400,
                 "empty",
             ),
             (
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri("/sim/api/chats/6281211112222/messages")
                     .set_json(json!({"type":"reply","message_id":"wamid.nope","id":"x"})),
                 404,
                 "unknown_message",
             ),
             (
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri("/sim/api/chats/6281211112222/messages")
                     .set_json(json!({"type":"sample","file":"../Cargo.toml"})),
                 404,
                 "unknown_sample",
             ),
             (
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri("/sim/api/chats/6281211112222/messages")
                     .insert_header(("content-type", "application/json"))
                     .set_payload("{"),
@@ -659,7 +690,7 @@ mod tests {
                 "bad_json",
             ),
             (
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri("/sim/api/chats/6281211112222/media?kind=image&filename=a.pdf")
                     .insert_header(("content-type", "application/pdf"))
                     .set_payload("%PDF"),
@@ -667,20 +698,19 @@ mod tests {
                 "not_an_image",
             ),
             (
-                test::TestRequest::post()
+                awt::TestRequest::post()
                     .uri("/sim/api/chats/6281211112222/media?kind=image")
                     .insert_header(("content-type", "image/jpeg"))
-                    .insert_header(("content-length", (MAX_UPLOAD + 1).to_string()))
-                    .set_payload("x"),
+                    .set_payload(vec![0u8; MAX_UPLOAD + 1]),
                 413,
                 "too_large",
             ),
-            (test::TestRequest::get().uri("/sim/nope"), 404, "not_found"),
+            (awt::TestRequest::get().uri("/sim/nope"), 404, "not_found"),
         ];
         for (request, status, code) in cases {
-            let response = test::call_service(&app, request.to_request()).await;
+            let response = awt::call_service(&app, request.to_request()).await;
             assert_eq!(response.status().as_u16(), status, "{code}");
-            let body: Value = test::read_body_json(response).await;
+            let body: Value = awt::read_body_json(response).await;
             assert_eq!(body["error"]["code"], code);
             assert!(body["error"]["message"].is_string());
         }

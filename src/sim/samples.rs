@@ -59,7 +59,7 @@ pub(crate) fn is_plain_name(name: &str) -> bool {
 pub(crate) async fn list(dir: &Path) -> Vec<Sample> {
     let mut samples = Vec::new();
     let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
-        return samples;
+        return Vec::new();
     };
     while let Ok(Some(entry)) = entries.next_entry().await {
         let Ok(name) = entry.file_name().into_string() else {

@@ -293,12 +293,13 @@ impl State {
         };
         chat.messages
             .iter()
-            .filter(|m| m.version > since)
-            .map(|m| self.view(phone, m))
+            .enumerate()
+            .filter(|(_, m)| m.version > since)
+            .map(|(seq, m)| self.view(phone, seq, m))
             .collect()
     }
 
-    fn view(&self, phone: &str, message: &ChatMessage) -> Value {
+    fn view(&self, phone: &str, seq: usize, message: &ChatMessage) -> Value {
         let quote = message.reply_to.as_ref().and_then(|id| {
             let (quoted_phone, position) = self.index.get(id)?;
             if quoted_phone != phone {
@@ -313,6 +314,7 @@ impl State {
         });
         json!({
             "id": message.wamid,
+            "seq": seq,
             "from": if message.from_parent { "parent" } else { "business" },
             "timestamp": message.timestamp,
             "status": message.status,
@@ -346,7 +348,10 @@ mod tests {
         let at = state.push("62811", text("w1", false));
         let cursor = state.cursor();
         assert!(state.advance("62811", at, Status::Read));
-        assert!(!state.advance("62811", at, Status::Delivered), "no way back");
+        assert!(
+            !state.advance("62811", at, Status::Delivered),
+            "no way back"
+        );
         assert_eq!(state.changes("62811", cursor).len(), 1);
         assert!(state.changes("62811", state.cursor()).is_empty());
         assert!(state.fail("62811", at, "x".into()));

@@ -154,17 +154,18 @@ fn percentile(histogram: &[u64; 256], total: u64, q: f64) -> f64 {
 /// Blown-out areas: glare on a laminated card, a flash reflection, a lamp.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Glare {
-    /// Share of pixels that are blown out (all channels near 255).
+    /// Share of pixels that are blown out (near-white, grey level 248 or more).
     pub saturated_fraction: f64,
     /// Share of the frame covered by the largest connected blown-out patch.
     pub largest_patch_fraction: f64,
 }
 
 const GLARE_CELL: usize = 8;
-const SATURATED: u8 = 245;
+/// Blown out: white near the top of the range (glare is white, whatever the card's colour).
+const SATURATED: u8 = 248;
 
-pub(crate) fn glare(rgb: &RgbImage) -> Glare {
-    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+pub(crate) fn glare(grey: &GrayImage) -> Glare {
+    let (w, h) = (grey.width() as usize, grey.height() as usize);
     let (cw, ch) = (w / GLARE_CELL, h / GLARE_CELL);
     if cw == 0 || ch == 0 {
         return Glare {
@@ -172,19 +173,19 @@ pub(crate) fn glare(rgb: &RgbImage) -> Glare {
             largest_patch_fraction: 0.0,
         };
     }
-    let px = rgb.as_raw();
     let mut cell_counts = vec![0u32; cw * ch];
     let mut saturated = 0u64;
-    for y in 0..h {
-        let row = &px[y * w * 3..(y + 1) * w * 3];
-        for (x, p) in row.chunks_exact(3).enumerate() {
-            if p[0] >= SATURATED && p[1] >= SATURATED && p[2] >= SATURATED {
-                saturated += 1;
-                let (cx, cy) = (x / GLARE_CELL, y / GLARE_CELL);
-                if cx < cw && cy < ch {
-                    cell_counts[cy * cw + cx] += 1;
-                }
-            }
+    for (y, row) in grey
+        .as_raw()
+        .chunks_exact(w)
+        .enumerate()
+        .take(ch * GLARE_CELL)
+    {
+        let cells = &mut cell_counts[(y / GLARE_CELL) * cw..(y / GLARE_CELL + 1) * cw];
+        for (cell, span) in cells.iter_mut().zip(row.chunks_exact(GLARE_CELL)) {
+            let n = span.iter().filter(|&&v| v >= SATURATED).count() as u32;
+            *cell += n;
+            saturated += u64::from(n);
         }
     }
     // A cell is blown out when nearly all of it is: text or texture inside breaks the patch.
@@ -192,7 +193,7 @@ pub(crate) fn glare(rgb: &RgbImage) -> Glare {
     let blown: Vec<bool> = cell_counts.iter().map(|&n| n >= full).collect();
     let largest = largest_component(&blown, cw, ch).len();
     Glare {
-        saturated_fraction: saturated as f64 / (w * h) as f64,
+        saturated_fraction: saturated as f64 / (cw * ch * GLARE_CELL * GLARE_CELL) as f64,
         largest_patch_fraction: largest as f64 / (cw * ch) as f64,
     }
 }

@@ -73,22 +73,33 @@ impl PerceptualHash {
 fn cell_means(grey: &GrayImage) -> Vec<f32> {
     let (w, h) = (grey.width() as usize, grey.height() as usize);
     let mut sums = vec![0u32; GRID * GRID];
-    let mut counts = vec![0u32; GRID * GRID];
     if w == 0 || h == 0 {
         return vec![0.0; GRID * GRID];
     }
-    let column_cell: Vec<usize> = (0..w).map(|x| x * GRID / w).collect();
+    let edges = |n: usize| -> Vec<usize> { (0..=GRID).map(|i| i * n / GRID).collect() };
+    let (columns, rows) = (edges(w), edges(h));
     for (y, row) in grey.as_raw().chunks_exact(w).enumerate() {
         let base = (y * GRID / h) * GRID;
-        for (&v, &cell) in row.iter().zip(&column_cell) {
-            sums[base + cell] += u32::from(v);
-            counts[base + cell] += 1;
+        for (cell, span) in columns.windows(2).enumerate() {
+            sums[base + cell] += row[span[0]..span[1]]
+                .iter()
+                .map(|&v| u32::from(v))
+                .sum::<u32>();
         }
     }
-    sums.iter()
-        .zip(&counts)
-        .map(|(&s, &n)| if n == 0 { 0.0 } else { s as f32 / n as f32 })
-        .collect()
+    let mut means = vec![0.0; GRID * GRID];
+    for (cy, band) in rows.windows(2).enumerate() {
+        for (cx, span) in columns.windows(2).enumerate() {
+            let count = (band[1] - band[0]) * (span[1] - span[0]);
+            let i = cy * GRID + cx;
+            means[i] = if count == 0 {
+                0.0
+            } else {
+                sums[i] as f32 / count as f32
+            };
+        }
+    }
+    means
 }
 
 /// Number of differing bits between two stored perceptual hashes (0 = same picture, up to 512),

@@ -110,9 +110,9 @@ struct BitWriter {
 }
 
 impl BitWriter {
-    /// Appends the low `length` bits of `value`; whole 32-bit words go out at once.
+    /// Appends the low `length` (at most 32) bits of `value`; whole 32-bit words go out at once.
     #[inline(always)]
-    fn put(&mut self, value: u16, length: u8) {
+    fn put(&mut self, value: u32, length: u8) {
         let length = u32::from(length);
         self.bits = (self.bits << length) | (u64::from(value) & ((1u64 << length) - 1));
         self.count += length;
@@ -226,6 +226,12 @@ fn round(v: f32) -> i32 {
     ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32)
 }
 
+/// A Huffman code followed by the magnitude bits it announces (at most 16 + 11 bits).
+#[inline(always)]
+fn with_bits(code: u16, bits: u16, size: u8) -> u32 {
+    (u32::from(code) << size) | u32::from(bits)
+}
+
 struct Component<'a> {
     reciprocal: [f32; 64],
     dc: &'a HuffmanTable,
@@ -252,8 +258,7 @@ fn encode_block(block: &mut [f32; 64], component: &mut Component, writer: &mut B
     let (size, bits) = magnitude(coefficients[0] - component.previous_dc);
     component.previous_dc = coefficients[0];
     let (code, length) = component.dc.codes[usize::from(size)];
-    writer.put(code, length);
-    writer.put(bits, size);
+    writer.put(with_bits(code, bits, size), length + size);
     let mut remaining = nonzero >> 1;
     let mut k = 1usize;
     while remaining != 0 {
@@ -262,20 +267,19 @@ fn encode_block(block: &mut [f32; 64], component: &mut Component, writer: &mut B
         k += zeros as usize;
         while run >= 16 {
             let (code, length) = component.ac.codes[0xF0];
-            writer.put(code, length);
+            writer.put(u32::from(code), length);
             run -= 16;
         }
         let (size, bits) = magnitude(coefficients[k]);
         let (code, length) = component.ac.codes[((run as usize) << 4) | usize::from(size)];
-        writer.put(code, length);
-        writer.put(bits, size);
+        writer.put(with_bits(code, bits, size), length + size);
         remaining = (remaining >> zeros) >> 1;
         k += 1;
     }
     if k < 64 {
         // End of block: the rest are zeros.
         let (code, length) = component.ac.codes[0x00];
-        writer.put(code, length);
+        writer.put(u32::from(code), length);
     }
 }
 

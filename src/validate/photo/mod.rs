@@ -20,7 +20,7 @@ mod sniff;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::metadata::Orientation;
-use image::{DynamicImage, RgbImage};
+use image::{DynamicImage, GrayImage, RgbImage};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -147,7 +147,7 @@ impl Default for Thresholds {
             dark_when_p95_below: 70.0,
             glare_min_patch: 0.015,
             shape_tolerance: 0.07,
-            duplicate_max_distance: 56,
+            duplicate_max_distance: 64,
             background_min_uniformity: 0.6,
         }
     }
@@ -310,31 +310,112 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
         && stored_w.max(stored_h) <= policy.store_max_side;
     let lossless_segments = jpeg_segments.filter(|_| lossless);
 
-    // The one early shrink: from here on only the stored-size copy exists.
-    let working = upright(
-        match resample::shrink_rgb(&full, policy.store_max_side) {
-            Some(shrunk) => {
-                drop(full);
-                shrunk
-            }
-            None => full,
+    let copies = Copies::make(full, orientation, policy.store_max_side);
+    let (working, grey) = (&copies.working, &copies.grey);
+    let mut findings = measure(photo, policy, &copies, (width, height), &mut figures);
+
+    let hash = PerceptualHash::of(grey);
+    if let Some((distance, earlier)) = nearest_earlier(photo, hash) {
+        figures.push(fig("nearest_earlier_distance", f64::from(distance)));
+        if distance <= policy.thresholds.duplicate_max_distance {
+            findings.push(messages::duplicate_photo(
+                photo.kind,
+                earlier,
+                vec![fig("hash_distance", f64::from(distance))],
+            ));
+        }
+    }
+
+    // Refusals first: the conversation tells the parent the first one.
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut verdict = PhotoVerdict { findings, figures };
+    if !verdict.accepted() {
+        return CheckedPhoto {
+            verdict,
+            accepted: None,
+        };
+    }
+
+    let stored = match lossless_segments {
+        Some(segments) => Ok(jpeg_markers::without_metadata(bytes, &segments)),
+        None => jpeg_encode::encode(working, policy.store_jpeg_quality),
+    };
+    match stored {
+        Ok(jpeg) => CheckedPhoto {
+            accepted: Some(AcceptedPhoto {
+                jpeg,
+                width: working.width(),
+                height: working.height(),
+                original_sha256: hex::encode(Sha256::digest(bytes)),
+                perceptual_hash: hash.to_text(),
+            }),
+            verdict,
         },
-        orientation,
-    );
-    // A 1600-pixel copy halves exactly to the analysis size: one pass makes colour and grey.
-    let (analysis_owned, grey) =
-        match resample::fit_within(working.width(), working.height(), ANALYSIS_LONG_SIDE) {
-            (w, h) if (w * 2, h * 2) == working.dimensions() => {
-                match resample::halve_with_grey(&working) {
-                    Some((rgb, grey)) => (Some(rgb), Some(grey)),
-                    None => (None, None),
-                }
+        Err(error) => {
+            verdict
+                .findings
+                .insert(0, messages::not_stored(&error.to_string()));
+            CheckedPhoto {
+                verdict,
+                accepted: None,
             }
+        }
+    }
+}
+
+/// The small copies every measurement runs on, made right after decoding.
+struct Copies {
+    /// Upright, longest side at most the stored size: what is stored (when re-encoded).
+    working: RgbImage,
+    /// At most `ANALYSIS_LONG_SIDE`; `None` when `working` is already that small.
+    analysis: Option<RgbImage>,
+    grey: GrayImage,
+}
+
+impl Copies {
+    fn make(full: RgbImage, orientation: Orientation, store_max_side: u32) -> Copies {
+        // The one early shrink: the full-size pixels are dropped as soon as it is done.
+        let working = upright(
+            match resample::shrink_rgb(&full, store_max_side) {
+                Some(shrunk) => {
+                    drop(full);
+                    shrunk
+                }
+                None => full,
+            },
+            orientation,
+        );
+        let (w, h) = working.dimensions();
+        // A 1600-pixel copy halves exactly to the analysis size: one pass makes colour and grey.
+        let (analysis, grey) = match resample::fit_within(w, h, ANALYSIS_LONG_SIDE) {
+            (aw, ah) if (aw * 2, ah * 2) == (w, h) => match resample::halve_with_grey(&working) {
+                Some((rgb, grey)) => (Some(rgb), Some(grey)),
+                None => (None, None),
+            },
             _ => (resample::shrink_rgb(&working, ANALYSIS_LONG_SIDE), None),
         };
-    let analysis = analysis_owned.as_ref().unwrap_or(&working);
-    let grey = grey.unwrap_or_else(|| resample::grey(analysis));
+        let grey = grey.unwrap_or_else(|| resample::grey(analysis.as_ref().unwrap_or(&working)));
+        Copies {
+            working,
+            analysis,
+            grey,
+        }
+    }
 
+    fn analysis(&self) -> &RgbImage {
+        self.analysis.as_ref().unwrap_or(&self.working)
+    }
+}
+
+/// Every check that looks at the pixels; `width` and `height` are the upright original's.
+fn measure(
+    photo: &PhotoToCheck,
+    policy: &PhotoPolicy,
+    copies: &Copies,
+    (width, height): (u32, u32),
+    figures: &mut Vec<(String, f64)>,
+) -> Vec<Finding> {
+    let (analysis, grey) = (copies.analysis(), &copies.grey);
     let mut findings = Vec::new();
     let kind = photo.kind;
     let shape = kind.shape();
@@ -345,7 +426,7 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
         findings.push(messages::too_small(kind, width, height, min));
     }
 
-    let exposure = analysis::exposure(&grey);
+    let exposure = analysis::exposure(grey);
     let exposure_figures = vec![
         fig("brightness_mean", exposure.mean),
         fig("brightness_p95", exposure.p95),
@@ -355,7 +436,7 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
     if too_dark {
         findings.push(messages::too_dark(kind, exposure_figures));
     }
-    let sharpness = analysis::sharpness(&grey);
+    let sharpness = analysis::sharpness(grey);
     let sharpness_figures = vec![
         fig("sharpness", sharpness.edge_narrowness),
         fig("laplacian_variance", sharpness.laplacian_variance),
@@ -376,10 +457,10 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
         if let Some(finding) = pas_foto_shape(kind, width, height, t.shape_tolerance) {
             findings.push(finding);
         }
-        findings.extend(background_findings(photo, policy, analysis, &mut figures));
+        findings.extend(background_findings(photo, policy, analysis, figures));
     } else {
         // Glare is judged on documents; a pas foto's white shirt or backdrop is not glare.
-        let glare = analysis::glare(analysis);
+        let glare = analysis::glare(grey);
         let glare_figures = vec![
             fig("glare_patch", glare.largest_patch_fraction),
             fig("saturated_fraction", glare.saturated_fraction),
@@ -408,52 +489,7 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
             }
         }
     }
-    let hash = PerceptualHash::of(&grey);
-    if let Some((distance, earlier)) = nearest_earlier(photo, hash) {
-        figures.push(fig("nearest_earlier_distance", f64::from(distance)));
-        if distance <= t.duplicate_max_distance {
-            findings.push(messages::duplicate_photo(
-                kind,
-                earlier,
-                vec![fig("hash_distance", f64::from(distance))],
-            ));
-        }
-    }
-
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let mut verdict = PhotoVerdict { findings, figures };
-    if !verdict.accepted() {
-        return CheckedPhoto {
-            verdict,
-            accepted: None,
-        };
-    }
-
-    let stored = match lossless_segments {
-        Some(segments) => Ok(jpeg_markers::without_metadata(bytes, &segments)),
-        None => jpeg_encode::encode(&working, policy.store_jpeg_quality),
-    };
-    match stored {
-        Ok(jpeg) => CheckedPhoto {
-            accepted: Some(AcceptedPhoto {
-                jpeg,
-                width: working.width(),
-                height: working.height(),
-                original_sha256: hex::encode(Sha256::digest(bytes)),
-                perceptual_hash: hash.to_text(),
-            }),
-            verdict,
-        },
-        Err(error) => {
-            verdict
-                .findings
-                .insert(0, messages::not_stored(&error.to_string()));
-            CheckedPhoto {
-                verdict,
-                accepted: None,
-            }
-        }
-    }
+    findings
 }
 
 fn decode_refusal(error: &DecodeError, policy: &PhotoPolicy) -> Finding {

@@ -1,0 +1,709 @@
+//! End-to-end tests of the WhatsApp simulator in a real headless browser: loket runs in
+//! simulator mode on a random port, Debian's chromium is driven through chromium-driver
+//! (WebDriver, with fantoccini), and a parent chats on `/sim` as a person would.
+//!
+//! The tests follow the conversation by what they read: wait for a bubble of loket containing a
+//! phrase, then tap a button (or list row) by its title, type an answer or send a sample photo.
+//! A change of wording in flows/*.toml breaks them only where a phrase below is gone.
+//!
+//! The last test needs no browser: in production mode the simulator's routes do not exist.
+//!
+//! Needs `apt-get install chromium chromium-driver`. `LOKET_SKIP_BROWSER_TESTS=1` skips them
+//! (say so when you do). Screenshots go to `target/sim-screenshots/`; with
+//! `LOKET_UPDATE_SCREENSHOT=1` the happy path also refreshes `docs/simulator.png`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator, error::CmdError};
+use loket::{
+    app::Application,
+    config::{Mode, Settings},
+};
+use serde_json::{Value, json};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long one step may take: a reply includes the lane debounce and photo checks.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+// ---- loket in simulator mode -----------------------------------------------------------------
+
+struct Loket {
+    base: String,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _data: tempfile::TempDir,
+}
+
+async fn spawn_loket() -> Loket {
+    let data = tempfile::tempdir().unwrap();
+    // No WA_ACCESS_TOKEN: simulator mode, exactly as on a fresh machine.
+    let env = [
+        ("LOKET_BIND", "127.0.0.1:0".to_string()),
+        ("LOKET_DATA_DIR", data.path().display().to_string()),
+        ("LOKET_LANE_DEBOUNCE_MS", "200".to_string()),
+    ];
+    let settings = Settings::from_lookup(|k| {
+        env.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    assert_eq!(settings.mode, Mode::Simulator);
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    Loket {
+        base,
+        handle,
+        task,
+        _data: data,
+    }
+}
+
+impl Loket {
+    async fn stop(self) {
+        // Not graceful: the page's long polls would hold a graceful stop for seconds.
+        self.handle.stop(false).await;
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.task).await;
+    }
+}
+
+// ---- the browser -----------------------------------------------------------------------------
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver leads its own process group (chromium included): end that group, by id.
+        // The `--` matters: procps reads `kill -KILL -20337` as signal 20337... or group 2.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn skip() -> bool {
+    if std::env::var_os("LOKET_SKIP_BROWSER_TESTS").is_some() {
+        eprintln!("LOKET_SKIP_BROWSER_TESTS is set: browser test skipped");
+        return true;
+    }
+    for binary in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(binary).exists(),
+            "{binary} is missing: apt-get install chromium chromium-driver \
+             (or set LOKET_SKIP_BROWSER_TESTS=1 to skip the browser tests)"
+        );
+    }
+    false
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_browser() -> Browser {
+    use std::os::unix::process::CommandExt;
+    let port = free_port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ready = match http.get(format!("{url}/status")).send().await {
+            Ok(r) => r
+                .json::<Value>()
+                .await
+                .is_ok_and(|v| v["value"]["ready"] == true),
+            Err(_) => false,
+        };
+        if ready {
+            break;
+        }
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=412,900",
+                "--lang=id-ID",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+            // Desktop windows are at least 500 px wide; a phone-sized viewport needs emulation.
+            "mobileEmulation": {"deviceMetrics": {"width": 412, "height": 860, "pixelRatio": 1.0}},
+        },
+    });
+    let mut builder = ClientBuilder::rustls().unwrap();
+    let client = builder
+        .capabilities(capabilities.as_object().unwrap().clone())
+        .connect(&url)
+        .await
+        .unwrap();
+    Browser {
+        client,
+        driver,
+        _profile: profile,
+    }
+}
+
+// ---- a parent on the chat page -----------------------------------------------------------
+
+struct Parent<'a> {
+    c: &'a Client,
+}
+
+/// An XPath string literal for any text (titles may hold quotes).
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        return format!("'{text}'");
+    }
+    let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+    format!("concat({})", parts.join(", \"'\", "))
+}
+
+impl<'a> Parent<'a> {
+    async fn open(c: &'a Client, base: &str, phone: &str, name: &str) -> Parent<'a> {
+        c.goto(&format!("{base}/sim?phone={phone}&name={name}"))
+            .await
+            .unwrap();
+        let parent = Parent { c };
+        parent.visible("#text").await;
+        let shown = parent
+            .c
+            .find(Locator::Css("#phone"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(shown.as_deref(), Some(phone));
+        parent
+    }
+
+    /// Waits until `css` is on screen, then returns it.
+    async fn visible(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(element) = self.c.find(Locator::Css(css)).await
+                && element.is_displayed().await.unwrap_or(false)
+            {
+                return element;
+            }
+            assert!(Instant::now() < deadline, "{css} did not show");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.visible(css).await.click().await.unwrap();
+    }
+
+    /// What every bubble says, in order: ("in" | "out", text).
+    async fn bubbles(&self) -> Vec<(String, String)> {
+        let value = self
+            .c
+            .execute(
+                "return Array.from(document.querySelectorAll('#messages .row.msg')).map(r => \
+                 [r.classList.contains('out') ? 'out' : 'in', r.querySelector('.bubble').innerText]);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(value).unwrap()
+    }
+
+    async fn transcript(&self) -> String {
+        self.bubbles()
+            .await
+            .into_iter()
+            .map(|(side, text)| {
+                let arrow = if side == "out" { ">" } else { "<" };
+                format!("{arrow} {}", text.replace('\n', "\n  "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    async fn replies(&self) -> Vec<String> {
+        self.bubbles()
+            .await
+            .into_iter()
+            .filter(|(side, _)| side == "in")
+            .map(|(_, text)| text)
+            .collect()
+    }
+
+    /// Waits for a reply of loket after the first `seen` ones that contains any of `phrases`
+    /// (case-insensitive); returns the replies that came after `seen`.
+    async fn expect(&self, seen: usize, phrases: &[&str]) -> Vec<String> {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        loop {
+            let replies = self.replies().await;
+            let new: Vec<String> = replies.into_iter().skip(seen).collect();
+            let hit = new.iter().any(|text| {
+                let text = text.to_lowercase();
+                phrases.iter().any(|p| text.contains(&p.to_lowercase()))
+            });
+            if hit {
+                return new;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "no reply containing {phrases:?} within {STEP_TIMEOUT:?}; the chat so far:\n{}",
+                    self.transcript().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn seen(&self) -> usize {
+        self.replies().await.len()
+    }
+
+    async fn say(&self, text: &str) {
+        let input = self.visible("#text").await;
+        input.send_keys(text).await.unwrap();
+        self.click("#send-btn").await;
+        self.wait_sent(text).await;
+    }
+
+    /// Waits until the newest own bubble shows `text` (the page got the simulator's answer).
+    async fn wait_sent(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mine = self
+                .bubbles()
+                .await
+                .into_iter()
+                .rev()
+                .find(|(s, _)| s == "out");
+            if mine.is_some_and(|(_, t)| t.contains(text)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "own message {text:?} did not show:\n{}",
+                self.transcript().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Taps the reply button titled `title` under loket's latest message that has one, or
+    /// opens the latest list holding a row with that title and picks it.
+    async fn tap(&self, title: &str) {
+        let lit = xpath_literal(title);
+        for _ in 0..3 {
+            match self.try_tap(&lit).await {
+                Ok(true) => {
+                    self.wait_sent(title).await;
+                    return;
+                }
+                Ok(false) => break,
+                // The chat re-rendered under our feet; look again.
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        panic!(
+            "no button or list row titled {title:?}; the chat so far:\n{}",
+            self.transcript().await
+        );
+    }
+
+    async fn try_tap(&self, lit: &str) -> Result<bool, CmdError> {
+        let buttons = self
+            .c
+            .find_all(Locator::XPath(&format!(
+                "//div[@id='messages']//button[@data-reply][normalize-space(.)={lit}]"
+            )))
+            .await?;
+        if let Some(button) = buttons.last() {
+            button.click().await?;
+            return Ok(true);
+        }
+        let lists = self
+            .c
+            .find_all(Locator::Css("#messages button[data-list]"))
+            .await?;
+        for list in lists.iter().rev() {
+            list.click().await?;
+            self.visible("#list-sheet").await;
+            let rows = self
+                .c
+                .find_all(Locator::XPath(&format!(
+                    "//section[@id='list-sheet']//button[contains(@class,'opt')][.//div[@class='t'][normalize-space(.)={lit}]]"
+                )))
+                .await?;
+            if let Some(row) = rows.first() {
+                row.click().await?;
+                self.click("#list-send").await;
+                return Ok(true);
+            }
+            self.click("#list-sheet [data-close]").await;
+        }
+        Ok(false)
+    }
+
+    /// Sends one of the sample photos (fixtures/photos) through the attach menu.
+    async fn send_sample(&self, file: &str) {
+        let before = self.own_media_count().await;
+        self.click("#attach-btn").await;
+        self.click("[data-attach='sample']").await;
+        self.click(&format!("#sample-sheet .tile[data-name='{file}']"))
+            .await;
+        self.click("#sample-next").await;
+        self.click("#preview-send").await;
+        self.wait_own_media(before).await;
+    }
+
+    /// Sends a file from disk through "Dokumen" (the browser's file picker).
+    async fn send_document(&self, path: &Path) {
+        let before = self.own_media_count().await;
+        let input = self.c.find(Locator::Css("#file-document")).await.unwrap();
+        input.send_keys(&path.display().to_string()).await.unwrap();
+        self.click("#preview-send").await;
+        self.wait_own_media(before).await;
+    }
+
+    async fn own_media_count(&self) -> usize {
+        self.c
+            .find_all(Locator::Css(
+                "#messages .row.out .bubble[data-type='image'], #messages .row.out .bubble[data-type='document']",
+            ))
+            .await
+            .unwrap()
+            .len()
+    }
+
+    /// Waits until the simulator accepted the file and its bubble shows.
+    async fn wait_own_media(&self, before: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.own_media_count().await <= before {
+            assert!(
+                Instant::now() < deadline,
+                "the file did not show in the chat:\n{}",
+                self.transcript().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The delivery state of every own bubble, in order.
+    async fn own_statuses(&self) -> Vec<String> {
+        let value = self
+            .c
+            .execute(
+                "return Array.from(document.querySelectorAll('#messages .row.msg.out')).map(r => r.dataset.status);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(value).unwrap()
+    }
+
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        // The newest message in view, nothing open over the chat.
+        self.c
+            .execute(
+                "document.getElementById('toast').hidden = true; \
+                 const c = document.getElementById('chat'); c.scrollTop = c.scrollHeight;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.c.screenshot().await.unwrap();
+        let dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+            .join("sim-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, &png).unwrap();
+        eprintln!("screenshot: {}", path.display());
+        path
+    }
+}
+
+fn random_phone() -> String {
+    format!("62812{:08}", fastrand::u32(0..100_000_000))
+}
+
+// ---- the tests -----------------------------------------------------------------------------
+
+/// A mother files a KIA for her seven-year-old son, start to finish, photos included, as in
+/// tests/transcripts/01_kia_anak_enam_tahun.txt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_completes_a_kia_request_in_the_simulator() {
+    if skip() {
+        return;
+    }
+    let loket = spawn_loket().await;
+    let browser = start_browser().await;
+    let phone = random_phone();
+    let p = Parent::open(&browser.client, &loket.base, &phone, "Ibu Siti").await;
+
+    let n = p.seen().await;
+    p.say("halo").await;
+    p.expect(n, &["Selamat datang"]).await;
+
+    let n = p.seen().await;
+    p.tap("KIA (Kartu Anak)").await;
+    p.expect(n, &["Apakah Anda setuju?"]).await;
+
+    let n = p.seen().await;
+    p.tap("Setuju").await;
+    p.expect(n, &["nama lengkap anak"]).await;
+
+    let n = p.seen().await;
+    p.say("Ahmad Fauzi").await;
+    p.expect(n, &["tanggal lahir"]).await;
+
+    let n = p.seen().await;
+    p.say("12-03-2019").await;
+    p.expect(n, &["jenis kelamin"]).await;
+
+    let n = p.seen().await;
+    p.tap("Laki-laki").await;
+    p.expect(n, &["NIK"]).await;
+
+    let n = p.seen().await;
+    p.say("6371051203190001").await;
+    p.expect(n, &["Permohonan KIA apa"]).await;
+
+    let n = p.seen().await;
+    p.tap("Baru").await;
+    p.expect(n, &["Bagaimana KIA"]).await;
+
+    let n = p.seen().await;
+    p.tap("Antar ke rumah (Pos)").await;
+    p.expect(n, &["tunai kepada kurir"]).await;
+
+    let n = p.seen().await;
+    p.tap("Setuju").await;
+    p.expect(n, &["kecamatan"]).await;
+
+    let n = p.seen().await;
+    p.tap("Banjarmasin Tengah").await;
+    p.expect(n, &["kelurahan"]).await;
+
+    let n = p.seen().await;
+    p.say("Melayu").await;
+    p.expect(n, &["nama jalan"]).await;
+
+    let n = p.seen().await;
+    p.say("Jl. Pramuka Gg. Mawar No. 12").await;
+    p.expect(n, &["RT/RW"]).await;
+
+    let n = p.seen().await;
+    p.say("005/002").await;
+    p.expect(n, &["foto akta kelahiran"]).await;
+
+    let n = p.seen().await;
+    p.send_sample("akta.jpg").await;
+    p.expect(n, &["Kartu Keluarga"]).await;
+
+    let n = p.seen().await;
+    p.send_sample("kk.jpg").await;
+    p.expect(n, &["KTP ayah"]).await;
+
+    let n = p.seen().await;
+    p.send_sample("ktp_ayah.jpg").await;
+    p.expect(n, &["KTP ibu"]).await;
+
+    let n = p.seen().await;
+    p.send_sample("ktp_ibu.jpg").await;
+    let asked = p.expect(n, &["pas foto"]).await.join("\n").to_lowercase();
+    // The backdrop depends on the birth year (red for odd years); send what was asked for.
+    let pas_foto = if asked.contains("latar biru") {
+        "pas_foto_blue.jpg"
+    } else {
+        "pas_foto_red.jpg"
+    };
+
+    let n = p.seen().await;
+    p.send_sample(pas_foto).await;
+    p.expect(n, &["Ringkasan"]).await;
+
+    let n = p.seen().await;
+    p.tap("Kirim").await;
+    let done = p.expect(n, &["KIA-"]).await.join("\n");
+    let number = done
+        .split(|c: char| c.is_whitespace() || c == '*')
+        .find(|w| w.starts_with("KIA-"))
+        .unwrap_or_default()
+        .trim_end_matches(['.', ','])
+        .to_string();
+    let shape: Vec<usize> = number.split('-').map(str::len).collect();
+    assert_eq!(
+        shape,
+        [3, 4, 6, 4],
+        "a request number like KIA-6371-261122-0001: {done}"
+    );
+
+    // Every own message reached loket; loket marked the last one read (blue ticks).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let statuses = p.own_statuses().await;
+        assert!(
+            statuses
+                .iter()
+                .all(|s| s == "delivered" || s == "read" || s == "sent"),
+            "a message failed: {statuses:?}\n{}",
+            p.transcript().await
+        );
+        if statuses.last().is_some_and(|s| s == "read") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "ticks never turned blue: {statuses:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let shot = p.screenshot("kia_happy_path.png").await;
+    if std::env::var_os("LOKET_UPDATE_SCREENSHOT").is_some() {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::copy(&shot, docs.join("simulator.png")).unwrap();
+    }
+    browser.client.clone().close().await.unwrap();
+    drop(browser);
+    loket.stop().await;
+}
+
+/// A PDF sent as a document is refused with a request for a photo; meanwhile a second parent
+/// chats in another tab and sees only their own conversation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pdf_is_refused_and_parents_in_two_tabs_stay_apart() {
+    if skip() {
+        return;
+    }
+    let loket = spawn_loket().await;
+    let browser = start_browser().await;
+    let first = random_phone();
+    let second = random_phone();
+
+    let p = Parent::open(&browser.client, &loket.base, &first, "Bapak Agus").await;
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("akta_kelahiran.pdf");
+    std::fs::write(&pdf, MINIMAL_PDF).unwrap();
+    let n = p.seen().await;
+    p.send_document(&pdf).await;
+    let replies = p.expect(n, &["bukan foto", "bukan PDF"]).await;
+    assert!(
+        replies.iter().any(|r| r.to_lowercase().contains("foto")),
+        "{replies:?}"
+    );
+    let sent = p.bubbles().await;
+    assert!(
+        sent.iter()
+            .any(|(side, text)| side == "out" && text.contains("akta_kelahiran.pdf")),
+        "the document bubble shows its name: {sent:?}"
+    );
+    p.screenshot("pdf_refused.png").await;
+
+    // A second parent in a new tab.
+    let c = &browser.client;
+    let first_tab = c.window().await.unwrap();
+    let tab = c.new_window(true).await.unwrap();
+    c.switch_to_window(tab.handle).await.unwrap();
+    let q = Parent::open(c, &loket.base, &second, "Ibu Rina").await;
+    let n = q.seen().await;
+    q.say("halo").await;
+    q.expect(n, &["Selamat datang"]).await;
+    let theirs = q.transcript().await;
+    assert!(!theirs.contains("akta_kelahiran.pdf"), "{theirs}");
+
+    c.switch_to_window(first_tab).await.unwrap();
+    let ours = p.bubbles().await;
+    assert!(ours.iter().any(|(_, t)| t.contains("akta_kelahiran.pdf")));
+    assert!(
+        !ours
+            .iter()
+            .any(|(side, t)| side == "out" && t.trim() == "halo"),
+        "the other parent's message leaked into this chat: {ours:?}"
+    );
+
+    browser.client.clone().close().await.unwrap();
+    drop(browser);
+    loket.stop().await;
+}
+
+/// With Meta credentials set, none of the simulator's routes exist.
+#[tokio::test]
+async fn the_simulator_does_not_exist_in_production_mode() {
+    let data = tempfile::tempdir().unwrap();
+    let env = [
+        ("LOKET_BIND", "127.0.0.1:0".to_string()),
+        ("LOKET_DATA_DIR", data.path().display().to_string()),
+        ("WA_ACCESS_TOKEN", "production-token".to_string()),
+        ("WA_APP_SECRET", "production-secret".to_string()),
+        ("WA_VERIFY_TOKEN", "production-verify".to_string()),
+        ("WA_PHONE_NUMBER_ID", "123456789012345".to_string()),
+        // Never reached: nothing is sent in this test.
+        ("WA_GRAPH_URL", "http://127.0.0.1:9/v25.0".to_string()),
+    ];
+    let settings = Settings::from_lookup(|k| {
+        env.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    assert_eq!(settings.mode, Mode::Production);
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::new();
+    for (method, path) in [
+        ("GET", "/sim"),
+        ("GET", "/sim/assets/sim.js"),
+        ("GET", "/sim/api/samples"),
+        ("GET", "/sim/api/chats/6281234567890/messages"),
+        ("POST", "/sim/graph/v25.0/123456789012345/messages"),
+        ("GET", "/sim/media/1"),
+    ] {
+        let request = if method == "GET" {
+            http.get(format!("{base}{path}"))
+        } else {
+            http.post(format!("{base}{path}")).body("{}")
+        };
+        let status = request.send().await.unwrap().status();
+        assert_eq!(status, 404, "{method} {path}");
+    }
+    handle.stop(true).await;
+    let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+}
+
+/// A one-page PDF, enough for a file picker and a MIME type.
+const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
