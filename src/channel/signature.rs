@@ -33,8 +33,10 @@ pub fn verify(secret: &[u8], body: &[u8], header: Option<&str>) -> Result<(), Si
         return Ok(());
     }
     if body.iter().any(|b| *b >= 0x80)
-        && let Some(escaped) = escape_non_ascii(body)
-        && mac_over(secret, &escaped).verify_slice(&expected).is_ok()
+        && let Ok(text) = std::str::from_utf8(body)
+        && mac_over(secret, escape_non_ascii(text).as_bytes())
+            .verify_slice(&expected)
+            .is_ok()
     {
         return Ok(());
     }
@@ -58,8 +60,8 @@ fn mac_over(secret: &[u8], body: &[u8]) -> HmacSha256 {
 }
 
 /// Writes every non-ASCII character as `\uXXXX` (lowercase hex, surrogate pairs), as Meta does.
-fn escape_non_ascii(body: &[u8]) -> Option<Vec<u8>> {
-    let text = std::str::from_utf8(body).ok()?;
+/// Only valid inside JSON strings, which is the only place JSON has non-ASCII characters.
+pub fn escape_non_ascii(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     for c in text.chars() {
         if c.is_ascii() {
@@ -71,7 +73,7 @@ fn escape_non_ascii(body: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(out.into_bytes())
+    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, the shared application state and error mapping. Handlers stay thin.
 
+pub mod body;
 pub mod error;
 mod webhook;
 

@@ -1,11 +1,14 @@
 //! `GET /webhook` (Meta's verification handshake) and `POST /webhook` (signed notifications).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::{AppState, error::ApiError};
+use super::{
+    AppState,
+    body::{self, BodyError},
+    error::ApiError,
+};
 use crate::channel::{signature, webhook};
 
 #[derive(Deserialize)]
@@ -43,27 +46,19 @@ pub async fn verify(
 )]
 pub async fn receive(
     request: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.settings.webhook_max_bytes;
-    let declared = request
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(ApiError::TooLarge { limit });
-    }
-    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::TooLarge { limit });
+    let body = match body::read_limited(&request, payload, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge { limit }) => return Err(ApiError::TooLarge { limit }),
+        Err(BodyError::Unreadable(e)) => {
+            return Err(ApiError::BadRequest(format!(
+                "the body could not be read: {e}"
+            )));
         }
-        body.extend_from_slice(&chunk);
-    }
+    };
     tracing::Span::current().record("bytes", body.len());
 
     let header = request

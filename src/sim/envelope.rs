@@ -243,19 +243,7 @@ pub(crate) fn status_envelope(
 /// Compact JSON with non-ASCII written as `\uXXXX` (lowercase hex, surrogate pairs), as Meta
 /// sends it. serde_json emits non-ASCII only inside strings, so escaping per character is safe.
 pub(crate) fn to_wire(value: &Value) -> Vec<u8> {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-    }
-    out.into_bytes()
+    crate::channel::signature::escape_non_ascii(&value.to_string()).into_bytes()
 }
 
 #[cfg(test)]

@@ -18,7 +18,6 @@
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -239,28 +238,17 @@ enum SendBody {
 
 async fn read_payload(
     request: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<Vec<u8>, PageError> {
-    let declared = request
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(PageError::too_large(limit));
-    }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| {
-            PageError::bad_request("unreadable_body", "Kiriman tidak terbaca; coba lagi.")
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(PageError::too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    crate::http::body::read_limited(request, payload, limit)
+        .await
+        .map_err(|e| match e {
+            crate::http::body::BodyError::TooLarge { limit } => PageError::too_large(limit),
+            crate::http::body::BodyError::Unreadable(_) => {
+                PageError::bad_request("unreadable_body", "Kiriman tidak terbaca; coba lagi.")
+            }
+        })
 }
 
 fn caption_of(caption: Option<String>) -> Result<Option<String>, PageError> {
