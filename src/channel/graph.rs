@@ -20,6 +20,7 @@ pub const MAX_ROW_DESCRIPTION: usize = 72;
 pub const MAX_LIST_BUTTON: usize = 20;
 pub const MAX_HEADER_FOOTER: usize = 60;
 pub const MAX_ID: usize = 200;
+pub const MAX_CAPTION: usize = 1024;
 
 /// A message loket sends, independent of the wire format.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +50,21 @@ pub enum Outgoing {
     MarkRead {
         message_id: String,
     },
+    /// A photo or document uploaded to the Graph API before, sent by its media id.
+    Media {
+        media_kind: MediaKind,
+        media_id: String,
+        caption: Option<String>,
+        /// Shown for documents.
+        filename: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Image,
+    Document,
 }
 
 impl Outgoing {
@@ -56,7 +72,10 @@ impl Outgoing {
     pub fn needs_window(&self) -> bool {
         matches!(
             self,
-            Outgoing::Text { .. } | Outgoing::Buttons { .. } | Outgoing::List { .. }
+            Outgoing::Text { .. }
+                | Outgoing::Buttons { .. }
+                | Outgoing::List { .. }
+                | Outgoing::Media { .. }
         )
     }
 
@@ -111,6 +130,17 @@ impl Outgoing {
                 out.push(Outgoing::List { body, button, rows });
                 out
             }
+            Outgoing::Media {
+                media_kind: kind,
+                media_id,
+                caption,
+                filename,
+            } => vec![Outgoing::Media {
+                media_kind: kind,
+                media_id,
+                caption: caption.map(|c| clip(&c, MAX_CAPTION)),
+                filename,
+            }],
             other => vec![other],
         }
     }
@@ -149,6 +179,25 @@ impl Outgoing {
                     }
                 }
             }),
+            Outgoing::Media {
+                media_kind: kind,
+                media_id,
+                caption,
+                filename,
+            } => {
+                let key = match kind {
+                    MediaKind::Image => "image",
+                    MediaKind::Document => "document",
+                };
+                let mut media = json!({"id": media_id});
+                if let Some(caption) = caption {
+                    media["caption"] = json!(caption);
+                }
+                if let (MediaKind::Document, Some(filename)) = (kind, filename) {
+                    media["filename"] = json!(filename);
+                }
+                json!({"type": key, key: media})
+            }
             Outgoing::Template {
                 name,
                 language,
@@ -540,6 +589,30 @@ mod tests {
             b["interactive"]["action"]["buttons"][0]["reply"]["id"],
             "ya"
         );
+    }
+
+    #[test]
+    fn media_is_sent_by_id_with_a_clipped_caption() {
+        let doc = Outgoing::Media {
+            media_kind: MediaKind::Document,
+            media_id: "123".into(),
+            caption: Some("x".repeat(2000)),
+            filename: Some("tanda-terima.pdf".into()),
+        };
+        let fitted = doc.fit_to_limits();
+        let body = fitted[0].to_graph_json("62811", None);
+        assert_eq!(body["type"], "document");
+        assert_eq!(body["document"]["id"], "123");
+        assert_eq!(body["document"]["filename"], "tanda-terima.pdf");
+        assert!(
+            body["document"]["caption"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count()
+                <= MAX_CAPTION
+        );
+        assert!(fitted[0].needs_window());
     }
 
     #[test]

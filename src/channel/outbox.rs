@@ -18,6 +18,8 @@ use super::graph::{GraphClient, GraphError, Outgoing, PAIR_RATE_CODE};
 use crate::domain::event::DeliveryStatus;
 use crate::store::{OutboxItem, OutboxOutcome, Store, StoredStatus};
 
+const FULL_SCAN_EVERY: Duration = Duration::from_secs(60);
+
 /// Local code for "not sent: the 24-hour window is closed" (Meta's own code for it).
 pub const OUTSIDE_WINDOW_CODE: i64 = 131047;
 
@@ -128,21 +130,20 @@ impl OutboxWorker {
         let mut known: HashSet<u64> = HashSet::new();
         let mut in_flight: HashSet<String> = HashSet::new();
         let mut sends: JoinSet<Finished> = JoinSet::new();
-        let mut last_full_scan = Instant::now() - Duration::from_secs(3600);
+        let mut last_full_scan = Instant::now() - FULL_SCAN_EVERY * 2;
 
         loop {
             // A full scan at start and now and then catches anything a wake-up missed.
-            if last_full_scan.elapsed() > Duration::from_secs(10) {
-                match self.store.outbox_items() {
-                    Ok(items) => {
-                        let mut sorted: BTreeMap<u64, OutboxItem> = BTreeMap::new();
-                        for item in items {
-                            if !known.contains(&item.id) {
-                                sorted.insert(item.id, item);
+            // New items arrive through `queued`; this scan (at start, then rarely) is the
+            // safety net. It keeps only ids and due times: a backlog after an outage can be
+            // a hundred thousand items, and their payloads stay on disk.
+            if last_full_scan.elapsed() > FULL_SCAN_EVERY {
+                match self.store.outbox_index() {
+                    Ok(index) => {
+                        for (id, to, due) in index {
+                            if !known.contains(&id) {
+                                enqueue(&mut queues, &mut known, id, to, due);
                             }
-                        }
-                        for (_, item) in sorted {
-                            enqueue(&mut queues, &mut known, item);
                         }
                     }
                     Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
@@ -240,7 +241,7 @@ impl OutboxWorker {
                 continue;
             }
             match self.store.outbox_item(id) {
-                Ok(Some(item)) => enqueue(queues, known, item),
+                Ok(Some(item)) => enqueue(queues, known, item.id, item.to, item.next_attempt_at_ms),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, id, "cannot read an outbox item"),
             }
@@ -251,20 +252,21 @@ impl OutboxWorker {
 fn enqueue(
     queues: &mut HashMap<String, VecDeque<Queued>>,
     known: &mut HashSet<u64>,
-    item: OutboxItem,
+    id: u64,
+    to: String,
+    next_attempt_at_ms: i64,
 ) {
-    known.insert(item.id);
-    let queue = queues.entry(item.to).or_default();
+    known.insert(id);
+    let queue = queues.entry(to).or_default();
     // Keep id order even when a lane that took an earlier id committed later.
-    let at = queue
-        .iter()
-        .position(|q| q.id > item.id)
-        .unwrap_or(queue.len());
-    let queued = Queued {
-        id: item.id,
-        next_attempt_at_ms: item.next_attempt_at_ms,
-    };
-    queue.insert(at, queued);
+    let at = queue.iter().position(|q| q.id > id).unwrap_or(queue.len());
+    queue.insert(
+        at,
+        Queued {
+            id,
+            next_attempt_at_ms,
+        },
+    );
 }
 
 async fn send_one(

@@ -82,6 +82,22 @@ impl Store {
             .collect()
     }
 
+    /// Every message still to send as (id, recipient, next attempt in ms), oldest first,
+    /// without keeping the payloads in memory.
+    pub fn outbox_index(&self) -> Result<Vec<(u64, String, i64)>> {
+        let mut index = Vec::new();
+        for entry in self.inner.outbox.iter() {
+            let (key, value) = entry?;
+            if self.inner.outbox_done.contains_key(&key)? {
+                self.inner.outbox.remove(&key)?;
+                continue;
+            }
+            let item: OutboxItem = from_json("outbox item", &value)?;
+            index.push((item.id, item.to, item.next_attempt_at_ms));
+        }
+        Ok(index)
+    }
+
     pub fn outbox_item(&self, id: u64) -> Result<Option<OutboxItem>> {
         self.inner
             .outbox
