@@ -2,7 +2,7 @@
 //! cap, retrying transient failures with backoff and jitter and recording permanent ones.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     sync::Arc,
     time::Duration,
 };
