@@ -200,7 +200,7 @@ impl Settings {
             store_cache_bytes: parse(
                 "LOKET_STORE_CACHE_BYTES",
                 get("LOKET_STORE_CACHE_BYTES"),
-                "33554432",
+                "16777216",
             )?,
             store_flush_every_ms: parse(
                 "LOKET_STORE_FLUSH_EVERY_MS",
