@@ -1325,3 +1325,29 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_button_tapped_twice_is_not_taken_as_the_answer_to_the_next_question() {
+    let mut chat = Chat::new();
+    chat.say("halo");
+    chat.say("kia");
+    let agree = || Input::Choice {
+        id: "consent.yes".into(),
+        title: "Setuju".into(),
+    };
+    let first = chat.send_all(vec![agree()]);
+    assert!(first.contains("nama lengkap anak"), "{first}");
+    // The second tap of the same button arrives while the bot asks for the child's name.
+    let second = chat.send_all(vec![agree()]);
+    assert!(second.contains("pertanyaan sebelumnya"), "{second}");
+    assert!(second.contains("nama lengkap anak"), "asks again: {second}");
+    let draft = chat.state.draft.as_ref().unwrap();
+    assert!(
+        !draft.answers.contains_key("child_name"),
+        "{:?}",
+        draft.answers
+    );
+
+    let reply = chat.say("Ahmad Fauzi");
+    assert!(reply.contains("tanggal lahir"), "{reply}");
+}

@@ -291,6 +291,7 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "cancel_no",
     "cancel_done",
     "cancel_kept",
+    "stale_button",
     "nothing_to_cancel",
     "escalated_open",
     "escalated_closed",

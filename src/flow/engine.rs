@@ -983,8 +983,16 @@ impl<'a, 'c> Engine<'a, 'c> {
             || question.more.as_ref().is_some_and(|(more, _)| more == id)
         {
             self.on_option(st, id, t);
+        } else if id.starts_with("menu.") {
+            // The menu is valid from any message, even an older one.
+            self.on_option(st, id, t);
+        } else if id.contains('.') {
+            // A button of an earlier question (a double tap, or scrolling back): never an answer
+            // to this one, or "Setuju" tapped twice would become the child's name.
+            t.notes.push(self.msg(st, "stale_button"));
+            t.ask = true;
         } else {
-            // A button from an older message: read its title as if typed.
+            // Not one of ours (e.g. a template button): read its title as if typed.
             self.on_text(st, title, t);
         }
     }
