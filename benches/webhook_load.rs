@@ -9,6 +9,8 @@
 #[path = "../tests/api/graph_standin.rs"]
 #[allow(dead_code)]
 mod graph_standin;
+#[path = "../tests/support/loopback.rs"]
+mod loopback;
 
 use std::{
     process::{Child, Command, Stdio},
@@ -21,6 +23,7 @@ use std::{
 
 use graph_standin::{GraphStandIn, PHONE_NUMBER_ID, TOKEN};
 use loket::channel::signature;
+use loopback::{free_port, wait_healthy};
 
 const SECRET: &str = "load-secret";
 
@@ -32,11 +35,7 @@ struct Service {
 
 fn start(graph: &str, discard: bool) -> Service {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_loket"));
     cmd.env_clear()
         .env("LOKET_BIND", format!("127.0.0.1:{port}"))
@@ -98,21 +97,6 @@ fn body(n: u64, now: i64) -> (Vec<u8>, String) {
     .into_bytes();
     let sig = signature::sign(SECRET.as_bytes(), &body);
     (body, sig)
-}
-
-async fn wait_healthy(client: &reqwest::Client, port: u16) {
-    for _ in 0..400 {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("service did not start");
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

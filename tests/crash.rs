@@ -5,6 +5,8 @@
 #[path = "api/graph_standin.rs"]
 #[allow(dead_code)]
 mod graph_standin;
+#[path = "support/loopback.rs"]
+mod loopback;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -18,17 +20,10 @@ use loket::{
     channel::signature,
     store::{Store, StoreOptions},
 };
+use loopback::{free_port, wait_healthy};
 use serde_json::json;
 
 const SECRET: &str = "crash-test-secret";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn start(data: &std::path::Path, port: u16, graph: &str, log: &str) -> Child {
     let log = std::fs::File::create(data.parent().unwrap().join(log)).unwrap();
@@ -49,21 +44,6 @@ fn start(data: &std::path::Path, port: u16, graph: &str, log: &str) -> Child {
         .stderr(log)
         .spawn()
         .unwrap()
-}
-
-async fn wait_healthy(client: &reqwest::Client, port: u16) {
-    for _ in 0..300 {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("loket did not become healthy");
 }
 
 fn body(wamid: &str, from: &str, ts: i64) -> Vec<u8> {

@@ -12,6 +12,11 @@
 //! (say so when you do). Screenshots go to `target/sim-screenshots/`; with
 //! `LOKET_UPDATE_SCREENSHOT=1` the happy path also refreshes `docs/simulator.png`.
 
+#[path = "support/loopback.rs"]
+#[allow(dead_code)]
+mod loopback;
+use loopback::free_port;
+
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -107,14 +112,6 @@ fn skip() -> bool {
         );
     }
     false
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start_browser() -> Browser {
