@@ -416,6 +416,27 @@ fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
 }
 
+/// Parses a reference table; one that does not parse is a problem of its file, at the line the
+/// error names.
+fn parse_table<T>(
+    found: Option<(PathBuf, String)>,
+    parse: impl Fn(&str) -> Result<T, crate::domain::region::RegionError>,
+    problems: &mut Problems,
+) -> Option<T> {
+    let (file, text) = found?;
+    match parse(&text) {
+        Ok(table) => Some(table),
+        Err(e) => {
+            problems.list.push(FlowProblem {
+                file,
+                line: Some(e.line()),
+                reason: e.to_string(),
+            });
+            None
+        }
+    }
+}
+
 fn read(dir: &Path, name: &str, problems: &mut Problems) -> Option<(PathBuf, String)> {
     let path = dir.join(name);
     match std::fs::read_to_string(&path) {
@@ -866,30 +887,16 @@ fn load_settings(
                 None
             }
         });
-    let regions =
-        data(&raw.data.regions, problems).and_then(|(p, t)| match RegionTable::from_csv(&t) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                problems.list.push(FlowProblem {
-                    file: p,
-                    line: Some(e.line()),
-                    reason: e.to_string(),
-                });
-                None
-            }
-        });
-    let kelurahan =
-        data(&raw.data.kelurahan, problems).and_then(|(p, t)| match kelurahan_from_csv(&t) {
-            Ok(k) => Some(k),
-            Err(e) => {
-                problems.list.push(FlowProblem {
-                    file: p,
-                    line: Some(e.line()),
-                    reason: e.to_string(),
-                });
-                None
-            }
-        });
+    let regions = parse_table(
+        data(&raw.data.regions, problems),
+        RegionTable::from_csv,
+        problems,
+    );
+    let kelurahan = parse_table(
+        data(&raw.data.kelurahan, problems),
+        kelurahan_from_csv,
+        problems,
+    );
     if problems.list.len() > before {
         return None;
     }
