@@ -193,7 +193,17 @@ impl OutboxWorker {
                 let span =
                     tracing::info_span!("outbox send", id = item.id, attempt = item.attempts + 1);
                 sends.spawn(
-                    async move { send_one(store, graph, pacer, max, item).await }.instrument(span),
+                    async move {
+                        let finished = send_one(store.clone(), graph, pacer, max, item).await;
+                        // The outcome is durable before the slot frees: after a crash only the
+                        // sends in flight can go out twice, not everything sent since the last
+                        // background flush.
+                        if let Err(e) = store.commit().await {
+                            tracing::error!(error = %e, "cannot make a send's outcome durable");
+                        }
+                        finished
+                    }
+                    .instrument(span),
                 );
             }
 
