@@ -1,37 +1,17 @@
 //! Engine step time and serialised state size per conversation.
 //! Run: `cargo bench --bench flow_step` (targets: a step under 50 µs, state under 4 KB).
 
+#[path = "../tests/support/flows.rs"]
+mod flows_support;
+use flows_support::{flows_dir, media};
+
 use criterion::{BatchSize, Criterion};
 use jiff::civil::date;
 use jiff::tz::TimeZone;
 use loket::domain::document::DocumentKind;
 use loket::domain::photo::{Finding, PhotoVerdict, Severity};
-use loket::flow::{Context, Conversation, Effect, FlowSet, Input, MediaRef, step, step_batch};
+use loket::flow::{Context, Conversation, Effect, FlowSet, Input, step, step_batch};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-
-fn flows_dir() -> PathBuf {
-    let here = Path::new(file!());
-    let here = if here.is_absolute() {
-        here.to_path_buf()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(here)
-    };
-    here.parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("flows"))
-        .unwrap_or_default()
-}
-
-fn media(name: &str) -> MediaRef {
-    MediaRef {
-        sha256: format!(
-            "{:0>64}",
-            name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
-        ),
-        mime: "image/jpeg".into(),
-    }
-}
 
 /// A KIA conversation for a six-year-old who lost the card: every kind of step, six photos.
 fn script() -> Vec<Input> {

@@ -1,6 +1,10 @@
 //! The conversation engine, driven with plain values: every step, validator and global command,
 //! escalation, reminders, expiry, photo batches, and property tests over random input sequences.
 
+#[path = "support/flows.rs"]
+mod flows_support;
+use flows_support::{flows_dir, media};
+
 use jiff::civil::date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -14,16 +18,6 @@ use loket::flow::{
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
-
-fn flows_dir() -> PathBuf {
-    let here = Path::new(file!());
-    let here = if here.is_absolute() {
-        here.to_path_buf()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(here)
-    };
-    here.parent().unwrap().parent().unwrap().join("flows")
-}
 
 static FLOWS: LazyLock<FlowSet> = LazyLock::new(|| match FlowSet::load_dir(&flows_dir()) {
     Ok(flows) => flows,
@@ -41,16 +35,6 @@ fn wita(y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
 /// Monday 13 April 2026, 10:00 WITA: the desk is open.
 fn monday_morning() -> Timestamp {
     wita(2026, 4, 13, 10, 0)
-}
-
-fn media(name: &str) -> MediaRef {
-    MediaRef {
-        sha256: format!(
-            "{:0>64}",
-            name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
-        ),
-        mime: "image/jpeg".into(),
-    }
 }
 
 fn finding(code: &str, severity: Severity) -> Finding {

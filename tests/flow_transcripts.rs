@@ -9,34 +9,18 @@
 //! - `< text`: the reply contains this text; `< (diam)`: there is no reply at all.
 //! - `# ...`: a comment. `@ jam +3` lets 3 hours pass and fires the scheduled wake-up.
 
+#[path = "support/flows.rs"]
+mod flows_support;
+use flows_support::{flows_dir, media};
+
 use jiff::civil::date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use loket::domain::photo::{Finding, PhotoVerdict, Severity};
 use loket::flow::{
-    Context, Conversation, Effect, FlowSet, Input, MediaRef, NoOpenRequests, Outgoing, step_batch,
+    Context, Conversation, Effect, FlowSet, Input, NoOpenRequests, Outgoing, step_batch,
 };
 use std::path::{Path, PathBuf};
-
-fn repo_dir() -> PathBuf {
-    let here = Path::new(file!());
-    let here = if here.is_absolute() {
-        here.to_path_buf()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(here)
-    };
-    here.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-fn media(name: &str) -> MediaRef {
-    MediaRef {
-        sha256: format!(
-            "{:0>64}",
-            name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
-        ),
-        mime: "image/jpeg".into(),
-    }
-}
 
 fn blurry() -> PhotoVerdict {
     PhotoVerdict {
@@ -275,12 +259,13 @@ fn run_transcript(flows: &FlowSet, path: &Path) -> Result<usize, String> {
 
 #[test]
 fn every_transcript_runs_against_the_engine() {
-    let flows = FlowSet::load_dir(&repo_dir().join("flows")).unwrap_or_else(|e| panic!("{e}"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_dir().join("tests/transcripts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
+    let flows = FlowSet::load_dir(&flows_dir()).unwrap_or_else(|e| panic!("{e}"));
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
     files.sort();
     assert!(files.len() >= 4, "transcripts missing: {files:?}");
     let mut failures = Vec::new();
