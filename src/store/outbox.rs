@@ -72,16 +72,6 @@ impl Store {
         Ok(ids)
     }
 
-    /// Every message still to send, oldest first.
-    pub fn outbox_items(&self) -> Result<Vec<OutboxItem>> {
-        self.inner
-            .outbox
-            .iter()
-            .values()
-            .map(|v| from_json("outbox item", &v?))
-            .collect()
-    }
-
     /// Every message still to send as (id, recipient, next attempt in ms), oldest first,
     /// without keeping the payloads in memory.
     pub fn outbox_index(&self) -> Result<Vec<(u64, String, i64)>> {
@@ -106,10 +96,6 @@ impl Store {
             .transpose()
     }
 
-    pub fn outbox_len(&self) -> usize {
-        self.inner.outbox.len()
-    }
-
     /// Saves a new attempt count and time after a transient failure.
     pub fn reschedule(&self, item: &OutboxItem) -> Result<()> {
         self.inner
@@ -119,7 +105,7 @@ impl Store {
     }
 
     /// Moves an item out of the outbox with its outcome: the outcome is written first, so a
-    /// crash in between leaves a finished item that [`Store::outbox_items`] skips.
+    /// crash in between leaves a finished item that [`Store::outbox_index`] skips.
     pub fn finish(&self, item: OutboxItem, outcome: OutboxOutcome) -> Result<()> {
         let key = item.id.to_be_bytes();
         let record = OutboxRecord {
