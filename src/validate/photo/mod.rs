@@ -11,7 +11,6 @@
 mod analysis;
 mod decode;
 mod hash;
-mod jpeg_encode;
 mod jpeg_markers;
 mod messages;
 mod resample;
@@ -310,7 +309,10 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
         && stored_w.max(stored_h) <= policy.store_max_side;
     let lossless_segments = jpeg_segments.filter(|_| lossless);
 
-    let copies = Copies::make(full, orientation, policy.store_max_side);
+    let copies = match Copies::make(full, orientation, policy.store_max_side) {
+        Ok(copies) => copies,
+        Err(error) => return refused(figures, messages::not_stored(&error.to_string())),
+    };
     let (working, grey) = (&copies.working, &copies.grey);
     let mut findings = measure(photo, policy, &copies, (width, height), &mut figures);
 
@@ -338,7 +340,7 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
 
     let stored = match lossless_segments {
         Some(segments) => Ok(jpeg_markers::without_metadata(bytes, &segments)),
-        None => jpeg_encode::encode(working, policy.store_jpeg_quality),
+        None => encode_jpeg(working, policy.store_jpeg_quality),
     };
     match stored {
         Ok(jpeg) => CheckedPhoto {
@@ -352,9 +354,7 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
             verdict,
         },
         Err(error) => {
-            verdict
-                .findings
-                .insert(0, messages::not_stored(&error.to_string()));
+            verdict.findings.insert(0, messages::not_stored(&error));
             CheckedPhoto {
                 verdict,
                 accepted: None,
@@ -373,33 +373,23 @@ struct Copies {
 }
 
 impl Copies {
-    fn make(full: RgbImage, orientation: Orientation, store_max_side: u32) -> Copies {
+    fn make(
+        full: RgbImage,
+        orientation: Orientation,
+        store_max_side: u32,
+    ) -> Result<Copies, resample::ResizeError> {
         // The one early shrink: the full-size pixels are dropped as soon as it is done.
         let working = upright(
-            match resample::shrink_rgb(&full, store_max_side) {
-                Some(shrunk) => {
-                    drop(full);
-                    shrunk
-                }
-                None => full,
-            },
+            resample::shrink_rgb(&full, store_max_side)?.unwrap_or(full),
             orientation,
         );
-        let (w, h) = working.dimensions();
-        // A 1600-pixel copy halves exactly to the analysis size: one pass makes colour and grey.
-        let (analysis, grey) = match resample::fit_within(w, h, ANALYSIS_LONG_SIDE) {
-            (aw, ah) if (aw * 2, ah * 2) == (w, h) => match resample::halve_with_grey(&working) {
-                Some((rgb, grey)) => (Some(rgb), Some(grey)),
-                None => (None, None),
-            },
-            _ => (resample::shrink_rgb(&working, ANALYSIS_LONG_SIDE), None),
-        };
-        let grey = grey.unwrap_or_else(|| resample::grey(analysis.as_ref().unwrap_or(&working)));
-        Copies {
+        let analysis = resample::shrink_rgb(&working, ANALYSIS_LONG_SIDE)?;
+        let grey = resample::grey(analysis.as_ref().unwrap_or(&working));
+        Ok(Copies {
             working,
             analysis,
             grey,
-        }
+        })
     }
 
     fn analysis(&self) -> &RgbImage {
@@ -470,8 +460,12 @@ fn measure(
             findings.push(messages::glare(kind, glare_figures));
         }
 
-        let factor = analysis.width().max(analysis.height()) / REGION_LONG_SIDE;
-        let region_copy = resample::shrink_rgb_by(analysis, factor);
+        let factor = (analysis.width().max(analysis.height()) / REGION_LONG_SIDE).max(1);
+        let size = (analysis.width() / factor, analysis.height() / factor);
+        // The region is only a hint: should the shrink fail, it is looked for on the larger copy.
+        let region_copy = (size != analysis.dimensions())
+            .then(|| resample::resize_rgb(analysis, size).ok())
+            .flatten();
         let region = analysis::document_region(region_copy.as_ref().unwrap_or(analysis));
         figures.push(fig(
             "region_found",
@@ -517,6 +511,21 @@ fn swaps_sides(orientation: Orientation) -> bool {
             | Orientation::Rotate90FlipH
             | Orientation::Rotate270FlipH
     )
+}
+
+/// The stored copy: baseline JPEG with 4:2:0 chroma and a bare JFIF header, no other metadata.
+fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
+    let (width, height) = image.dimensions();
+    let (Ok(w), Ok(h)) = (u16::try_from(width), u16::try_from(height)) else {
+        return Err(format!("{width}x{height} is larger than JPEG allows"));
+    };
+    let mut jpeg = Vec::with_capacity(image.as_raw().len() / 8);
+    let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, quality.clamp(1, 100));
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    encoder
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| e.to_string())?;
+    Ok(jpeg)
 }
 
 /// Applies the EXIF orientation (on the already shrunk copy: same result, a fraction of the cost).
