@@ -130,6 +130,8 @@ impl OutboxWorker {
         let mut known: HashSet<u64> = HashSet::new();
         let mut in_flight: HashSet<String> = HashSet::new();
         let mut sends: JoinSet<Finished> = JoinSet::new();
+        // Which send each task is, so a task that panicked still frees its recipient.
+        let mut tasks: HashMap<tokio::task::Id, (String, u64)> = HashMap::new();
         let mut last_full_scan = Instant::now() - FULL_SCAN_EVERY * 2;
 
         loop {
@@ -192,7 +194,8 @@ impl OutboxWorker {
                 );
                 let span =
                     tracing::info_span!("outbox send", id = item.id, attempt = item.attempts + 1);
-                sends.spawn(
+                let id = item.id;
+                let task = sends.spawn(
                     async move {
                         let finished = send_one(store.clone(), graph, pacer, max, item).await;
                         // The outcome is durable before the slot frees: after a crash only the
@@ -205,6 +208,7 @@ impl OutboxWorker {
                     }
                     .instrument(span),
                 );
+                tasks.insert(task.id(), (recipient, id));
             }
 
             let sleep = match next_due {
@@ -216,8 +220,9 @@ impl OutboxWorker {
                     Some(ids) => self.take_new(ids, &mut queues, &mut known),
                     None => break,
                 },
-                Some(done) = sends.join_next(), if !sends.is_empty() => {
-                    if let Ok(done) = done {
+                Some(joined) = sends.join_next_with_id(), if !sends.is_empty() => match joined {
+                    Ok((task, done)) => {
+                        tasks.remove(&task);
                         in_flight.remove(&done.recipient);
                         if done.retry.is_none() {
                             known.remove(&done.id);
@@ -227,7 +232,16 @@ impl OutboxWorker {
                             queues.entry(done.recipient).or_default().push_front(item);
                         }
                     }
-                }
+                    Err(failed) => {
+                        // A bug, not a Graph answer: the item stays in the outbox, the next
+                        // full scan queues it again, and the recipient's later messages go on.
+                        if let Some((recipient, id)) = tasks.remove(&failed.id()) {
+                            tracing::error!(error = %failed, id, "an outbox send task failed");
+                            in_flight.remove(&recipient);
+                            known.remove(&id);
+                        }
+                    }
+                },
                 _ = tokio::time::sleep(sleep) => {}
                 _ = shutdown.changed() => break,
             }

@@ -39,9 +39,13 @@ pub struct Contact {
 /// inbound message.
 pub const SERVICE_WINDOW_SECS: i64 = 24 * 60 * 60;
 
+/// How far ahead of our clock a message's own timestamp may be (Meta's and ours drift a little).
+const MAX_CLOCK_AHEAD_SECS: i64 = 300;
+
 impl Contact {
     pub fn window_closes_at(&self) -> Option<i64> {
-        self.last_inbound_at.map(|t| t + SERVICE_WINDOW_SECS)
+        self.last_inbound_at
+            .map(|t| t.saturating_add(SERVICE_WINDOW_SECS))
     }
 
     pub fn window_open(&self, now_secs: i64) -> bool {
@@ -202,10 +206,16 @@ impl Store {
         };
         for (index, m) in messages.iter().enumerate() {
             let contact = self.resolve_contact(m, received)?;
-            let key = pending_key(contact, m.timestamp, seq, index as u32);
+            // The message's own time orders the lane and opens the 24-hour window, so one far
+            // ahead of ours (a bad clock, a forged simulator webhook) is capped just past receipt.
+            let mut message = (*m).clone();
+            message.timestamp = message
+                .timestamp
+                .clamp(0, received / 1000 + MAX_CLOCK_AHEAD_SECS);
+            let key = pending_key(contact, message.timestamp, seq, index as u32);
             let value = to_json(&PendingValue {
                 journal_seq: seq,
-                message: (*m).clone(),
+                message,
             })?;
             // The claim is one compare-and-swap: whoever writes the wamid first owns it, and
             // records where its queue entry lives.
@@ -553,6 +563,14 @@ fn pending_key(contact: ContactId, timestamp: i64, seq: u64, index: u32) -> Vec<
 const PENDING_KEY_LEN: usize = 28;
 
 impl Store {
+    /// The contact who writes from this WhatsApp number (digits only, as Meta sends `wa_id`).
+    pub fn contact_by_phone(&self, wa_id: &str) -> Result<Option<Contact>> {
+        match self.inner.aliases.get(format!("p:{wa_id}").as_bytes())? {
+            Some(id) => self.contact(ContactId(u64_from_key(&id))),
+            None => Ok(None),
+        }
+    }
+
     /// Finds the contact by BSUID or phone (either may be missing), learning new identifiers,
     /// or creates it. Aliases are claimed by compare-and-swap, so two first messages of a new
     /// parent arriving at once still make one contact.

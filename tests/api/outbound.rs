@@ -103,6 +103,36 @@ async fn a_reply_outside_the_24_hour_window_is_not_sent_but_recorded() {
 }
 
 #[tokio::test]
+async fn a_timestamp_from_the_far_future_neither_mutes_the_sender_nor_holds_the_window_open() {
+    let app = spawn_app_with(Options {
+        extra_env: vec![("WA_MARK_READ", "false".into())],
+        data_dir: None,
+    })
+    .await;
+    // i64::MAX seconds would overflow the window's end; a year ahead would keep it open.
+    for (wamid, from, timestamp) in [
+        ("wamid.future.1", "6285555555501", i64::MAX),
+        ("wamid.future.2", "6285555555502", now() + 365 * 24 * 3600),
+    ] {
+        let body = text_body(wamid, from, timestamp, "halo");
+        assert_eq!(app.post_signed(&body).await.status(), 200);
+        app.eventually("the greeting is sent", |app| {
+            !app.graph.texts_to(from).is_empty()
+        })
+        .await;
+        let contact = app.store.contact_by_phone(from).unwrap().unwrap();
+        let closes = contact.window_closes_at().unwrap();
+        assert!(
+            closes <= now() + 24 * 3600 + 600,
+            "{from}: window closes {} s from now",
+            closes - now()
+        );
+    }
+    assert!(finished_failures(&app).is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn media_is_fetched_with_the_token_and_an_expired_url_is_refreshed_once() {
     let app = spawn_app().await;
     let photo = b"\xff\xd8\xff\xe0 a photo of a KK".to_vec();
