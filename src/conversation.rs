@@ -323,6 +323,41 @@ pub fn outgoing(reply: flow::Outgoing) -> graph::Outgoing {
 }
 
 impl Conversations for FlowConversations {
+    /// The conversation is marked escalated (the bot stays silent until an officer hands it
+    /// back), the parent is told in their language, and the desk gets a `Fault` escalation.
+    /// Nothing goes to the lane log: replay leaves these messages out, as the live bot did.
+    fn hand_over(&self, batch: Batch<'_>) -> Decision {
+        let state: Conversation = batch
+            .state
+            .and_then(|bytes| serde_json::from_slice(bytes).ok())
+            .unwrap_or_default();
+        let state = handed_over(state, batch.now);
+        Decision {
+            state: serde_json::to_vec(&state).ok(),
+            replies: vec![graph::Outgoing::Text {
+                body: self.flows.message("fault").get(state.lang).to_string(),
+            }],
+            escalations: serde_json::to_value(flow::EscalationReason::Fault)
+                .ok()
+                .into_iter()
+                .collect(),
+            log: Some(LaneLogEntry {
+                contact: batch.contact.id,
+                now_ms: batch.now.as_millisecond(),
+                wamids: batch
+                    .arrivals
+                    .iter()
+                    .map(|a| a.message.id.clone())
+                    .collect(),
+                synthetic: batch.synthetic.to_vec(),
+                verdicts: Vec::new(),
+                next_sequence: 0,
+                handed_over: true,
+            }),
+            ..Decision::default()
+        }
+    }
+
     fn decide(&self, batch: Batch<'_>, store: &Store) -> anyhow::Result<Decision> {
         let state: Conversation = match batch.state {
             Some(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|e| {
@@ -448,9 +483,19 @@ impl Conversations for FlowConversations {
             synthetic,
             verdicts: decided.verdicts,
             next_sequence,
+            handed_over: false,
         });
         Ok(out)
     }
+}
+
+/// A conversation the bot failed on, given to the officers: silent until handed back.
+fn handed_over(mut state: Conversation, now: Timestamp) -> Conversation {
+    state.escalation = Some(flow::Escalation {
+        reason: flow::EscalationReason::Fault,
+        at: now,
+    });
+    state
 }
 
 /// The outcome of replaying the lane log through the engine.
@@ -473,6 +518,14 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
     for entry in store.lane_log() {
         let (_, entry) = entry?;
         report.batches += 1;
+        if entry.handed_over {
+            let state = report.rebuilt.remove(&entry.contact).unwrap_or_default();
+            let now = Timestamp::from_millisecond(entry.now_ms)?;
+            report
+                .rebuilt
+                .insert(entry.contact, handed_over(state, now));
+            continue;
+        }
         let mut inputs = Vec::new();
         for wamid in &entry.wamids {
             let Some(body) = store.journal_body_of(wamid)? else {

@@ -61,7 +61,25 @@ pub struct Decision {
 /// The conversation behind the lanes. Decides over stored state; sends nothing itself.
 pub trait Conversations: Send + Sync + 'static {
     fn decide(&self, batch: Batch<'_>, store: &Store) -> anyhow::Result<Decision>;
+
+    /// The decision for a batch `decide` keeps failing on (a bug): the parent is told, and the
+    /// conversation goes to the officers' queue, rather than the lane retrying it forever.
+    fn hand_over(&self, batch: Batch<'_>) -> Decision;
 }
+
+/// Why a lane could not finish a batch.
+#[derive(Debug, thiserror::Error)]
+enum LaneError {
+    /// The batch stays queued and is tried again, however long the store needs.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The conversation failed on this batch (a panic, or an error of its own).
+    #[error("the conversation failed: {0}")]
+    Conversation(String),
+}
+
+/// Attempts at a batch the conversation fails on before it is handed to an officer.
+const CONVERSATION_ATTEMPTS: u32 = 3;
 
 #[derive(Debug, Clone)]
 pub struct LaneSettings {
@@ -152,18 +170,22 @@ impl Runtime {
     }
 
     async fn run_lane(self, contact: ContactId) {
-        let mut failures = 0u32;
+        let (mut failures, mut conversation_failures) = (0u32, 0u32);
         loop {
             tokio::time::sleep(self.inner.settings.debounce).await;
             self.set_dirty(contact, false);
+            let hand_over = conversation_failures >= CONVERSATION_ATTEMPTS;
             let result = match self.inner.permits.acquire().await {
-                Ok(_permit) => self.handle_pending(contact).await,
+                Ok(_permit) => self.handle_pending(contact, hand_over).await,
                 Err(_) => return,
             };
             match result {
-                Ok(()) => failures = 0,
+                Ok(()) => (failures, conversation_failures) = (0, 0),
                 Err(e) => {
                     // The messages stay queued; try again later rather than lose them.
+                    if matches!(e, LaneError::Conversation(_)) {
+                        conversation_failures += 1;
+                    }
                     failures += 1;
                     tracing::error!(error = %e, failures, "lane failed, will retry");
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(50))))
@@ -190,7 +212,11 @@ impl Runtime {
         }
     }
 
-    async fn handle_pending(&self, contact_id: ContactId) -> crate::store::Result<()> {
+    async fn handle_pending(
+        &self,
+        contact_id: ContactId,
+        hand_over: bool,
+    ) -> Result<(), LaneError> {
         let store = &self.inner.store;
         let pending: Vec<PendingMessage> = store.pending_for(contact_id)?;
         let synthetic = store.synthetic_for(contact_id)?;
@@ -244,35 +270,43 @@ impl Runtime {
         let state = store.conversation(contact_id)?;
         let conversations = self.inner.conversations.clone();
         let store_for_decision = store.clone();
-        let decision = tokio::task::spawn_blocking(move || {
-            let batch = Batch {
+        let decision = if hand_over {
+            tracing::error!(
+                attempts = CONVERSATION_ATTEMPTS,
+                "the conversation keeps failing on these messages; handing them to an officer"
+            );
+            conversations.hand_over(Batch {
                 contact: &seen_contact,
                 state: state.as_deref(),
                 arrivals: &arrivals,
                 synthetic: &synthetic_inputs,
-                // Milliseconds, as the lane log records it, so replay sees the very same clock.
-                now: jiff::Timestamp::from_millisecond(jiff::Timestamp::now().as_millisecond())
-                    .unwrap_or_else(|_| jiff::Timestamp::now()),
-            };
-            conversations.decide(batch, &store_for_decision)
-        })
-        .await
-        .map_err(|e| {
-            crate::store::StoreError::Io(std::io::Error::other(format!(
-                "conversation task failed: {e}"
-            )))
-        })?
-        .map_err(|e| {
-            crate::store::StoreError::Io(std::io::Error::other(format!(
-                "conversation failed: {e:#}"
-            )))
-        })?;
+                now: lane_clock(),
+            })
+        } else {
+            tokio::task::spawn_blocking(move || {
+                let batch = Batch {
+                    contact: &seen_contact,
+                    state: state.as_deref(),
+                    arrivals: &arrivals,
+                    synthetic: &synthetic_inputs,
+                    now: lane_clock(),
+                };
+                conversations.decide(batch, &store_for_decision)
+            })
+            .await
+            .map_err(|e| LaneError::Conversation(e.to_string()))?
+            .map_err(|e| match e.downcast::<crate::store::StoreError>() {
+                Ok(store) => LaneError::Store(store),
+                Err(e) => LaneError::Conversation(format!("{e:#}")),
+            })?
+        };
 
         let Some(to) = contact.address().map(str::to_string) else {
             return Err(crate::store::StoreError::Corrupt {
                 what: "contact",
                 reason: "no address".into(),
-            });
+            }
+            .into());
         };
         if self.inner.settings.mark_read {
             for p in &pending {
@@ -343,6 +377,12 @@ impl Runtime {
         self.wake(contact);
         Ok(())
     }
+}
+
+/// Now, in whole milliseconds as the lane log records it, so replay sees the very same clock.
+fn lane_clock() -> jiff::Timestamp {
+    let now = jiff::Timestamp::now();
+    jiff::Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
 }
 
 fn item(contact: ContactId, to: &str, message: &Outgoing) -> NewOutboxItem {

@@ -296,6 +296,7 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "escalated_open",
     "escalated_closed",
     "handed_back",
+    "fault",
     "status_none",
     "status_header",
     "status_line",

@@ -243,6 +243,8 @@ pub enum EscalationReason {
     RepeatedFailure { step: String },
     /// Repeated input the bot could not understand.
     NotUnderstood,
+    /// loket itself kept failing on the parent's messages (a bug); they were passed on.
+    Fault,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

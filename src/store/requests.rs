@@ -58,6 +58,9 @@ pub struct LaneLogEntry {
     pub verdicts: Vec<serde_json::Value>,
     /// The request sequence the batch was given.
     pub next_sequence: u32,
+    /// The conversation kept failing on this batch, so it went to an officer undecided.
+    #[serde(default)]
+    pub handed_over: bool,
 }
 
 impl Store {

@@ -1,12 +1,13 @@
 //! `spawn_app()`: the real application on a random loopback port with a temporary data folder,
 //! talking to the Graph stand-in; and helpers that sign payloads the way Meta does.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use loket::{
     app::{AppOptions, Application},
     channel::signature,
     config::Settings,
+    runtime::Conversations,
     store::Store,
 };
 use serde_json::{Value, json};
@@ -26,15 +27,19 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
+#[derive(Default)]
 pub struct Options {
     pub extra_env: Vec<(&'static str, String)>,
     pub data_dir: Option<std::path::PathBuf>,
+    /// In place of the flow conversation (to make it fail, say).
+    pub conversations: Option<Arc<dyn Conversations>>,
 }
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options {
         extra_env: vec![],
         data_dir: None,
+        ..Options::default()
     })
     .await
 }
@@ -70,7 +75,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     // A previous app on the same folder may still be letting go of sled's lock.
     let mut tries = 0;
     let app = loop {
-        match Application::build_with(settings.clone(), AppOptions::default()).await {
+        let app_options = AppOptions {
+            conversations: options.conversations.clone(),
+            ..AppOptions::default()
+        };
+        match Application::build_with(settings.clone(), app_options).await {
             Ok(app) => break app,
             Err(e) if tries < 50 && format!("{e:#}").contains("lock") => {
                 tries += 1;

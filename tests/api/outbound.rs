@@ -49,6 +49,7 @@ async fn a_permanent_failure_is_recorded_with_its_code_and_not_retried() {
     let app = spawn_app_with(Options {
         extra_env: vec![("WA_MARK_READ", "false".into())],
         data_dir: None,
+        ..Options::default()
     })
     .await;
     app.graph.fail_next_sends(&[(400, 131026)]);
@@ -79,6 +80,7 @@ async fn a_reply_outside_the_24_hour_window_is_not_sent_but_recorded() {
     let app = spawn_app_with(Options {
         extra_env: vec![("WA_MARK_READ", "false".into())],
         data_dir: None,
+        ..Options::default()
     })
     .await;
     let two_days_ago = now() - 2 * 24 * 3600;
@@ -107,6 +109,7 @@ async fn a_timestamp_from_the_far_future_neither_mutes_the_sender_nor_holds_the_
     let app = spawn_app_with(Options {
         extra_env: vec![("WA_MARK_READ", "false".into())],
         data_dir: None,
+        ..Options::default()
     })
     .await;
     // i64::MAX seconds would overflow the window's end; a year ahead would keep it open.
@@ -199,6 +202,7 @@ async fn media_larger_than_the_limit_is_refused_before_download() {
     let app = spawn_app_with(Options {
         extra_env: vec![("LOKET_MEDIA_MAX_BYTES", "1000".into())],
         data_dir: None,
+        ..Options::default()
     })
     .await;
     app.graph.add_media("880003", vec![0u8; 5000], "image/jpeg");
@@ -227,6 +231,7 @@ async fn acknowledged_messages_survive_a_restart_before_they_are_handled() {
     let app = spawn_app_with(Options {
         extra_env: vec![],
         data_dir: Some(dir.path().to_path_buf()),
+        ..Options::default()
     })
     .await;
     app.graph.fail_next_sends(&[(503, 2); 50]);
@@ -247,6 +252,7 @@ async fn acknowledged_messages_survive_a_restart_before_they_are_handled() {
     let app = spawn_app_with(Options {
         extra_env: vec![],
         data_dir: Some(dir.path().to_path_buf()),
+        ..Options::default()
     })
     .await;
     app.eventually("the queued replies go out after the restart", |app| {
