@@ -211,8 +211,8 @@ fn unreadable() -> PhotoVerdict {
         findings: vec![Finding {
             code: "unreadable".into(),
             severity: Severity::Refusal,
-            message_id: "Foto tidak dapat kami buka. Mohon kirim ulang fotonya.".into(),
-            message_en: "We could not open the photo. Please send it again.".into(),
+            message_id: "Foto tidak dapat kami buka.".into(),
+            message_en: "We could not open the photo.".into(),
             figures: Vec::new(),
         }],
         figures: Vec::new(),
@@ -368,9 +368,19 @@ impl Conversations for FlowConversations {
         };
         let mut inputs: Vec<Input> = Vec::new();
         let mut wamids = Vec::new();
+        // Files that are not pictures (a PDF, a Word file) are refused and nothing uses them.
+        let mut not_pictures = Vec::new();
         for Arrival { message, media } in batch.arrivals {
             wamids.push(message.id.clone());
             inputs.extend(input_of(message, media.as_ref()));
+            if let Some(MediaRecord::Stored {
+                sha256,
+                image: false,
+                ..
+            }) = media
+            {
+                not_pictures.push(sha256.clone());
+            }
         }
         let mut synthetic = Vec::new();
         for value in batch.synthetic {
@@ -430,6 +440,7 @@ impl Conversations for FlowConversations {
 
         let mut out = Decision {
             state: Some(serde_json::to_vec(&decided.state)?),
+            forget_blobs: not_pictures,
             ..Decision::default()
         };
         for photo in &decided.photos {
@@ -453,12 +464,30 @@ impl Conversations for FlowConversations {
                         note: None,
                     };
                     tracing::info!(number = %filed.number, service = %filed.service, "request filed");
+                    // The stored copies of its documents, from this batch's checks or earlier.
+                    let photos = filed
+                        .documents
+                        .iter()
+                        .filter_map(|document| {
+                            let sha = &document.media.sha256;
+                            match decided.photos.iter().find(|p| p.original_sha256 == *sha) {
+                                Some(record) => record.stored_sha256.clone(),
+                                None => store
+                                    .photo_record(sha)
+                                    .ok()
+                                    .flatten()
+                                    .and_then(|b| serde_json::from_slice::<PhotoRecord>(&b).ok())
+                                    .and_then(|record| record.stored_sha256),
+                            }
+                        })
+                        .collect();
                     out.requests.push(StoredRequest {
                         summary,
                         contact: Some(batch.contact.id),
                         nik: filed.child.nik.as_ref().map(|n| n.as_str().to_string()),
                         filed: serde_json::to_value(&filed)?,
                         filed_at_ms: now.as_millisecond(),
+                        photos,
                     });
                 }
                 Effect::Escalate { reason } => out.escalations.push(serde_json::to_value(&reason)?),

@@ -228,6 +228,8 @@ impl Runtime {
             return Ok(());
         };
         let mut arrivals = Vec::with_capacity(pending.len());
+        // This batch's photo files stay on disk until it is decided, whatever other lanes drop.
+        let mut pins = Vec::new();
         let mut commit = LaneCommit {
             contact: Some(contact_id),
             ..LaneCommit::default()
@@ -242,6 +244,7 @@ impl Runtime {
                         store,
                         attachment,
                         self.inner.settings.media_max_bytes,
+                        &mut pins,
                     )
                     .instrument(span)
                     .await;
@@ -334,9 +337,11 @@ impl Runtime {
         let ids = store.commit_lane(commit)?;
         store.commit().await?;
         self.inner.outbox.queued(ids);
-        // Files go only once the decision that drops them is durable.
+        // Files go only once the decision that drops them is durable, and this lane's own pins
+        // must not keep them.
+        drop(pins);
         for sha in forget {
-            if let Err(e) = store.blobs().remove(&sha) {
+            if let Err(e) = store.forget_photo_file(&sha) {
                 tracing::warn!(error = %e, "could not delete a photo file");
             }
         }

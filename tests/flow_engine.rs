@@ -528,8 +528,10 @@ fn declining_consent_keeps_no_data() {
 }
 
 #[test]
-fn photos_sent_before_consent_or_before_the_photo_steps_are_not_checked() {
+fn photos_sent_before_consent_or_before_the_photo_steps_are_not_checked_nor_kept() {
     let mut chat = Chat::new();
+    chat.photo("before_any_service");
+    assert_eq!(chat.forgotten(), vec![media("before_any_service")]);
     chat.say("kia");
     let effects = chat.run(vec![Input::Photo {
         media: media("x"),
@@ -540,9 +542,15 @@ fn photos_sent_before_consent_or_before_the_photo_steps_are_not_checked() {
             .iter()
             .any(|e| matches!(e, Effect::CheckPhoto { .. }))
     );
+    assert_eq!(
+        chat.forgotten(),
+        vec![media("x")],
+        "its file, with its EXIF, goes"
+    );
     chat.say("setuju");
     let reply = chat.photo("y");
     assert!(reply.contains("nanti"), "{reply}");
+    assert_eq!(chat.forgotten(), vec![media("y")]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::graph::{GraphClient, GraphError};
-use crate::{domain::event::MediaAttachment, store::Store};
+use crate::{
+    domain::event::MediaAttachment,
+    store::{BlobPin, Store},
+};
 
 /// What became of one media download; kept in the store by media id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,11 +35,15 @@ pub async fn fetch(
     store: &Store,
     media: &MediaAttachment,
     limit: usize,
+    pins: &mut Vec<BlobPin>,
 ) -> MediaRecord {
     if let Ok(Some(bytes)) = store.media_record(&media.id)
         && let Ok(record @ MediaRecord::Stored { .. }) =
             serde_json::from_slice::<MediaRecord>(&bytes)
     {
+        if let MediaRecord::Stored { sha256, .. } = &record {
+            pins.push(store.blobs().pin(sha256));
+        }
         return record;
     }
     match download(graph, &media.id, limit).await {
@@ -49,13 +56,16 @@ pub async fn fetch(
                     | crate::validate::FileKind::Webp
             );
             let blobs = store.blobs().clone();
-            match tokio::task::spawn_blocking(move || blobs.put(&bytes)).await {
-                Ok(Ok(sha256)) => MediaRecord::Stored {
-                    sha256,
-                    image,
-                    mime_type: mime_type.or(media.mime_type.clone()),
-                    size,
-                },
+            match tokio::task::spawn_blocking(move || blobs.put_pinned(&bytes)).await {
+                Ok(Ok((sha256, pin))) => {
+                    pins.push(pin);
+                    MediaRecord::Stored {
+                        sha256,
+                        image,
+                        mime_type: mime_type.or(media.mime_type.clone()),
+                        size,
+                    }
+                }
                 Ok(Err(e)) => {
                     tracing::error!(error = %e, "cannot store media");
                     MediaRecord::Unavailable {

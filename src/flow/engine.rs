@@ -1548,15 +1548,19 @@ impl<'a, 'c> Engine<'a, 'c> {
         if matches!(st.overlay, Overlay::Menu | Overlay::Faq) {
             st.overlay = Overlay::None;
         }
+        // A photo that is not taken is not kept: its file (with its EXIF) is dropped.
         let Some(service) = self.service_of(st) else {
+            t.effects.push(Effect::ForgetMedia(vec![media]));
             t.notes.push(self.msg(st, "photo_not_now"));
             t.ask = true;
             return;
         };
         let Some(draft) = st.draft.as_ref() else {
+            t.effects.push(Effect::ForgetMedia(vec![media]));
             return;
         };
         if draft.consent_at.is_none() {
+            t.effects.push(Effect::ForgetMedia(vec![media]));
             t.notes.push(self.msg(st, "photo_not_now"));
             t.ask = true;
             return;
@@ -1610,12 +1614,14 @@ impl<'a, 'c> Engine<'a, 'c> {
             Some(kind) => Some(kind),
             None if at_photos => next_expected(),
             None => {
+                t.effects.push(Effect::ForgetMedia(vec![media]));
                 t.notes.push(self.msg(st, "photo_not_now"));
                 t.ask = true;
                 return;
             }
         };
         let Some(document) = document else {
+            t.effects.push(Effect::ForgetMedia(vec![media]));
             t.notes.push(self.msg(st, "photo_not_needed"));
             t.ask = true;
             return;

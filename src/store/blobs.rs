@@ -4,8 +4,10 @@
 //! under a real name; the same content is stored once.
 
 use std::{
+    collections::HashMap,
     io::Write,
     path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use sha2::{Digest, Sha256};
@@ -15,6 +17,34 @@ use super::Result;
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     dir: PathBuf,
+    /// Files a lane is working with right now, by hash, with how many lanes. Two parents can
+    /// send the very same picture at once; one lane's clean-up must not delete it under the
+    /// other's photo check.
+    pins: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// Keeps a file from being deleted while it lives.
+#[derive(Debug)]
+pub struct BlobPin {
+    pins: Arc<Mutex<HashMap<String, usize>>>,
+    hash: String,
+}
+
+impl Drop for BlobPin {
+    fn drop(&mut self) {
+        let mut pins = lock(&self.pins);
+        if let Some(count) = pins.get_mut(&self.hash) {
+            *count -= 1;
+            if *count == 0 {
+                pins.remove(&self.hash);
+            }
+        }
+    }
+}
+
+fn lock(pins: &Mutex<HashMap<String, usize>>) -> MutexGuard<'_, HashMap<String, usize>> {
+    // A panic elsewhere while holding it leaves the map intact: carry on with it.
+    pins.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl BlobStore {
@@ -22,7 +52,25 @@ impl BlobStore {
         std::fs::create_dir_all(dir)?;
         Ok(BlobStore {
             dir: dir.to_path_buf(),
+            pins: Arc::default(),
         })
+    }
+
+    /// Keeps the file `hash` (present or not) from deletion until the pin is dropped.
+    pub fn pin(&self, hash: &str) -> BlobPin {
+        *lock(&self.pins).entry(hash.to_string()).or_default() += 1;
+        BlobPin {
+            pins: self.pins.clone(),
+            hash: hash.to_string(),
+        }
+    }
+
+    /// [`BlobStore::put`], pinned before the file is written, so no deletion can come between.
+    pub fn put_pinned(&self, bytes: &[u8]) -> Result<(String, BlobPin)> {
+        let hash = Self::hash(bytes);
+        let pin = self.pin(&hash);
+        self.write(&hash, bytes)?;
+        Ok((hash, pin))
     }
 
     /// Hex SHA-256 of `bytes`.
@@ -41,11 +89,16 @@ impl BlobStore {
     /// Stores `bytes` durably and returns their hash.
     pub fn put(&self, bytes: &[u8]) -> Result<String> {
         let hash = Self::hash(bytes);
-        let Some(path) = self.path_of(&hash) else {
+        self.write(&hash, bytes)?;
+        Ok(hash)
+    }
+
+    fn write(&self, hash: &str, bytes: &[u8]) -> Result<()> {
+        let Some(path) = self.path_of(hash) else {
             unreachable!("a SHA-256 hex digest is always a valid blob name")
         };
         if path.exists() {
-            return Ok(hash);
+            return Ok(());
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -57,7 +110,7 @@ impl BlobStore {
             file.sync_all()?;
         }
         std::fs::rename(&tmp, &path)?;
-        Ok(hash)
+        Ok(())
     }
 
     pub fn get(&self, hash: &str) -> Result<Option<Vec<u8>>> {
@@ -71,15 +124,41 @@ impl BlobStore {
         }
     }
 
-    /// Deletes a blob (personal data whose purpose has ended).
+    /// Deletes a blob (personal data whose purpose has ended), unless a lane has it pinned:
+    /// that lane deletes it itself when it is done with it.
     pub fn remove(&self, hash: &str) -> Result<bool> {
         let Some(path) = self.path_of(hash) else {
             return Ok(false);
         };
+        // Held while deleting, so a pin cannot be taken between the check and the unlink.
+        let pins = lock(&self.pins);
+        if pins.contains_key(hash) {
+            return Ok(false);
+        }
         match std::fs::remove_file(path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pinned_file_survives_removal_until_its_last_pin_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::open(dir.path()).unwrap();
+        let (hash, first) = blobs.put_pinned(b"the same picture").unwrap();
+        let second = blobs.pin(&hash);
+        assert!(!blobs.remove(&hash).unwrap(), "pinned twice");
+        drop(first);
+        assert!(!blobs.remove(&hash).unwrap(), "still pinned once");
+        assert!(blobs.get(&hash).unwrap().is_some());
+        drop(second);
+        assert!(blobs.remove(&hash).unwrap());
+        assert!(blobs.get(&hash).unwrap().is_none());
     }
 }

@@ -505,7 +505,7 @@ impl Store {
         }
         for sha in &intent.forget_blobs {
             // Personal data whose purpose ended; a missing file is fine (already gone).
-            if let Err(e) = i.blobs.remove(sha) {
+            if let Err(e) = self.forget_photo_file(sha) {
                 tracing::warn!(error = %e, "could not delete a photo file");
             }
         }

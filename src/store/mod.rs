@@ -18,7 +18,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
-pub use blobs::BlobStore;
+pub use blobs::{BlobPin, BlobStore};
 pub use inbound::{
     Contact, ContactId, DeadLetter, Ingested, LaneCommit, PendingMessage, ProcessedRecord,
     StoredStatus,
@@ -85,6 +85,8 @@ struct Inner {
     synthetic: sled::Tree,
     /// Original photo hash -> its check and the stored (re-encoded) copy.
     photos: sled::Tree,
+    /// `<photo file hash><request number>`: the photo files a filed request keeps.
+    kept_photos: sled::Tree,
     /// How every lane batch was decided (for `loket replay`).
     lane_log: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
@@ -151,6 +153,7 @@ impl Store {
             wakeups: tree("wakeups")?,
             synthetic: tree("synthetic")?,
             photos: tree("photos")?,
+            kept_photos: tree("kept_photos")?,
             lane_log: tree("lane_log")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),

@@ -16,6 +16,11 @@ pub struct StoredRequest {
     /// Everything the conversation filed (the flow room's `FiledRequest`), for officers.
     pub filed: serde_json::Value,
     pub filed_at_ms: i64,
+    /// Hashes of the photo files (the stored copies) this request keeps: none of them is
+    /// deleted while the request exists, whatever happens to other drafts that used the same
+    /// picture (siblings share a KK).
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 impl StoredRequest {
@@ -145,6 +150,11 @@ impl Store {
             key.extend_from_slice(number.as_bytes());
             i.request_index.insert(key, &[])?;
         }
+        for sha in &request.photos {
+            let mut key = sha.as_bytes().to_vec();
+            key.extend_from_slice(number.as_bytes());
+            i.kept_photos.insert(key, &[])?;
+        }
         if let Some(nik_key) = request.nik_key() {
             if request.is_open() {
                 i.open_niks.insert(nik_key.as_bytes(), number.as_bytes())?;
@@ -159,6 +169,22 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Deletes a photo file whose purpose has ended, unless a filed request keeps it. Returns
+    /// whether a file was deleted.
+    pub fn forget_photo_file(&self, sha: &str) -> Result<bool> {
+        if self
+            .inner
+            .kept_photos
+            .scan_prefix(sha.as_bytes())
+            .next()
+            .transpose()?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        self.inner.blobs.remove(sha)
     }
 
     /// Open escalations, oldest first (the officers' queue).
@@ -329,5 +355,42 @@ impl Store {
             None => self.inner.wakeups.remove(contact.key())?,
         };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::request::RequestNumber;
+    use crate::store::StoreOptions;
+
+    #[tokio::test]
+    async fn a_photo_file_a_filed_request_keeps_is_not_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let kept = store.blobs().put(b"the family card, stored copy").unwrap();
+        let loose = store.blobs().put(b"a photo nobody filed").unwrap();
+        let date = jiff::civil::date(2026, 11, 23);
+        store
+            .put_request(&StoredRequest {
+                summary: RequestSummary {
+                    number: RequestNumber::new("KIA", "6371", date, 1),
+                    service: "kia".into(),
+                    child_name: "Budi".into(),
+                    status: RequestStatus::Diajukan,
+                    due_date: None,
+                    note: None,
+                },
+                contact: None,
+                nik: None,
+                filed: serde_json::json!({}),
+                filed_at_ms: 0,
+                photos: vec![kept.clone()],
+            })
+            .unwrap();
+        assert!(!store.forget_photo_file(&kept).unwrap());
+        assert!(store.blobs().get(&kept).unwrap().is_some());
+        assert!(store.forget_photo_file(&loose).unwrap());
+        assert!(store.blobs().get(&loose).unwrap().is_none());
     }
 }

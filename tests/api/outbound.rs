@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use loket::store::OutboxOutcome;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -163,7 +163,14 @@ async fn media_is_fetched_with_the_token_and_an_expired_url_is_refreshed_once() 
     assert_eq!(app.graph.download_calls("880001"), 2);
     assert_eq!(app.graph.downloads_without_auth(), 0);
     let hash = loket::store::BlobStore::hash(&photo);
-    assert_eq!(app.store.blobs().get(&hash).unwrap(), Some(photo));
+    let record: Value =
+        serde_json::from_slice(&app.store.media_record("880001").unwrap().unwrap()).unwrap();
+    assert_eq!(record["sha256"], json!(hash), "stored whole: {record}");
+    // No request asked for it, so the file (with whatever EXIF it has) is not kept.
+    app.eventually("the unasked-for photo is deleted", |app| {
+        app.store.blobs().get(&hash).unwrap().is_none()
+    })
+    .await;
     app.stop().await;
 }
 

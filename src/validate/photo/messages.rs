@@ -130,9 +130,8 @@ pub(crate) fn damaged_file(figures: Vec<(String, f64)>) -> Finding {
     finding(
         codes::DAMAGED_FILE,
         Severity::Refusal,
-        "Foto tidak bisa dibuka (file rusak atau terpotong). Mohon kirim ulang fotonya.".to_owned(),
-        "The photo cannot be opened (the file is damaged or incomplete). Please send it again."
-            .to_owned(),
+        "Foto tidak bisa dibuka (file rusak atau terpotong).".to_owned(),
+        "The photo cannot be opened (the file is damaged or incomplete).".to_owned(),
         figures,
     )
 }
@@ -388,8 +387,8 @@ pub(crate) fn not_stored(reason: &str) -> Finding {
     finding(
         codes::NOT_STORED,
         Severity::Refusal,
-        "Maaf, foto ini tidak dapat kami simpan. Mohon kirim ulang fotonya.".to_owned(),
-        format!("Sorry, we could not store this photo ({reason}). Please send it again."),
+        "Maaf, foto ini tidak dapat kami simpan.".to_owned(),
+        format!("Sorry, we could not store this photo ({reason})."),
         Vec::new(),
     )
 }
