@@ -438,6 +438,17 @@ impl Conversations for FlowConversations {
             next_sequence = store.next_sequence(&date)?;
         };
 
+        // The checked copy of a received photo: from this batch's checks, else from the store.
+        let stored_copy = |sha: &str| match decided.photos.iter().find(|p| p.original_sha256 == sha)
+        {
+            Some(record) => record.stored_sha256.clone(),
+            None => store
+                .photo_record(sha)
+                .ok()
+                .flatten()
+                .and_then(|bytes| serde_json::from_slice::<PhotoRecord>(&bytes).ok())
+                .and_then(|record| record.stored_sha256),
+        };
         let mut out = Decision {
             state: Some(serde_json::to_vec(&decided.state)?),
             forget_blobs: not_pictures,
@@ -464,22 +475,10 @@ impl Conversations for FlowConversations {
                         note: None,
                     };
                     tracing::info!(number = %filed.number, service = %filed.service, "request filed");
-                    // The stored copies of its documents, from this batch's checks or earlier.
                     let photos = filed
                         .documents
                         .iter()
-                        .filter_map(|document| {
-                            let sha = &document.media.sha256;
-                            match decided.photos.iter().find(|p| p.original_sha256 == *sha) {
-                                Some(record) => record.stored_sha256.clone(),
-                                None => store
-                                    .photo_record(sha)
-                                    .ok()
-                                    .flatten()
-                                    .and_then(|b| serde_json::from_slice::<PhotoRecord>(&b).ok())
-                                    .and_then(|record| record.stored_sha256),
-                            }
-                        })
+                        .filter_map(|document| stored_copy(&document.media.sha256))
                         .collect();
                     out.requests.push(StoredRequest {
                         summary,
@@ -494,17 +493,24 @@ impl Conversations for FlowConversations {
                 Effect::WakeAt(at) => out.wake_at_ms = Some(Some(at.as_millisecond())),
                 Effect::ForgetMedia(media) => {
                     for m in media {
-                        out.forget_blobs.push(m.sha256.clone());
-                        if let Ok(Some(bytes)) = store.photo_record(&m.sha256)
-                            && let Ok(record) = serde_json::from_slice::<PhotoRecord>(&bytes)
-                        {
-                            out.forget_blobs.extend(record.stored_sha256);
-                        }
+                        out.forget_blobs.extend(stored_copy(&m.sha256));
+                        out.forget_blobs.push(m.sha256);
                     }
                 }
+                Effect::DiscardUpload(media) => out.forget_blobs.push(media.sha256),
                 Effect::CheckPhoto { .. } => {}
             }
         }
+        // Whatever the effects say, the files the draft still relies on stay: one file can be
+        // two things (a JPEG without metadata is its own stored copy).
+        let in_use: std::collections::HashSet<String> = decided
+            .state
+            .draft
+            .iter()
+            .flat_map(|draft| draft.documents.iter())
+            .filter_map(|document| stored_copy(&document.media.sha256))
+            .collect();
+        out.forget_blobs.retain(|sha| !in_use.contains(sha));
         out.log = Some(LaneLogEntry {
             contact: batch.contact.id,
             now_ms: now.as_millisecond(),

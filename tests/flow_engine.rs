@@ -187,6 +187,7 @@ impl Chat {
             .iter()
             .flat_map(|e| match e {
                 Effect::ForgetMedia(m) => m.clone(),
+                Effect::DiscardUpload(m) => vec![m.clone()],
                 _ => vec![],
             })
             .collect()

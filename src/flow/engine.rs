@@ -1550,17 +1550,17 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
         // A photo that is not taken is not kept: its file (with its EXIF) is dropped.
         let Some(service) = self.service_of(st) else {
-            t.effects.push(Effect::ForgetMedia(vec![media]));
+            t.effects.push(Effect::DiscardUpload(media));
             t.notes.push(self.msg(st, "photo_not_now"));
             t.ask = true;
             return;
         };
         let Some(draft) = st.draft.as_ref() else {
-            t.effects.push(Effect::ForgetMedia(vec![media]));
+            t.effects.push(Effect::DiscardUpload(media));
             return;
         };
         if draft.consent_at.is_none() {
-            t.effects.push(Effect::ForgetMedia(vec![media]));
+            t.effects.push(Effect::DiscardUpload(media));
             t.notes.push(self.msg(st, "photo_not_now"));
             t.ask = true;
             return;
@@ -1573,6 +1573,8 @@ impl<'a, 'c> Engine<'a, 'c> {
             .chain(draft.pending.iter().map(|p| (p.document, &p.media)))
             .find(|(_, m)| m.sha256 == media.sha256);
         if let Some((kind, _)) = known {
+            // The same file again: the one already taken is what counts.
+            t.effects.push(Effect::DiscardUpload(media));
             let note = self.msg_with(
                 st,
                 "photo_duplicate",
@@ -1614,14 +1616,14 @@ impl<'a, 'c> Engine<'a, 'c> {
             Some(kind) => Some(kind),
             None if at_photos => next_expected(),
             None => {
-                t.effects.push(Effect::ForgetMedia(vec![media]));
+                t.effects.push(Effect::DiscardUpload(media));
                 t.notes.push(self.msg(st, "photo_not_now"));
                 t.ask = true;
                 return;
             }
         };
         let Some(document) = document else {
-            t.effects.push(Effect::ForgetMedia(vec![media]));
+            t.effects.push(Effect::DiscardUpload(media));
             t.notes.push(self.msg(st, "photo_not_needed"));
             t.ask = true;
             return;

@@ -36,6 +36,7 @@
 //!      replaces the earlier one); when it fires, call [`step`] with [`Input::Tick`]. Early or
 //!      stale ticks are harmless.
 //!    - [`Effect::ForgetMedia`]: delete those photos (draft cancelled, expired, or replaced).
+//!    - [`Effect::DiscardUpload`]: delete a received file nothing uses.
 //! 3. Photos sent together: call `step_batch` with all the `Input::Photo`s; it answers with the
 //!    `CheckPhoto` effects (and a reply only when something needs saying at once, e.g. a duplicate).
 //!    Run the checks, then call `step_batch` with all the `Input::PhotoChecked`s: one combined reply
@@ -261,7 +262,11 @@ pub enum Effect {
         reason: EscalationReason,
     },
     WakeAt(Timestamp),
+    /// The draft no longer uses these documents: delete the received files and checked copies.
     ForgetMedia(Vec<MediaRef>),
+    /// A received file nothing uses (not asked for, or already sent): delete it. Its checked
+    /// copy, if the same picture has one, belongs to whoever uses it and stays.
+    DiscardUpload(MediaRef),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

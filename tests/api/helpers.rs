@@ -98,6 +98,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         store,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
+            // actix closes idle connections after 5 s; reusing one at that very moment fails
+            // the request (Meta would simply redeliver, a test would fail).
+            .pool_idle_timeout(Duration::from_secs(3))
             .build()
             .unwrap(),
         handle,
