@@ -457,8 +457,10 @@ impl Conversations for FlowConversations {
         for photo in &decided.photos {
             out.photos
                 .push((photo.original_sha256.clone(), serde_json::to_vec(photo)?));
-            if photo.stored_sha256.is_some() {
-                // The copy without EXIF is kept; the original (location, device) is not.
+            if let Some(stored) = &photo.stored_sha256 {
+                // The copy without EXIF is kept (by this draft); the original (location,
+                // device) is not, unless it is that very copy (a JPEG without metadata).
+                out.keep_photos.push(stored.clone());
                 out.forget_blobs.push(photo.original_sha256.clone());
             }
         }
@@ -475,11 +477,13 @@ impl Conversations for FlowConversations {
                         note: None,
                     };
                     tracing::info!(number = %filed.number, service = %filed.service, "request filed");
-                    let photos = filed
+                    let photos: Vec<String> = filed
                         .documents
                         .iter()
                         .filter_map(|document| stored_copy(&document.media.sha256))
                         .collect();
+                    // From now on the request keeps them, not the draft.
+                    out.release_photos.extend(photos.iter().cloned());
                     out.requests.push(StoredRequest {
                         summary,
                         contact: Some(batch.contact.id),
@@ -493,7 +497,10 @@ impl Conversations for FlowConversations {
                 Effect::WakeAt(at) => out.wake_at_ms = Some(Some(at.as_millisecond())),
                 Effect::ForgetMedia(media) => {
                     for m in media {
-                        out.forget_blobs.extend(stored_copy(&m.sha256));
+                        if let Some(stored) = stored_copy(&m.sha256) {
+                            out.release_photos.push(stored.clone());
+                            out.forget_blobs.push(stored);
+                        }
                         out.forget_blobs.push(m.sha256);
                     }
                 }
@@ -501,16 +508,6 @@ impl Conversations for FlowConversations {
                 Effect::CheckPhoto { .. } => {}
             }
         }
-        // Whatever the effects say, the files the draft still relies on stay: one file can be
-        // two things (a JPEG without metadata is its own stored copy).
-        let in_use: std::collections::HashSet<String> = decided
-            .state
-            .draft
-            .iter()
-            .flat_map(|draft| draft.documents.iter())
-            .filter_map(|document| stored_copy(&document.media.sha256))
-            .collect();
-        out.forget_blobs.retain(|sha| !in_use.contains(sha));
         out.log = Some(LaneLogEntry {
             contact: batch.contact.id,
             now_ms: now.as_millisecond(),

@@ -55,6 +55,9 @@ pub struct Decision {
     pub wake_at_ms: Option<Option<i64>>,
     pub photos: Vec<(String, Vec<u8>)>,
     pub forget_blobs: Vec<String>,
+    /// Photo files the contact's draft now relies on, and ones it no longer does.
+    pub keep_photos: Vec<String>,
+    pub release_photos: Vec<String>,
     pub log: Option<LaneLogEntry>,
 }
 
@@ -332,6 +335,8 @@ impl Runtime {
         commit.escalations = decision.escalations;
         commit.wake_at_ms = decision.wake_at_ms;
         commit.photos = decision.photos;
+        commit.keep_photos = decision.keep_photos;
+        commit.release_photos = decision.release_photos;
         commit.log = decision.log;
         let forget = decision.forget_blobs;
         let ids = store.commit_lane(commit)?;

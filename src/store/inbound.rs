@@ -110,6 +110,10 @@ struct Intent {
     #[serde(default)]
     forget_blobs: Vec<String>,
     #[serde(default)]
+    keep_photos: Vec<String>,
+    #[serde(default)]
+    release_photos: Vec<String>,
+    #[serde(default)]
     log: Option<super::LaneLogEntry>,
 }
 
@@ -167,6 +171,9 @@ pub struct LaneCommit {
     pub photos: Vec<(String, Vec<u8>)>,
     /// Blobs to delete once the commit is durable (expired or cancelled drafts).
     pub forget_blobs: Vec<String>,
+    /// Photo files the contact's draft now relies on, and ones it no longer does.
+    pub keep_photos: Vec<String>,
+    pub release_photos: Vec<String>,
     /// How the batch was decided, for replay.
     pub log: Option<super::LaneLogEntry>,
 }
@@ -437,6 +444,8 @@ impl Store {
             wake_at_ms: commit.wake_at_ms,
             photos: commit.photos,
             forget_blobs: commit.forget_blobs,
+            keep_photos: commit.keep_photos,
+            release_photos: commit.release_photos,
             log: commit.log,
         };
         i.intents
@@ -503,6 +512,17 @@ impl Store {
         for key in &intent.synthetic_handled {
             i.synthetic.remove(key.as_slice())?;
         }
+        if let Some(contact) = intent.contact {
+            // Kept first: a photo accepted and filed in one batch ends up held by the request.
+            for sha in &intent.keep_photos {
+                i.kept_photos
+                    .insert(super::keeper_key(sha, &draft_owner(contact)), &[])?;
+            }
+            for sha in &intent.release_photos {
+                i.kept_photos
+                    .remove(super::keeper_key(sha, &draft_owner(contact)))?;
+            }
+        }
         for sha in &intent.forget_blobs {
             // Personal data whose purpose ended; a missing file is fine (already gone).
             if let Err(e) = self.forget_photo_file(sha) {
@@ -549,6 +569,11 @@ impl Store {
             .get(media_id.as_bytes())?
             .map(|v| v.to_vec()))
     }
+}
+
+/// Who keeps a photo file while it is in a contact's unfinished draft.
+fn draft_owner(contact: ContactId) -> String {
+    format!("draft:{}", contact.0)
 }
 
 fn pending_key(contact: ContactId, timestamp: i64, seq: u64, index: u32) -> Vec<u8> {

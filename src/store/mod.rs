@@ -85,7 +85,9 @@ struct Inner {
     synthetic: sled::Tree,
     /// Original photo hash -> its check and the stored (re-encoded) copy.
     photos: sled::Tree,
-    /// `<photo file hash><request number>`: the photo files a filed request keeps.
+    /// `<photo file hash><owner>`: the photo files a filed request (owner: its number) or an
+    /// unfinished draft (owner: `draft:<contact>`) keeps. Files are named by content, so one
+    /// file can have several owners (siblings share a KK photo).
     kept_photos: sled::Tree,
     /// How every lane batch was decided (for `loket replay`).
     lane_log: sled::Tree,
@@ -310,4 +312,12 @@ fn u64_from_key(key: &[u8]) -> u64 {
     let n = key.len().min(8);
     buf[..n].copy_from_slice(&key[..n]);
     u64::from_be_bytes(buf)
+}
+
+/// Key of one owner's hold on one photo file (hashes have a fixed length, so prefixes work).
+fn keeper_key(sha: &str, owner: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(sha.len() + owner.len());
+    key.extend_from_slice(sha.as_bytes());
+    key.extend_from_slice(owner.as_bytes());
+    key
 }

@@ -151,9 +151,7 @@ impl Store {
             i.request_index.insert(key, &[])?;
         }
         for sha in &request.photos {
-            let mut key = sha.as_bytes().to_vec();
-            key.extend_from_slice(number.as_bytes());
-            i.kept_photos.insert(key, &[])?;
+            i.kept_photos.insert(super::keeper_key(sha, &number), &[])?;
         }
         if let Some(nik_key) = request.nik_key() {
             if request.is_open() {
@@ -171,8 +169,8 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a photo file whose purpose has ended, unless a filed request keeps it. Returns
-    /// whether a file was deleted.
+    /// Deletes a photo file whose purpose has ended, unless a filed request or another
+    /// family's draft keeps it. Returns whether a file was deleted.
     pub fn forget_photo_file(&self, sha: &str) -> Result<bool> {
         if self
             .inner
@@ -392,5 +390,30 @@ mod tests {
         assert!(store.blobs().get(&kept).unwrap().is_some());
         assert!(store.forget_photo_file(&loose).unwrap());
         assert!(store.blobs().get(&loose).unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_photo_file_two_families_drafts_hold_goes_only_when_both_let_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let shared = store
+            .blobs()
+            .put(b"one picture, forwarded to two families")
+            .unwrap();
+        let hold = |contact: u64, keep: bool| crate::store::LaneCommit {
+            contact: Some(ContactId(contact)),
+            keep_photos: if keep { vec![shared.clone()] } else { vec![] },
+            release_photos: if keep { vec![] } else { vec![shared.clone()] },
+            ..crate::store::LaneCommit::default()
+        };
+        store.commit_lane(hold(1, true)).unwrap();
+        store.commit_lane(hold(2, true)).unwrap();
+        store.commit_lane(hold(2, false)).unwrap();
+        assert!(
+            !store.forget_photo_file(&shared).unwrap(),
+            "family 1 still holds it"
+        );
+        store.commit_lane(hold(1, false)).unwrap();
+        assert!(store.forget_photo_file(&shared).unwrap());
     }
 }
