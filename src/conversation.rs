@@ -325,7 +325,8 @@ pub fn outgoing(reply: flow::Outgoing) -> graph::Outgoing {
 impl Conversations for FlowConversations {
     /// The conversation is marked escalated (the bot stays silent until an officer hands it
     /// back), the parent is told in their language, and the desk gets a `Fault` escalation.
-    /// Nothing goes to the lane log: replay leaves these messages out, as the live bot did.
+    /// The lane log records the hand-over, so replay does the same instead of running the
+    /// engine on these messages again.
     fn hand_over(&self, batch: Batch<'_>) -> Decision {
         let state: Conversation = batch
             .state
