@@ -72,6 +72,24 @@ fn figure(verdict: &PhotoVerdict, name: &str) -> Option<f64> {
         .map(|(_, v)| *v)
 }
 
+/// Checks one photo on its own (no earlier photos in the request).
+fn check_one(
+    bytes: &[u8],
+    kind: DocumentKind,
+    child_birth_year: Option<i32>,
+    policy: &PhotoPolicy,
+) -> CheckedPhoto {
+    check_photo(
+        &PhotoToCheck {
+            bytes,
+            kind,
+            child_birth_year,
+            earlier: &[],
+        },
+        policy,
+    )
+}
+
 /// Checks one labelled case, computing the hashes of the earlier photos it refers to.
 fn run(
     case: &Case,
@@ -86,15 +104,7 @@ fn run(
                 .entry((e.file.clone(), e.kind))
                 .or_insert_with(|| {
                     let bytes = read(&e.file);
-                    let checked = check_photo(
-                        &PhotoToCheck {
-                            bytes: &bytes,
-                            kind: e.kind,
-                            child_birth_year: None,
-                            earlier: &[],
-                        },
-                        policy,
-                    );
+                    let checked = check_one(&bytes, e.kind, None, policy);
                     checked
                         .accepted
                         .unwrap_or_else(|| panic!("earlier photo {} must be accepted", e.file))
@@ -336,15 +346,7 @@ fn an_accepted_photo_is_stored_upright_capped_and_without_exif() {
             bytes.windows(4).any(|w| w == b"Exif") || !file.ends_with(".jpg"),
             "{file} carries EXIF"
         );
-        let checked = check_photo(
-            &PhotoToCheck {
-                bytes: &bytes,
-                kind,
-                child_birth_year: Some(2017),
-                earlier: &[],
-            },
-            &policy,
-        );
+        let checked = check_one(&bytes, kind, Some(2017), &policy);
         let accepted = checked
             .accepted
             .unwrap_or_else(|| panic!("{file} accepted: {:?}", checked.verdict.findings));
@@ -390,15 +392,7 @@ fn the_stored_copy_is_shrunk_to_the_configured_side() {
         ..PhotoPolicy::default()
     };
     let bytes = read("kk.jpg");
-    let checked = check_photo(
-        &PhotoToCheck {
-            bytes: &bytes,
-            kind: DocumentKind::KartuKeluarga,
-            child_birth_year: None,
-            earlier: &[],
-        },
-        &policy,
-    );
+    let checked = check_one(&bytes, DocumentKind::KartuKeluarga, None, &policy);
     let accepted = checked.accepted.expect("kk.jpg is accepted");
     assert_eq!((accepted.width, accepted.height), (640, 480));
     let decoded = image::load_from_memory(&accepted.jpeg).expect("decodes");
@@ -433,15 +427,7 @@ fn odd_settings_give_verdicts_not_panics() {
         },
     ];
     for policy in &odd {
-        let checked = check_photo(
-            &PhotoToCheck {
-                bytes: &bytes,
-                kind: DocumentKind::PasFoto,
-                child_birth_year: Some(2015),
-                earlier: &[],
-            },
-            policy,
-        );
+        let checked = check_one(&bytes, DocumentKind::PasFoto, Some(2015), policy);
         assert!(
             !checked
                 .verdict
@@ -461,15 +447,7 @@ fn a_file_over_the_byte_cap_is_refused_before_it_is_parsed() {
         ..PhotoPolicy::default()
     };
     let bytes = read("ktp_ayah.jpg");
-    let checked = check_photo(
-        &PhotoToCheck {
-            bytes: &bytes,
-            kind: DocumentKind::KtpAyah,
-            child_birth_year: None,
-            earlier: &[],
-        },
-        &policy,
-    );
+    let checked = check_one(&bytes, DocumentKind::KtpAyah, None, &policy);
     assert_eq!(
         codes_of(&checked.verdict),
         BTreeSet::from([codes::FILE_TOO_LARGE.to_owned()])
@@ -482,15 +460,7 @@ fn a_bomb_and_a_fifty_megapixel_header_are_refused_without_decoding() {
     for file in ["bomb.png", "huge_50mp.jpg"] {
         let bytes = read(file);
         let started = Instant::now();
-        let checked = check_photo(
-            &PhotoToCheck {
-                bytes: &bytes,
-                kind: DocumentKind::PasFoto,
-                child_birth_year: None,
-                earlier: &[],
-            },
-            &policy,
-        );
+        let checked = check_one(&bytes, DocumentKind::PasFoto, None, &policy);
         // Even an unoptimised build answers in milliseconds: no pixel buffer was made.
         assert!(
             started.elapsed() < Duration::from_millis(500),
@@ -516,18 +486,7 @@ fn the_background_rule_is_a_per_office_setting() {
     };
     let bytes = read("pas_foto_blue.jpg");
     let check = |year, policy: &PhotoPolicy| {
-        codes_of(
-            &check_photo(
-                &PhotoToCheck {
-                    bytes: &bytes,
-                    kind: DocumentKind::PasFoto,
-                    child_birth_year: Some(year),
-                    earlier: &[],
-                },
-                policy,
-            )
-            .verdict,
-        )
+        codes_of(&check_one(&bytes, DocumentKind::PasFoto, Some(year), policy).verdict)
     };
     assert!(check(2015, &flipped).is_empty());
     assert_eq!(
@@ -540,15 +499,7 @@ fn the_background_rule_is_a_per_office_setting() {
 fn resending_the_same_document_is_not_a_duplicate() {
     let policy = PhotoPolicy::default();
     let bytes = read("ktp_ayah.jpg");
-    let first = check_photo(
-        &PhotoToCheck {
-            bytes: &bytes,
-            kind: DocumentKind::KtpAyah,
-            child_birth_year: None,
-            earlier: &[],
-        },
-        &policy,
-    );
+    let first = check_one(&bytes, DocumentKind::KtpAyah, None, &policy);
     let hash = first.accepted.expect("accepted").perceptual_hash;
     let earlier = [EarlierPhoto {
         kind: DocumentKind::KtpAyah,
@@ -614,15 +565,7 @@ fn photo_fixtures() -> Vec<Vec<u8>> {
 }
 
 fn refused(bytes: &[u8]) -> bool {
-    let checked = check_photo(
-        &PhotoToCheck {
-            bytes,
-            kind: DocumentKind::KtpAyah,
-            child_birth_year: None,
-            earlier: &[],
-        },
-        &PhotoPolicy::default(),
-    );
+    let checked = check_one(bytes, DocumentKind::KtpAyah, None, &PhotoPolicy::default());
     checked.accepted.is_none()
         && checked
             .verdict
@@ -704,7 +647,7 @@ proptest! {
                 bytes[i] ^= value | 1;
             }
         }
-        let checked = check_photo(&PhotoToCheck { bytes: &bytes, kind: DocumentKind::KtpIbu, child_birth_year: Some(2016), earlier: &[] }, &PhotoPolicy::default());
+        let checked = check_one(&bytes, DocumentKind::KtpIbu, Some(2016), &PhotoPolicy::default());
         prop_assert_eq!(checked.accepted.is_some(), checked.verdict.accepted());
     }
 }
