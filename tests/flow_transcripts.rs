@@ -12,6 +12,9 @@
 #[path = "support/flows.rs"]
 mod flows_support;
 use flows_support::{flows_dir, media};
+#[path = "support/transcript.rs"]
+mod transcript_syntax;
+use transcript_syntax::{PhotoLine, photo_line};
 
 use jiff::civil::date;
 use jiff::tz::TimeZone;
@@ -170,21 +173,18 @@ fn parse_input(rt: &Runtime, line: &str) -> Result<(Input, bool), String> {
             false,
         ));
     }
-    if let Some(rest) = inner.strip_prefix("foto") {
-        let (rest, is_blurry) = match rest.trim().strip_prefix("buram") {
-            Some(r) => (r.trim(), true),
-            None => (rest.trim(), false),
-        };
-        let (name, caption) = match rest.split_once("caption:") {
-            Some((n, c)) => (n.trim(), Some(c.trim().to_string())),
-            None => (rest, None),
-        };
+    if let Some(PhotoLine {
+        name,
+        caption,
+        blurry,
+    }) = photo_line(inner)
+    {
         return Ok((
             Input::Photo {
                 media: media(if name.is_empty() { "foto" } else { name }),
                 caption,
             },
-            is_blurry,
+            blurry,
         ));
     }
     Err(format!("unknown bracket input `[{inner}]`"))

@@ -5,4 +5,6 @@ mod graph_standin;
 mod helpers;
 mod inbound;
 mod outbound;
+#[path = "../support/transcript.rs"]
+mod transcript_syntax;
 mod transcripts;

@@ -13,6 +13,7 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::transcript_syntax::{PhotoLine, photo_line};
 
 /// The photo a transcript's file name stands for: a labelled fixture, or for documents the
 /// fixture set has no picture of (witnesses' KTPs, letters) a distinct synthetic one.
@@ -171,15 +172,12 @@ impl Chat<'_> {
                 json!({"id": "999", "mime_type": "audio/ogg; codecs=opus", "voice": true}),
             ));
         }
-        if let Some(rest) = inner.strip_prefix("foto") {
-            let (rest, blurry) = match rest.trim().strip_prefix("buram") {
-                Some(r) => (r.trim(), true),
-                None => (rest.trim(), false),
-            };
-            let (name, caption) = match rest.split_once("caption:") {
-                Some((n, c)) => (n.trim(), Some(c.trim().to_string())),
-                None => (rest, None),
-            };
+        if let Some(PhotoLine {
+            name,
+            caption,
+            blurry,
+        }) = photo_line(inner)
+        {
             self.media_id += 1;
             let id = format!("{}{}", &self.phone[5..], self.media_id);
             self.app
