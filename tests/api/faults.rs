@@ -39,11 +39,10 @@ fn flows() -> FlowSet {
 #[tokio::test]
 async fn a_batch_the_conversation_keeps_failing_on_goes_to_an_officer() {
     let app = spawn_app_with(Options {
-        extra_env: vec![("WA_MARK_READ", "false".into())],
         conversations: Some(Arc::new(PanicsOnBoom(FlowConversations::new(Arc::new(
             flows(),
         ))))),
-        ..Options::default()
+        ..Options::without_read_receipts()
     })
     .await;
     let (parent, other) = ("6287700000001", "6287700000002");

@@ -35,13 +35,18 @@ pub struct Options {
     pub conversations: Option<Arc<dyn Conversations>>,
 }
 
+impl Options {
+    /// Read receipts off, so the Graph stand-in sees only the replies.
+    pub fn without_read_receipts() -> Options {
+        Options {
+            extra_env: vec![("WA_MARK_READ", "false".into())],
+            ..Options::default()
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Options {
-        extra_env: vec![],
-        data_dir: None,
-        ..Options::default()
-    })
-    .await
+    spawn_app_with(Options::default()).await
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {

@@ -46,12 +46,7 @@ async fn transient_graph_failures_are_retried_until_the_reply_goes_out() {
 
 #[tokio::test]
 async fn a_permanent_failure_is_recorded_with_its_code_and_not_retried() {
-    let app = spawn_app_with(Options {
-        extra_env: vec![("WA_MARK_READ", "false".into())],
-        data_dir: None,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options::without_read_receipts()).await;
     app.graph.fail_next_sends(&[(400, 131026)]);
     assert_eq!(
         app.post_signed(&text_body("wamid.perm.1", "6284444444444", now(), "halo"))
@@ -77,12 +72,7 @@ async fn a_permanent_failure_is_recorded_with_its_code_and_not_retried() {
 
 #[tokio::test]
 async fn a_reply_outside_the_24_hour_window_is_not_sent_but_recorded() {
-    let app = spawn_app_with(Options {
-        extra_env: vec![("WA_MARK_READ", "false".into())],
-        data_dir: None,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options::without_read_receipts()).await;
     let two_days_ago = now() - 2 * 24 * 3600;
     assert_eq!(
         app.post_signed(&text_body(
@@ -106,12 +96,7 @@ async fn a_reply_outside_the_24_hour_window_is_not_sent_but_recorded() {
 
 #[tokio::test]
 async fn a_timestamp_from_the_far_future_neither_mutes_the_sender_nor_holds_the_window_open() {
-    let app = spawn_app_with(Options {
-        extra_env: vec![("WA_MARK_READ", "false".into())],
-        data_dir: None,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options::without_read_receipts()).await;
     // i64::MAX seconds would overflow the window's end; a year ahead would keep it open.
     for (wamid, from, timestamp) in [
         ("wamid.future.1", "6285555555501", i64::MAX),
@@ -208,7 +193,6 @@ async fn media_that_cannot_be_fetched_is_recorded_unavailable_without_endless_re
 async fn media_larger_than_the_limit_is_refused_before_download() {
     let app = spawn_app_with(Options {
         extra_env: vec![("LOKET_MEDIA_MAX_BYTES", "1000".into())],
-        data_dir: None,
         ..Options::default()
     })
     .await;
@@ -236,7 +220,6 @@ async fn acknowledged_messages_survive_a_restart_before_they_are_handled() {
     let dir = tempfile::tempdir().unwrap();
     // A Graph that is down: nothing can be sent in the first life.
     let app = spawn_app_with(Options {
-        extra_env: vec![],
         data_dir: Some(dir.path().to_path_buf()),
         ..Options::default()
     })
@@ -257,7 +240,6 @@ async fn acknowledged_messages_survive_a_restart_before_they_are_handled() {
     app.stop().await;
 
     let app = spawn_app_with(Options {
-        extra_env: vec![],
         data_dir: Some(dir.path().to_path_buf()),
         ..Options::default()
     })
