@@ -54,6 +54,7 @@ pub struct Decision {
     pub escalations: Vec<serde_json::Value>,
     pub wake_at_ms: Option<Option<i64>>,
     pub photos: Vec<(String, Vec<u8>)>,
+    /// Photo files to delete once the decision is durable (their owners permitting).
     pub forget_blobs: Vec<String>,
     /// Photo files the contact's draft now relies on, and ones it no longer does.
     pub keep_photos: Vec<String>,

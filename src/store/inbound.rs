@@ -108,8 +108,6 @@ struct Intent {
     #[serde(default)]
     photos: Vec<(String, Vec<u8>)>,
     #[serde(default)]
-    forget_blobs: Vec<String>,
-    #[serde(default)]
     keep_photos: Vec<String>,
     #[serde(default)]
     release_photos: Vec<String>,
@@ -169,8 +167,6 @@ pub struct LaneCommit {
     pub wake_at_ms: Option<Option<i64>>,
     /// Checked photos by original hash: JSON record.
     pub photos: Vec<(String, Vec<u8>)>,
-    /// Blobs to delete once the commit is durable (expired or cancelled drafts).
-    pub forget_blobs: Vec<String>,
     /// Photo files the contact's draft now relies on, and ones it no longer does.
     pub keep_photos: Vec<String>,
     pub release_photos: Vec<String>,
@@ -443,7 +439,6 @@ impl Store {
             escalations: commit.escalations,
             wake_at_ms: commit.wake_at_ms,
             photos: commit.photos,
-            forget_blobs: commit.forget_blobs,
             keep_photos: commit.keep_photos,
             release_photos: commit.release_photos,
             log: commit.log,
@@ -521,12 +516,6 @@ impl Store {
             for sha in &intent.release_photos {
                 i.kept_photos
                     .remove(super::keeper_key(sha, &draft_owner(contact)))?;
-            }
-        }
-        for sha in &intent.forget_blobs {
-            // Personal data whose purpose ended; a missing file is fine (already gone).
-            if let Err(e) = self.forget_photo_file(sha) {
-                tracing::warn!(error = %e, "could not delete a photo file");
             }
         }
         for (key, wamid, journal_seq) in &intent.handled {
