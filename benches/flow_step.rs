@@ -3,7 +3,7 @@
 
 #[path = "../tests/support/flows.rs"]
 mod flows_support;
-use flows_support::{flows_dir, media};
+use flows_support::media;
 
 use criterion::{BatchSize, Criterion};
 use jiff::civil::date;
@@ -85,7 +85,7 @@ fn run(flows: &FlowSet, ctx: &Context, inputs: Vec<Input>, photos: &[&str]) -> V
 }
 
 fn main() {
-    let flows = match FlowSet::load_dir(&flows_dir()) {
+    let flows = match loket::bundle::load_flows(None) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("{e}");

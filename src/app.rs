@@ -14,17 +14,18 @@ use anyhow::Context;
 use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
+    bundle,
     channel::{
         graph::GraphClient,
         outbox::{self, OutboxSettings},
     },
     config::{Mode, Settings},
     conversation::FlowConversations,
-    flow::FlowSet,
+    flow::FlowError,
     http::{self, AppState},
     runtime::{Conversations, LaneSettings, Runtime},
     sim::{self, Simulator, SimulatorConfig},
-    store::{Store, StoreOptions},
+    store::{Store, StoreError, StoreOptions},
 };
 
 /// Choices that tests and benchmarks make differently from production.
@@ -42,6 +43,17 @@ impl Default for AppOptions {
             conversations: None,
             http_workers: 2,
         }
+    }
+}
+
+/// Why the flows were refused, and where they came from.
+pub fn flows_refused(settings: &Settings, error: &FlowError) -> String {
+    match &settings.flows_dir {
+        Some(dir) => format!(
+            "the flows in {} (LOKET_FLOWS_DIR) are not valid:\n{error}",
+            dir.display()
+        ),
+        None => format!("the built-in flows are not valid (a bug of this build):\n{error}"),
     }
 }
 
@@ -65,6 +77,25 @@ impl Application {
         mut settings: Settings,
         options: AppOptions,
     ) -> anyhow::Result<Application> {
+        for note in &settings.ignored {
+            tracing::warn!("{note}");
+        }
+        let conversations = match options.conversations {
+            Some(c) => c,
+            None => {
+                // A broken flow file is refused first, with its file, line and reason, before
+                // anything is opened or bound.
+                let flows = bundle::load_flows(settings.flows_dir.as_deref())
+                    .map_err(|e| anyhow::anyhow!("{}", flows_refused(&settings, &e)))?;
+                match &settings.flows_dir {
+                    Some(dir) => tracing::info!("flows: {} (LOKET_FLOWS_DIR)", dir.display()),
+                    None => {
+                        tracing::info!("flows: built in (set LOKET_FLOWS_DIR for the office's own)")
+                    }
+                }
+                Arc::new(FlowConversations::new(Arc::new(flows))) as Arc<dyn Conversations>
+            }
+        };
         let store = Store::open(
             &settings.data_dir,
             &StoreOptions {
@@ -72,15 +103,27 @@ impl Application {
                 flush_every_ms: settings.store_flush_every_ms,
             },
         )
-        .with_context(|| format!("cannot open the store in {}", settings.data_dir.display()))?;
+        .map_err(|e| match e {
+            // Says which folder and what to do already.
+            StoreError::InUse { .. } => anyhow::Error::new(e),
+            e => anyhow::Error::new(e).context(format!(
+                "cannot open the store in {} (LOKET_DATA_DIR)",
+                settings.data_dir.display()
+            )),
+        })?;
 
         if settings.discard_webhooks {
             tracing::warn!(
                 "LOKET_DISCARD_WEBHOOKS is set: webhooks are acknowledged WITHOUT being stored (benchmark only)"
             );
         }
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener = TcpListener::bind(settings.bind).with_context(|| {
+            format!(
+                "cannot listen on {} (LOKET_BIND): is another loket or another program using \
+                     it? Stop it, or set LOKET_BIND to another port, e.g. 127.0.0.1:8081",
+                settings.bind
+            )
+        })?;
         let local = listener.local_addr()?;
         let port = local.port();
         // The address loket reaches itself on (0.0.0.0 and :: become loopback).
@@ -100,16 +143,12 @@ impl Application {
         }
         let simulator = match settings.mode {
             Mode::Simulator => {
-                let mut config = SimulatorConfig::new(
+                let config = SimulatorConfig::new(
                     format!("http://{reachable}/webhook"),
                     settings.app_secret.expose(),
                     settings.phone_number_id.clone(),
                     settings.access_token.expose(),
                 );
-                config.samples_dir = settings.flows_dir.join("../fixtures/photos");
-                if !config.samples_dir.is_dir() {
-                    config.samples_dir = "fixtures/photos".into();
-                }
                 Some(Simulator::with_config(config)?)
             }
             Mode::Production => None,
@@ -141,19 +180,6 @@ impl Application {
             running.store(false, Ordering::Relaxed);
         });
 
-        let conversations = match options.conversations {
-            Some(c) => c,
-            None => {
-                // A broken flow file is refused here, with its file, line and reason.
-                let flows = FlowSet::load_dir(&settings.flows_dir).map_err(|e| {
-                    anyhow::anyhow!(
-                        "the flows in {} are not valid:\n{e}",
-                        settings.flows_dir.display()
-                    )
-                })?;
-                Arc::new(FlowConversations::new(Arc::new(flows))) as Arc<dyn Conversations>
-            }
-        };
         let runtime = Runtime::new(
             store.clone(),
             graph,

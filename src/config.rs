@@ -3,8 +3,6 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use thiserror::Error;
-
 /// A secret that never shows in `Debug` output or logs.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
@@ -45,7 +43,8 @@ pub struct Settings {
     pub mode: Mode,
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
-    pub flows_dir: PathBuf,
+    /// The office's own flow folder; `None` uses the flows built into the binary.
+    pub flows_dir: Option<PathBuf>,
     pub verify_token: Secret,
     pub app_secret: Secret,
     pub access_token: Secret,
@@ -71,22 +70,176 @@ pub struct Settings {
     /// Benchmark only: acknowledge webhooks without storing them, to show what durability
     /// costs. Needs the exact value `benchmark-only`; never set it in a deployment.
     pub discard_webhooks: bool,
+    /// Settings that were given but are not used, each a sentence for the start-up log.
+    pub ignored: Vec<String>,
 }
 
-#[derive(Debug, Error)]
-pub enum ConfigError {
-    #[error("{name} has an invalid value {value:?}: {reason}")]
-    Invalid {
-        name: &'static str,
-        value: String,
-        reason: String,
-    },
-    #[error("{name} must be set when WA_ACCESS_TOKEN is set (production mode)")]
-    Missing { name: &'static str },
+/// One setting that cannot be used: which, what was written, and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingProblem {
+    pub name: &'static str,
+    /// What was written; `None` when the setting is missing.
+    pub value: Option<String>,
+    pub hint: String,
+}
+
+impl std::fmt::Display for SettingProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{}={value:?}: {}", self.name, self.hint),
+            None => write!(f, "{} is not set: {}", self.name, self.hint),
+        }
+    }
+}
+
+/// Every problem of the settings at once, so one edit of `.env` can fix them all.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub problems: Vec<SettingProblem>,
+}
+
+impl std::error::Error for ConfigError {}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.problems.as_slice() {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} settings need a change:", many.len())?;
+                for problem in many {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Default Graph API base; a setting because Meta retires versions every two years.
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com/v25.0";
+
+/// Reads one environment through `lookup`, collecting every problem instead of stopping at the
+/// first.
+struct Reader<F> {
+    lookup: F,
+    problems: Vec<SettingProblem>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    /// The value, `None` when unset or blank.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn problem(&mut self, name: &'static str, value: Option<String>, hint: impl Into<String>) {
+        self.problems.push(SettingProblem {
+            name,
+            value,
+            hint: hint.into(),
+        });
+    }
+
+    /// A value parsed by `parse`, or `default` (also after a problem, so reading goes on).
+    fn read<T>(
+        &mut self,
+        name: &'static str,
+        default: T,
+        hint: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> T {
+        let Some(raw) = self.get(name) else {
+            return default;
+        };
+        match parse(raw.trim()) {
+            Some(value) => value,
+            None => {
+                self.problem(name, Some(raw), hint);
+                default
+            }
+        }
+    }
+
+    fn whole(&mut self, name: &'static str, default: u64, example: &str) -> u64 {
+        let hint = format!("write a whole number, e.g. {example}");
+        self.read(name, default, &hint, |v| v.parse().ok())
+    }
+
+    fn positive(&mut self, name: &'static str, default: u64, example: &str) -> u64 {
+        let hint = format!("write a whole number greater than zero, e.g. {example}");
+        self.read(name, default, &hint, |v| v.parse().ok().filter(|n| *n > 0))
+    }
+
+    fn millis(&mut self, name: &'static str, default: u64, example: &str) -> Duration {
+        let hint = format!("write a whole number of milliseconds, e.g. {example}");
+        Duration::from_millis(self.read(name, default, &hint, |v| {
+            v.strip_suffix("ms").unwrap_or(v).trim().parse().ok()
+        }))
+    }
+
+    fn bytes(&mut self, name: &'static str, default: u64) -> u64 {
+        let hint = format!(
+            "write a size in bytes ({default}) or with a unit: KB or MB, e.g. {}MB \
+             (1 MB = 1,048,576 bytes)",
+            default / MB
+        );
+        self.read(name, default, &hint, parse_size)
+    }
+
+    fn flag(&mut self, name: &'static str, default: bool) -> bool {
+        self.read(name, default, "write true or false", |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Some(true),
+                "0" | "false" | "no" | "off" => Some(false),
+                _ => None,
+            }
+        })
+    }
+}
+
+const KB: u64 = 1024;
+const MB: u64 = 1024 * 1024;
+
+/// `3145728`, `3MB`, `3 MiB`, `512KB`, `512k`: a size in bytes (units are powers of 1024).
+///
+/// ```
+/// use loket::config::parse_size;
+/// assert_eq!(parse_size("3MB"), Some(3 * 1024 * 1024));
+/// assert_eq!(parse_size("512 KiB"), Some(512 * 1024));
+/// assert_eq!(parse_size("3145728"), Some(3_145_728));
+/// assert_eq!(parse_size("3 megs"), None);
+/// ```
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => KB,
+        "m" | "mb" | "mib" => MB,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
+/// Whether a Graph URL points at this machine (a loopback stand-in or the simulator).
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 impl Settings {
     /// Reads settings from the process environment.
@@ -95,35 +248,63 @@ impl Settings {
     }
 
     /// Reads settings through `lookup`, so tests can pass a map instead of the environment.
+    /// Every problem is reported at once.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let access_token = Secret::new(get("WA_ACCESS_TOKEN").unwrap_or_default());
+        let mut env = Reader {
+            lookup,
+            problems: Vec::new(),
+        };
+        let mut ignored = Vec::new();
+        let access_token = Secret::new(env.get("WA_ACCESS_TOKEN").unwrap_or_default());
         let mode = if access_token.is_empty() {
             Mode::Simulator
         } else {
             Mode::Production
         };
-        let bind = parse("LOKET_BIND", get("LOKET_BIND"), "127.0.0.1:8080")?;
-        let data_dir = PathBuf::from(get("LOKET_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let flows_dir = PathBuf::from(get("LOKET_FLOWS_DIR").unwrap_or_else(|| "./flows".into()));
+        let bind = env.read(
+            "LOKET_BIND",
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+            "write an address and port, e.g. 127.0.0.1:8080 (0.0.0.0:8080 listens on every interface)",
+            |v| v.parse().ok(),
+        );
+        let data_dir = PathBuf::from(env.get("LOKET_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let flows_dir = env.get("LOKET_FLOWS_DIR").map(PathBuf::from);
 
-        let mut verify_token = Secret::new(get("WA_VERIFY_TOKEN").unwrap_or_default());
-        let mut app_secret = Secret::new(get("WA_APP_SECRET").unwrap_or_default());
-        let mut phone_number_id = get("WA_PHONE_NUMBER_ID").unwrap_or_default();
-        let graph_url_set = get("WA_GRAPH_URL");
-        let graph_url;
-        match mode {
+        let mut verify_token = Secret::new(env.get("WA_VERIFY_TOKEN").unwrap_or_default());
+        let mut app_secret = Secret::new(env.get("WA_APP_SECRET").unwrap_or_default());
+        let mut phone_number_id = env.get("WA_PHONE_NUMBER_ID").unwrap_or_default();
+        let graph_url_set = env.get("WA_GRAPH_URL");
+        let graph_url = match mode {
             Mode::Production => {
-                for (name, value) in [
-                    ("WA_APP_SECRET", app_secret.expose()),
-                    ("WA_VERIFY_TOKEN", verify_token.expose()),
-                    ("WA_PHONE_NUMBER_ID", phone_number_id.as_str()),
+                for (name, missing, hint) in [
+                    (
+                        "WA_APP_SECRET",
+                        app_secret.is_empty(),
+                        "the app secret, from the App Dashboard (App settings > Basic)",
+                    ),
+                    (
+                        "WA_VERIFY_TOKEN",
+                        verify_token.is_empty(),
+                        "the verify token you type in the App Dashboard's webhook settings",
+                    ),
+                    (
+                        "WA_PHONE_NUMBER_ID",
+                        phone_number_id.is_empty(),
+                        "the phone number ID, from WhatsApp > API Setup",
+                    ),
                 ] {
-                    if value.is_empty() {
-                        return Err(ConfigError::Missing { name });
+                    if missing {
+                        env.problem(
+                            name,
+                            None,
+                            format!(
+                                "write {hint} (needed because WA_ACCESS_TOKEN is set; without it \
+                                 loket runs the simulator)"
+                            ),
+                        );
                     }
                 }
-                graph_url = graph_url_set.unwrap_or_else(|| DEFAULT_GRAPH_URL.into());
+                graph_url_set.unwrap_or_else(|| DEFAULT_GRAPH_URL.into())
             }
             Mode::Simulator => {
                 // The simulator signs and answers with these, so they only need to agree with
@@ -137,33 +318,39 @@ impl Settings {
                 if phone_number_id.is_empty() {
                     phone_number_id = "100000000000001".into();
                 }
-                graph_url =
-                    graph_url_set.unwrap_or_else(|| format!("http://{bind}/sim/graph/v25.0"));
-            }
-        }
-        let graph_url = graph_url.trim_end_matches('/').to_string();
-        if !(graph_url.starts_with("http://") || graph_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid {
-                name: "WA_GRAPH_URL",
-                value: graph_url,
-                reason: "must start with http:// or https://".into(),
-            });
-        }
-
-        let discard_webhooks = match get("LOKET_DISCARD_WEBHOOKS").as_deref() {
-            None => false,
-            Some("benchmark-only") => true,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "LOKET_DISCARD_WEBHOOKS",
-                    value: other.into(),
-                    reason: "only the value benchmark-only is accepted (it loses every message)"
-                        .into(),
-                });
+                let simulator = format!("http://{bind}/sim/graph/v25.0");
+                match graph_url_set {
+                    // Without a token nothing can be sent to Meta: every reply would fail and
+                    // stay queued. The simulator is the Graph API in this mode.
+                    Some(url) if !is_loopback_url(&url) => {
+                        ignored.push(format!(
+                            "WA_GRAPH_URL={url} is ignored: WA_ACCESS_TOKEN is empty, so loket \
+                             runs the simulator and it answers the Graph API calls"
+                        ));
+                        simulator
+                    }
+                    Some(url) => url,
+                    None => simulator,
+                }
             }
         };
-        Ok(Settings {
-            lanes: positive("LOKET_LANES", get("LOKET_LANES"), "8")?,
+        let graph_url = graph_url.trim_end_matches('/').to_string();
+        if !(graph_url.starts_with("http://") || graph_url.starts_with("https://")) {
+            env.problem(
+                "WA_GRAPH_URL",
+                Some(graph_url.clone()),
+                format!("write a URL starting with http:// or https://, e.g. {DEFAULT_GRAPH_URL}"),
+            );
+        }
+
+        let discard_webhooks = env.read(
+            "LOKET_DISCARD_WEBHOOKS",
+            false,
+            "leave it unset; only the value benchmark-only is accepted (it loses every message)",
+            |v| (v == "benchmark-only").then_some(true),
+        );
+        let settings = Settings {
+            lanes: env.positive("LOKET_LANES", 8, "8") as usize,
             discard_webhooks,
             mode,
             bind,
@@ -174,89 +361,30 @@ impl Settings {
             access_token,
             phone_number_id,
             graph_url,
-            mark_read: parse_bool("WA_MARK_READ", get("WA_MARK_READ"), true)?,
-            webhook_max_bytes: parse(
-                "LOKET_WEBHOOK_MAX_BYTES",
-                get("LOKET_WEBHOOK_MAX_BYTES"),
-                "3145728",
-            )?,
-            media_max_bytes: parse(
-                "LOKET_MEDIA_MAX_BYTES",
-                get("LOKET_MEDIA_MAX_BYTES"),
-                "16777216",
-            )?,
-            send_rate_per_sec: positive("WA_SEND_RATE", get("WA_SEND_RATE"), "80")?,
-            send_max_attempts: positive("WA_SEND_MAX_ATTEMPTS", get("WA_SEND_MAX_ATTEMPTS"), "8")?,
-            graph_timeout: Duration::from_millis(positive(
+            mark_read: env.flag("WA_MARK_READ", true),
+            webhook_max_bytes: env.bytes("LOKET_WEBHOOK_MAX_BYTES", 3 * MB) as usize,
+            media_max_bytes: env.bytes("LOKET_MEDIA_MAX_BYTES", 16 * MB) as usize,
+            send_rate_per_sec: u32::try_from(env.positive("WA_SEND_RATE", 80, "80"))
+                .unwrap_or(u32::MAX),
+            send_max_attempts: u32::try_from(env.positive("WA_SEND_MAX_ATTEMPTS", 8, "8"))
+                .unwrap_or(u32::MAX),
+            graph_timeout: Duration::from_millis(env.positive(
                 "WA_GRAPH_TIMEOUT_MS",
-                get("WA_GRAPH_TIMEOUT_MS"),
+                15_000,
                 "15000",
-            )?),
-            lane_debounce: Duration::from_millis(parse(
-                "LOKET_LANE_DEBOUNCE_MS",
-                get("LOKET_LANE_DEBOUNCE_MS"),
-                "400",
-            )?),
-            store_cache_bytes: parse(
-                "LOKET_STORE_CACHE_BYTES",
-                get("LOKET_STORE_CACHE_BYTES"),
-                "16777216",
-            )?,
-            store_flush_every_ms: parse(
-                "LOKET_STORE_FLUSH_EVERY_MS",
-                get("LOKET_STORE_FLUSH_EVERY_MS"),
-                "500",
-            )?,
-        })
-    }
-}
-
-fn parse<T: std::str::FromStr>(
-    name: &'static str,
-    value: Option<String>,
-    default: &str,
-) -> Result<T, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    let raw = value.unwrap_or_else(|| default.to_string());
-    raw.trim().parse::<T>().map_err(|e| ConfigError::Invalid {
-        name,
-        value: raw.clone(),
-        reason: e.to_string(),
-    })
-}
-
-fn positive<T>(name: &'static str, value: Option<String>, default: &str) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + Default + std::fmt::Display,
-    T::Err: std::fmt::Display,
-{
-    let parsed: T = parse(name, value, default)?;
-    if parsed <= T::default() {
-        return Err(ConfigError::Invalid {
-            name,
-            value: parsed.to_string(),
-            reason: "must be greater than zero".into(),
-        });
-    }
-    Ok(parsed)
-}
-
-fn parse_bool(
-    name: &'static str,
-    value: Option<String>,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match value.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
-        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
-        Some(v) => Err(ConfigError::Invalid {
-            name,
-            value: v,
-            reason: "expected true or false".into(),
-        }),
+            )),
+            lane_debounce: env.millis("LOKET_LANE_DEBOUNCE_MS", 400, "400"),
+            store_cache_bytes: env.bytes("LOKET_STORE_CACHE_BYTES", 16 * MB),
+            store_flush_every_ms: env.whole("LOKET_STORE_FLUSH_EVERY_MS", 500, "500 (0 = off)"),
+            ignored,
+        };
+        if env.problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(ConfigError {
+                problems: env.problems,
+            })
+        }
     }
 }
 
@@ -279,16 +407,50 @@ mod tests {
         assert_eq!(s.mode, Mode::Simulator);
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert_eq!(s.flows_dir, None, "the built-in flows");
         assert_eq!(s.graph_url, "http://127.0.0.1:8080/sim/graph/v25.0");
         assert!(!s.app_secret.is_empty());
         assert_eq!(s.webhook_max_bytes, 3 * 1024 * 1024);
         assert!(s.mark_read);
+        assert!(s.ignored.is_empty());
     }
 
     #[test]
-    fn production_mode_requires_the_meta_credentials() {
+    fn a_copied_env_example_gives_a_working_simulator() {
+        let example = include_str!("../.env.example");
+        let map: HashMap<String, String> = example
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let s = Settings::from_lookup(|k| map.get(k).cloned()).unwrap();
+        assert_eq!(s.mode, Mode::Simulator);
+        assert_eq!(s.graph_url, "http://127.0.0.1:8080/sim/graph/v25.0");
+        assert!(s.ignored.is_empty(), "{:?}", s.ignored);
+    }
+
+    #[test]
+    fn simulator_mode_ignores_a_meta_graph_url_and_says_so() {
+        let s = settings(&[("WA_GRAPH_URL", DEFAULT_GRAPH_URL)]).unwrap();
+        assert_eq!(s.graph_url, "http://127.0.0.1:8080/sim/graph/v25.0");
+        assert_eq!(s.ignored.len(), 1);
+        assert!(s.ignored[0].contains("WA_GRAPH_URL"), "{:?}", s.ignored);
+        // A loopback Graph stand-in is still honoured.
+        let s = settings(&[("WA_GRAPH_URL", "http://127.0.0.1:9999/v25.0")]).unwrap();
+        assert_eq!(s.graph_url, "http://127.0.0.1:9999/v25.0");
+    }
+
+    #[test]
+    fn production_mode_names_every_missing_credential_at_once() {
         let err = settings(&[("WA_ACCESS_TOKEN", "tok")]).unwrap_err();
-        assert!(matches!(err, ConfigError::Missing { .. }));
+        let names: Vec<&str> = err.problems.iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            ["WA_APP_SECRET", "WA_VERIFY_TOKEN", "WA_PHONE_NUMBER_ID"]
+        );
+        let text = err.to_string();
+        assert!(text.starts_with("3 settings need a change:"), "{text}");
         let s = settings(&[
             ("WA_ACCESS_TOKEN", "tok"),
             ("WA_APP_SECRET", "sec"),
@@ -301,13 +463,42 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_name_the_variable() {
-        let err = settings(&[("WA_SEND_RATE", "0")]).unwrap_err().to_string();
-        assert!(err.contains("WA_SEND_RATE"), "{err}");
-        let err = settings(&[("WA_MARK_READ", "maybe")])
+    fn sizes_take_units_and_a_bad_size_says_what_to_write() {
+        let s = settings(&[("LOKET_WEBHOOK_MAX_BYTES", "3MB")]).unwrap();
+        assert_eq!(s.webhook_max_bytes, 3 * 1024 * 1024);
+        let s = settings(&[("LOKET_MEDIA_MAX_BYTES", "512 KB")]).unwrap();
+        assert_eq!(s.media_max_bytes, 512 * 1024);
+        let err = settings(&[("LOKET_WEBHOOK_MAX_BYTES", "3 megs")])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("WA_MARK_READ"), "{err}");
+        assert_eq!(
+            err,
+            "LOKET_WEBHOOK_MAX_BYTES=\"3 megs\": write a size in bytes (3145728) or with a unit: \
+             KB or MB, e.g. 3MB (1 MB = 1,048,576 bytes)"
+        );
+        assert!(!err.contains("invalid digit"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_every_one_is_reported() {
+        let err = settings(&[
+            ("WA_SEND_RATE", "0"),
+            ("WA_MARK_READ", "maybe"),
+            ("LOKET_LANE_DEBOUNCE_MS", "half a second"),
+            ("LOKET_BIND", "8080"),
+        ])
+        .unwrap_err();
+        let names: Vec<&str> = err.problems.iter().map(|p| p.name).collect();
+        for name in [
+            "WA_SEND_RATE",
+            "WA_MARK_READ",
+            "LOKET_LANE_DEBOUNCE_MS",
+            "LOKET_BIND",
+        ] {
+            assert!(names.contains(&name), "{name} missing from {err}");
+        }
+        assert!(err.to_string().contains("greater than zero"), "{err}");
+        assert!(err.to_string().contains("e.g. 127.0.0.1:8080"), "{err}");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! Rooms: `domain` (pure types and rules), `store` (the only code that knows sled),
 //! `channel` (WhatsApp Cloud API), `runtime` (ordered per-sender lanes), `http` (the edge),
-//! `app` (wiring).
+//! `bundle` (the flows and sample photos built into the binary), `app` (wiring).
 
 pub mod app;
+pub mod bundle;
 pub mod channel;
 pub mod config;
 pub mod conversation;

@@ -7,11 +7,14 @@ use loket::{app::Application, config::Settings, telemetry};
 const HELP: &str = "loket — the WhatsApp desk for KIA requests
 
 usage:
-  loket                  serve (settings from the environment and .env; see .env.example)
-  loket check-flows      check the flow files in LOKET_FLOWS_DIR without starting
-  loket replay [--write] rebuild every conversation by replaying the inbound journal through
-                         the engine and compare with the stored states (--write stores them)
-  loket help             this text";
+  loket                    serve (settings from the environment and .env; see .env.example)
+  loket check-flows [DIR]  check the flows without starting: DIR, else LOKET_FLOWS_DIR, else
+                           the flows built into this binary
+  loket flows export DIR   write the built-in flows into DIR (new or empty) as a start for the
+                           office's own; then set LOKET_FLOWS_DIR=DIR
+  loket replay [--write]   rebuild every conversation by replaying the inbound journal through
+                           the engine and compare with the stored states (--write stores them)
+  loket help               this text";
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
@@ -19,7 +22,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(),
-        Some("check-flows") => check_flows(),
+        Some("check-flows") => check_flows(args.get(1).map(String::as_str)),
+        Some("flows") => match (args.get(1).map(String::as_str), args.get(2)) {
+            (Some("export"), Some(dir)) => export_flows(dir),
+            _ => {
+                eprintln!("usage: loket flows export DIR\n\n{HELP}");
+                ExitCode::from(2)
+            }
+        },
         Some("replay") => replay(args.iter().any(|a| a == "--write")),
         Some("help" | "-h" | "--help") => {
             println!("{HELP}");
@@ -32,10 +42,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn check_flows() -> ExitCode {
-    let dir = std::env::var("LOKET_FLOWS_DIR").unwrap_or_else(|_| "./flows".into());
-    match loket::flow::check(std::path::Path::new(&dir)) {
-        Ok(report) => {
+fn check_flows(dir: Option<&str>) -> ExitCode {
+    let dir = dir
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("LOKET_FLOWS_DIR").map(Into::into));
+    let checked = loket::bundle::flow_files(dir.as_deref())
+        .and_then(|files| loket::flow::check(&files).map(|report| (files, report)));
+    match checked {
+        Ok((files, report)) => {
+            match &dir {
+                Some(dir) => println!("flows in {}: valid", dir.display()),
+                None => println!("built-in flows ({}): valid", files.origin().display()),
+            }
             println!("{report}");
             ExitCode::SUCCESS
         }
@@ -46,13 +64,38 @@ fn check_flows() -> ExitCode {
     }
 }
 
-fn replay(write: bool) -> ExitCode {
-    let settings = match Settings::from_env() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("configuration error: {e}");
-            return ExitCode::from(2);
+fn export_flows(dir: &str) -> ExitCode {
+    match loket::bundle::export_flows(std::path::Path::new(dir)) {
+        Ok(written) => {
+            for path in &written {
+                println!("wrote {}", path.display());
+            }
+            println!(
+                "{} files. Edit them, check with `loket check-flows {dir}`, then set \
+                 LOKET_FLOWS_DIR={dir}",
+                written.len()
+            );
+            ExitCode::SUCCESS
         }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Settings, or every problem with them on standard error.
+fn settings() -> Result<Settings, ExitCode> {
+    Settings::from_env().map_err(|e| {
+        eprintln!("loket cannot start: {e}\nSettings come from the environment and .env; see .env.example.");
+        ExitCode::from(2)
+    })
+}
+
+fn replay(write: bool) -> ExitCode {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -70,8 +113,8 @@ fn replay(write: bool) -> ExitCode {
 }
 
 async fn run_replay(settings: Settings, write: bool) -> anyhow::Result<bool> {
-    let flows =
-        loket::flow::FlowSet::load_dir(&settings.flows_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let flows = loket::bundle::load_flows(settings.flows_dir.as_deref())
+        .map_err(|e| anyhow::anyhow!("{}", loket::app::flows_refused(&settings, &e)))?;
     let store = loket::store::Store::open(
         &settings.data_dir,
         &loket::store::StoreOptions {
@@ -102,12 +145,9 @@ async fn run_replay(settings: Settings, write: bool) -> anyhow::Result<bool> {
 }
 
 fn serve() -> ExitCode {
-    let settings = match Settings::from_env() {
+    let settings = match settings() {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("configuration error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -122,7 +162,7 @@ fn serve() -> ExitCode {
     match runtime.block_on(run(settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
+            // Once, on standard error: the log goes there too, so logging it would repeat it.
             eprintln!("loket stopped: {e:#}");
             ExitCode::FAILURE
         }

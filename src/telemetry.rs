@@ -2,11 +2,19 @@
 
 use tracing_subscriber::{EnvFilter, fmt};
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Safe to call more than once.
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`, without actix's start-up chatter),
+/// coloured only on a terminal. Safe to call more than once.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
     let _ = fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        // A log line that cannot be written (stderr closed: `loket | head`, a journal restart)
+        // is dropped. Reporting it would `eprintln!` to the same closed stderr, which panics,
+        // and a panic in the signal task would leave loket unable to stop.
+        .log_internal_errors(false)
         .with_target(false)
         .with_writer(std::io::stderr)
         .try_init();

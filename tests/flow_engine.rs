@@ -3,7 +3,7 @@
 
 #[path = "support/flows.rs"]
 mod flows_support;
-use flows_support::{flows_dir, media};
+use flows_support::media;
 
 use jiff::civil::date;
 use jiff::tz::TimeZone;
@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-static FLOWS: LazyLock<FlowSet> = LazyLock::new(|| match FlowSet::load_dir(&flows_dir()) {
+static FLOWS: LazyLock<FlowSet> = LazyLock::new(|| match loket::bundle::load_flows(None) {
     Ok(flows) => flows,
     Err(e) => panic!("flows do not load:\n{e}"),
 });
@@ -252,10 +252,15 @@ fn kia_until_photos(chat: &mut Chat, nik: &str, born: &str, sex: &str) {
 
 #[test]
 fn the_shipped_flow_files_load_and_check_clean() {
-    let report = loket::flow::check(&flows_dir()).unwrap();
+    let report = loket::flow::check(&loket::bundle::built_in_flows()).unwrap();
     let ids: Vec<&str> = report.services.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, ["kia", "akta_kelahiran"]);
     assert_eq!(report.holiday_years, [2025, 2026, 2027]);
+}
+
+/// The repository's `flows/` folder.
+fn flows_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("flows")
 }
 
 fn broken_copy(name: &str, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
@@ -339,7 +344,7 @@ fn a_broken_flow_file_is_refused_with_file_line_and_reason() {
     for (name, file, from, to, reason, needle) in cases {
         let dir = broken_copy(name, file, |t| t.replacen(from, to, 1));
         let expected_line = line_of(&dir, file, needle);
-        let err = FlowSet::load_dir(&dir).unwrap_err();
+        let err = loket::bundle::load_flows(Some(&dir)).unwrap_err();
         let problem = err
             .problems
             .iter()
@@ -368,7 +373,9 @@ fn a_missing_message_and_a_bad_command_pattern_are_both_reported() {
             .replacen("'^(ulang|", "'^(ulang|(", 1),
     )
     .unwrap();
-    let err = FlowSet::load_dir(&dir).unwrap_err().to_string();
+    let err = loket::bundle::load_flows(Some(&dir))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("message `redo` is missing"), "{err}");
     assert!(err.contains("unknown message `redoo`"), "{err}");
     assert!(

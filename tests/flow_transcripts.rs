@@ -11,7 +11,7 @@
 
 #[path = "support/flows.rs"]
 mod flows_support;
-use flows_support::{flows_dir, media};
+use flows_support::media;
 #[path = "support/transcript.rs"]
 mod transcript_syntax;
 use transcript_syntax::{PhotoLine, photo_line};
@@ -259,7 +259,7 @@ fn run_transcript(flows: &FlowSet, path: &Path) -> Result<usize, String> {
 
 #[test]
 fn every_transcript_runs_against_the_engine() {
-    let flows = FlowSet::load_dir(&flows_dir()).unwrap_or_else(|e| panic!("{e}"));
+    let flows = loket::bundle::load_flows(None).unwrap_or_else(|e| panic!("{e}"));
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts"))
             .unwrap()

@@ -109,6 +109,22 @@ impl NikWarning {
 impl Nik {
     /// Parses a NIK as typed (spaces, dots and dashes are ignored). `today` decides the century of
     /// the two-digit year: 20yy unless that is after this year (the holder would not be born yet).
+    ///
+    /// ```
+    /// use jiff::civil::date;
+    /// use loket::domain::nik::{Nik, NikError, Sex};
+    ///
+    /// let today = date(2026, 11, 30);
+    /// // Born 12 March 2019; a girl's day of birth is written plus 40.
+    /// let nik = Nik::parse("6371 0552 0319 0001", today).unwrap();
+    /// assert_eq!(nik.decode(today).unwrap(), (date(2019, 3, 12), Sex::Female));
+    /// assert_eq!(nik.masked(), "6371********0001");
+    /// assert_eq!(nik.region_code_dotted(), "63.71.05");
+    /// assert_eq!(
+    ///     Nik::parse("637105520319", today),
+    ///     Err(NikError::Length { found: 12 })
+    /// );
+    /// ```
     pub fn parse(input: &str, today: Date) -> Result<Nik, NikError> {
         let digits: String = input
             .chars()

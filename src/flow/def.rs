@@ -6,6 +6,7 @@ use crate::domain::calendar::{HolidayCalendar, ServiceHours};
 use crate::domain::document::DocumentKind;
 use crate::domain::region::{Kelurahan, RegionTable, kelurahan_from_csv};
 use crate::flow::condition::Condition;
+use crate::flow::files::FlowFiles;
 use crate::flow::text::{LocalText, placeholders};
 use jiff::SignedDuration;
 use jiff::civil::{Time, Weekday};
@@ -438,12 +439,18 @@ fn parse_table<T>(
     }
 }
 
-fn read(dir: &Path, name: &str, problems: &mut Problems) -> Option<(PathBuf, String)> {
-    let path = dir.join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some((path, text)),
-        Err(e) => {
-            problems.whole(&path, format!("cannot read: {e}"));
+fn read(files: &FlowFiles, name: &str, problems: &mut Problems) -> Option<(PathBuf, String)> {
+    let path = files.path(name);
+    match files.get(name) {
+        Some(text) => Some((path, text.to_string())),
+        None => {
+            problems.whole(
+                &path,
+                format!(
+                    "missing: every flow folder needs {name} (`loket flows export DIR` writes the \
+                     built-in flows to start from)"
+                ),
+            );
             None
         }
     }
@@ -577,44 +584,29 @@ const RESERVED_FILES: [&str; 4] = [
 ];
 
 impl FlowSet {
-    /// Loads every file of `dir` (see the module docs of `flow` for the layout). Reading files is the
-    /// only IO; afterwards the set is immutable and `step` does none.
-    pub fn load_dir(dir: &Path) -> Result<FlowSet, FlowError> {
+    /// Loads a whole flow folder (see the module docs of `flow` for the layout) from its files'
+    /// text. No IO: [`crate::bundle`] reads the built-in set or the office's own folder.
+    pub fn load(files: &FlowFiles) -> Result<FlowSet, FlowError> {
+        let dir = files.origin();
         let mut problems = Problems { list: Vec::new() };
-        let settings = read(dir, "settings.toml", &mut problems)
-            .and_then(|(path, text)| load_settings(dir, &path, &text, &mut problems));
-        let messages = read(dir, "messages.toml", &mut problems)
+        let settings = read(files, "settings.toml", &mut problems)
+            .and_then(|(path, text)| load_settings(files, &path, &text, &mut problems));
+        let messages = read(files, "messages.toml", &mut problems)
             .and_then(|(path, text)| load_messages(&path, &text, &mut problems));
-        let commands = read(dir, "commands.toml", &mut problems)
+        let commands = read(files, "commands.toml", &mut problems)
             .and_then(|(path, text)| load_commands(&path, &text, &mut problems));
-        let faq = read(dir, "faq.toml", &mut problems)
+        let faq = read(files, "faq.toml", &mut problems)
             .and_then(|(path, text)| load_faq(&path, &text, &mut problems));
 
-        let mut service_files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| !RESERVED_FILES.contains(&n))
-                })
-                .collect(),
-            Err(e) => {
-                problems.whole(dir, format!("cannot list the flow folder: {e}"));
-                Vec::new()
-            }
-        };
-        service_files.sort();
         let mut services = Vec::new();
-        for path in service_files {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    if let Some(service) = load_service(&path, &text, &mut problems) {
-                        services.push(service);
-                    }
-                }
-                Err(e) => problems.whole(&path, format!("cannot read: {e}")),
+        for name in files
+            .top_level_toml()
+            .filter(|n| !RESERVED_FILES.contains(n))
+        {
+            if let Some((path, text)) = read(files, name, &mut problems)
+                && let Some(service) = load_service(&path, &text, &mut problems)
+            {
+                services.push(service);
             }
         }
         if services.is_empty() && problems.list.is_empty() {
@@ -649,7 +641,7 @@ impl FlowSet {
                 if kecamatan.is_empty() {
                     return Err(FlowError {
                         problems: vec![FlowProblem {
-                            file: dir.join("settings.toml"),
+                            file: files.path("settings.toml"),
                             line: None,
                             reason: format!(
                                 "region `{}` has no kecamatan in the region table",
@@ -719,8 +711,8 @@ impl fmt::Display for CheckReport {
 }
 
 /// The `loket check-flows [DIR]` entry: load everything and summarise, or list every problem.
-pub fn check(dir: &Path) -> Result<CheckReport, FlowError> {
-    let flows = FlowSet::load_dir(dir)?;
+pub fn check(files: &FlowFiles) -> Result<CheckReport, FlowError> {
+    let flows = FlowSet::load(files)?;
     Ok(CheckReport {
         services: flows
             .services
@@ -738,7 +730,7 @@ pub fn check(dir: &Path) -> Result<CheckReport, FlowError> {
 // ---------- settings ----------
 
 fn load_settings(
-    dir: &Path,
+    files: &FlowFiles,
     path: &Path,
     text: &str,
     problems: &mut Problems,
@@ -858,15 +850,17 @@ fn load_settings(
         }
     }
     let data = |file: &Spanned<String>, problems: &mut Problems| -> Option<(PathBuf, String)> {
-        let data_path = dir.join(file.get_ref());
-        match std::fs::read_to_string(&data_path) {
-            Ok(t) => Some((data_path, t)),
-            Err(e) => {
+        match files.get(file.get_ref()) {
+            Some(t) => Some((files.path(file.get_ref()), t.to_string())),
+            None => {
                 problems.at(
                     path,
                     text,
                     file.span(),
-                    format!("cannot read `{}`: {e}", file.get_ref()),
+                    format!(
+                        "cannot read `{}`: no such file in the flow folder",
+                        file.get_ref()
+                    ),
                 );
                 None
             }

@@ -2,7 +2,8 @@
 //! (new state, effects). No IO, no clock, no randomness: replaying the same inputs with the same
 //! contexts through [`step`] rebuilds the same state, byte for byte.
 //!
-//! # Files (`flows/`, loaded once by [`FlowSet::load_dir`]; `loket check-flows` calls [`check`])
+//! # Files (`flows/`, built into the binary or the office's own folder, given as [`FlowFiles`] to
+//! [`FlowSet::load`]; `loket check-flows` calls [`check`])
 //!
 //! | file | what |
 //! |---|---|
@@ -63,6 +64,7 @@
 mod condition;
 mod def;
 mod engine;
+mod files;
 mod render;
 mod state;
 pub mod text;
@@ -74,6 +76,7 @@ pub use def::{
     Validator, check,
 };
 pub use engine::{step, step_batch};
+pub use files::FlowFiles;
 pub use state::{Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto};
 pub use text::{Lang, LocalText};
 

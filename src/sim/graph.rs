@@ -657,9 +657,7 @@ mod tests {
     /// A simulator whose webhooks go nowhere (nothing listens on port 9); the Graph handlers
     /// do not depend on them.
     fn simulator() -> web::Data<Simulator> {
-        let mut config =
-            SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "100000000000001", "");
-        config.samples_dir = std::path::PathBuf::from("/nonexistent");
+        let config = SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "100000000000001", "");
         web::Data::new(Simulator::with_config(config).unwrap())
     }
 

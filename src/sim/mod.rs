@@ -17,10 +17,10 @@ mod envelope;
 mod graph;
 mod page;
 mod samples;
+pub use samples::is_sample_name;
 mod state;
 
 use std::{
-    path::PathBuf,
     sync::{
         Arc, Mutex, MutexGuard,
         atomic::{AtomicBool, Ordering},
@@ -56,8 +56,6 @@ pub struct SimulatorConfig {
     pub waba_id: String,
     /// The name in the chat header.
     pub business_name: String,
-    /// Sample photos offered by the page (the repository's `fixtures/photos`).
-    pub samples_dir: PathBuf,
 }
 
 impl SimulatorConfig {
@@ -75,7 +73,6 @@ impl SimulatorConfig {
             display_phone_number: "6281100000001".into(),
             waba_id: "100000000000002".into(),
             business_name: "Disdukcapil".into(),
-            samples_dir: PathBuf::from("fixtures/photos"),
         }
     }
 }
@@ -83,7 +80,7 @@ impl SimulatorConfig {
 #[derive(Debug, Error)]
 pub enum SimError {
     #[error("the simulator cannot start its webhook sender: {0}")]
-    Start(#[from] std::io::Error),
+    Start(std::io::Error),
 }
 
 /// The simulator: cheap to clone, all state in memory.

@@ -154,17 +154,13 @@ pub(crate) async fn not_found() -> Result<HttpResponse, PageError> {
     ))
 }
 
-pub(crate) async fn samples(sim: web::Data<Simulator>) -> HttpResponse {
-    let list = samples::list(&sim.config().samples_dir).await;
+pub(crate) async fn samples() -> HttpResponse {
+    let list = samples::list();
     HttpResponse::Ok().json(json!({ "samples": list }))
 }
 
-pub(crate) async fn sample_file(
-    path: web::Path<String>,
-    sim: web::Data<Simulator>,
-) -> Result<HttpResponse, PageError> {
-    let (bytes, mime_type) = samples::read(&sim.config().samples_dir, &path)
-        .await
+pub(crate) async fn sample_file(path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let (bytes, mime_type) = samples::read(&path)
         .ok_or_else(|| PageError::not_found("unknown_sample", "Contoh itu tidak ada."))?;
     Ok(HttpResponse::Ok()
         .content_type(mime_type)
@@ -303,13 +299,12 @@ pub(crate) async fn send(
             caption,
             name,
         } => {
-            let (bytes, mime_type) = samples::read(&sim.config().samples_dir, &file)
-                .await
+            let (bytes, mime_type) = samples::read(&file)
                 .ok_or_else(|| PageError::not_found("unknown_sample", "Contoh itu tidak ada."))?;
             let photo = samples::mime_for(&file).is_some_and(|(_, photo)| photo);
             let draft = Draft::Media {
                 as_document: as_document.unwrap_or(!photo),
-                bytes,
+                bytes: bytes.to_vec(),
                 mime_type: mime_type.to_string(),
                 filename: file,
                 caption: caption_of(caption)?,
@@ -478,10 +473,7 @@ mod tests {
     #[actix_web::test]
     async fn the_page_api_sends_signed_webhooks_and_follows_ticks() {
         let (url, received) = webhook_receiver().await;
-        let samples_dir = tempfile::tempdir().unwrap();
-        std::fs::write(samples_dir.path().join("kk.jpg"), b"\xff\xd8kk").unwrap();
-        let mut config = SimulatorConfig::new(url, "secret", "100000000000001", "");
-        config.samples_dir = samples_dir.path().to_path_buf();
+        let config = SimulatorConfig::new(url, "secret", "100000000000001", "");
         let sim = web::Data::new(Simulator::with_config(config).unwrap());
         let app =
             awt::init_service(App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())))
@@ -554,7 +546,7 @@ mod tests {
         assert_eq!(value(1)["messages"][0]["image"]["caption"], "kk");
         assert_eq!(
             value(1)["messages"][0]["image"]["sha256"],
-            crate::sim::envelope::sha256_base64(b"\xff\xd8kk")
+            crate::sim::envelope::sha256_base64(super::samples::read("kk.jpg").unwrap().0)
         );
         assert_eq!(
             value(2)["messages"][0]["document"]["mime_type"],
@@ -633,9 +625,7 @@ mod tests {
 
     #[actix_web::test]
     async fn the_page_api_refuses_what_whatsapp_would_not_send() {
-        let mut config =
-            SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "100000000000001", "");
-        config.samples_dir = std::path::PathBuf::from("/nonexistent");
+        let config = SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "100000000000001", "");
         let sim = web::Data::new(Simulator::with_config(config).unwrap());
         let app =
             awt::init_service(App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())))

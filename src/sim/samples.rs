@@ -1,9 +1,10 @@
-//! Sample photos and documents the page offers (the repository's `fixtures/photos`), so that a
-//! first run can show a whole KIA request without a phone full of documents.
-
-use std::path::Path;
+//! Sample photos and documents the page offers (the repository's `fixtures/photos`, built into
+//! the binary by [`crate::bundle`]), so that a first run can show a whole KIA request without a
+//! phone full of documents, from any folder.
 
 use serde::Serialize;
+
+use crate::bundle::SAMPLES;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct Sample {
@@ -56,52 +57,42 @@ pub(crate) fn is_plain_name(name: &str) -> bool {
         && !name.contains(['/', '\\', '\0'])
 }
 
-pub(crate) async fn list(dir: &Path) -> Vec<Sample> {
-    let mut samples = Vec::new();
-    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
-        return Vec::new();
-    };
-    while let Ok(Some(entry)) = entries.next_entry().await {
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        // Notes and labels in that folder are not samples.
-        if !is_plain_name(&name) || name.ends_with(".txt") {
-            continue;
-        }
-        let Some((mime_type, photo)) = mime_for(&name) else {
-            continue;
-        };
-        let Ok(meta) = entry.metadata().await else {
-            continue;
-        };
-        if !meta.is_file() {
-            continue;
-        }
-        let known = RECOMMENDED.iter().position(|(n, _)| *n == name);
-        samples.push((
-            known.unwrap_or(usize::MAX),
-            Sample {
-                label: known.map_or_else(|| name.clone(), |i| RECOMMENDED[i].1.to_string()),
-                recommended: known.is_some(),
-                kind: if photo { "image" } else { "document" },
-                mime_type,
-                size: meta.len(),
-                name,
-            },
-        ));
-    }
+/// Whether a file of the samples folder is offered: a plain name of a known type, no notes.
+pub fn is_sample_name(name: &str) -> bool {
+    is_plain_name(name) && !name.ends_with(".txt") && mime_for(name).is_some()
+}
+
+pub(crate) fn list() -> Vec<Sample> {
+    let mut samples: Vec<(usize, Sample)> = SAMPLES
+        .iter()
+        .filter(|(name, _)| is_sample_name(name))
+        .filter_map(|(name, bytes)| {
+            let (mime_type, photo) = mime_for(name)?;
+            let known = RECOMMENDED.iter().position(|(n, _)| n == name);
+            Some((
+                known.unwrap_or(usize::MAX),
+                Sample {
+                    label: known.map_or_else(|| name.to_string(), |i| RECOMMENDED[i].1.to_string()),
+                    recommended: known.is_some(),
+                    kind: if photo { "image" } else { "document" },
+                    mime_type,
+                    size: bytes.len() as u64,
+                    name: name.to_string(),
+                },
+            ))
+        })
+        .collect();
     samples.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
     samples.into_iter().map(|(_, s)| s).collect()
 }
 
 /// One sample's bytes, if `name` is one of the listed samples.
-pub(crate) async fn read(dir: &Path, name: &str) -> Option<(Vec<u8>, &'static str)> {
-    if !is_plain_name(name) || name.ends_with(".txt") {
+pub(crate) fn read(name: &str) -> Option<(&'static [u8], &'static str)> {
+    if !is_sample_name(name) {
         return None;
     }
     let (mime_type, _) = mime_for(name)?;
-    let bytes = tokio::fs::read(dir.join(name)).await.ok()?;
+    let (_, bytes) = SAMPLES.iter().find(|(n, _)| *n == name)?;
     Some((bytes, mime_type))
 }
 
@@ -120,16 +111,29 @@ mod tests {
         assert_eq!(mime_for("labels.json"), None);
     }
 
-    #[actix_web::test]
-    async fn the_happy_path_photos_come_first() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["zz.png", "kk.jpg", "akta.jpg", "labels.json", "notes.txt"] {
-            std::fs::write(dir.path().join(name), b"x").unwrap();
+    #[test]
+    fn the_happy_path_photos_come_first() {
+        let names: Vec<String> = list().into_iter().map(|s| s.name).collect();
+        assert_eq!(
+            names[..7],
+            [
+                "akta.jpg",
+                "kk.jpg",
+                "ktp_ayah.jpg",
+                "ktp_ibu.jpg",
+                "pas_foto_red.jpg",
+                "pas_foto_blue.jpg",
+                "akta_scan.pdf"
+            ]
+        );
+        for sample in list() {
+            let (bytes, mime_type) = read(&sample.name).unwrap();
+            assert_eq!(bytes.len() as u64, sample.size, "{}", sample.name);
+            assert_eq!(mime_type, sample.mime_type, "{}", sample.name);
         }
-        let names: Vec<String> = list(dir.path()).await.into_iter().map(|s| s.name).collect();
-        assert_eq!(names, ["akta.jpg", "kk.jpg", "zz.png"]);
-        assert!(read(dir.path(), "notes.txt").await.is_none());
-        assert!(read(dir.path(), "../kk.jpg").await.is_none());
-        assert!(read(dir.path(), "kk.jpg").await.is_some());
+        assert!(read("message.txt").is_none());
+        assert!(read("labels.json").is_none());
+        assert!(read("../kk.jpg").is_none());
+        assert!(read("kk.jpg").is_some());
     }
 }

@@ -26,16 +26,36 @@ pub use inbound::{
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
 pub use requests::{EscalationRecord, LaneLogEntry, StoredRequest};
 
+// The causes are part of the message, not `source()`, so a report that prints the chain does
+// not say them twice.
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("storage failure: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(sled::Error),
     #[error("file storage failure: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+    #[error(
+        "another loket is already using {} (one loket per data folder): stop it first, or set \
+         LOKET_DATA_DIR to another folder",
+        dir.display()
+    )]
+    InUse { dir: PathBuf },
     #[error("a stored record is unreadable ({what}): {reason}")]
     Corrupt { what: &'static str, reason: String },
     #[error("the store is shutting down")]
     Closed,
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Sled(e)
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Io(e)
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -95,6 +115,8 @@ struct Inner {
     flush_stats: Arc<FlushCounters>,
     blobs: BlobStore,
     dir: PathBuf,
+    /// Held while the store is open: one loket per data folder. Last, so sled closes first.
+    _lock: std::fs::File,
 }
 
 /// How the store is opened.
@@ -118,6 +140,20 @@ impl Store {
     /// committer runs as a task.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store> {
         std::fs::create_dir_all(dir)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("loket.lock"))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::InUse {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+        }
         let db = sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(options.cache_bytes)
@@ -159,6 +195,7 @@ impl Store {
             lane_log: tree("lane_log")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),
+            _lock: lock,
             flush_tx,
             flush_stats: flush_stats.clone(),
             db: db.clone(),

@@ -1,7 +1,7 @@
 //! A bug in the conversation costs one parent a hand-over to an officer, never a stuck lane,
 //! and never a lost message.
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use loket::{
     conversation::FlowConversations,
@@ -33,7 +33,7 @@ impl Conversations for PanicsOnBoom {
 }
 
 fn flows() -> FlowSet {
-    FlowSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("flows")).unwrap()
+    loket::bundle::load_flows(None).unwrap()
 }
 
 #[tokio::test]

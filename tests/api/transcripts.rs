@@ -401,9 +401,7 @@ async fn every_transcript_runs_end_to_end_through_the_webhook_and_replays_identi
     }
 
     // Replaying the journal through the engine rebuilds every conversation exactly.
-    let flows =
-        loket::flow::FlowSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("flows"))
-            .unwrap();
+    let flows = loket::bundle::load_flows(None).unwrap();
     let report = loket::conversation::replay(&flows, &app.store).unwrap();
     assert!(report.batches > 20, "{report:?}");
     assert_eq!(report.differing, vec![], "{report:?}");

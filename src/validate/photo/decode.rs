@@ -17,7 +17,7 @@ pub(crate) enum DecodeError {
     #[error("decoding needs {needed} bytes, over the {limit} byte limit")]
     TooMuchMemory { needed: u64, limit: u64 },
     #[error("JPEG structure: {0}")]
-    Structure(#[from] JpegStructureError),
+    Structure(JpegStructureError),
     #[error("the image has no pixels")]
     Empty,
     #[error("not a decodable photo format")]
@@ -26,6 +26,12 @@ pub(crate) enum DecodeError {
     Limit(ImageError),
     #[error("decoder: {0}")]
     Decoder(ImageError),
+}
+
+impl From<JpegStructureError> for DecodeError {
+    fn from(e: JpegStructureError) -> Self {
+        DecodeError::Structure(e)
+    }
 }
 
 impl From<ImageError> for DecodeError {

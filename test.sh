@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The README's test command, and the one CI runs (.ci/run calls exactly this).
+#
+# On a fresh machine it first installs what the tests need besides Rust: Debian's chromium and
+# chromium-driver for the browser tests, and fonts for legible screenshots (with sudo when not
+# root). Then it checks formatting and lints and runs every test: unit, API, crash, transcript,
+# browser and doc-tests. A failing test binary does not stop the others (--no-fail-fast).
+#
+#   ./test.sh                 everything
+#   ./test.sh --test api      extra arguments go to `cargo test`
+set -euo pipefail
+cd "$(dirname "$0")"
+
+msrv=$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml)
+
+say() { printf '==> %s\n' "$*"; }
+die() {
+  printf 'test.sh: %s\n' "$*" >&2
+  exit 1
+}
+
+# ---- Rust ---------------------------------------------------------------------------------
+command -v cargo >/dev/null 2>&1 ||
+  die "cargo is not installed: install Rust $msrv or newer with rustup (https://rustup.rs), then run ./test.sh again"
+have=$(rustc --version | awk '{print $2}')
+if [ "$(printf '%s\n%s\n' "$msrv" "$have" | sort -V | head -n1)" != "$msrv" ]; then
+  die "Rust $have is older than the $msrv loket needs: run 'rustup update stable'"
+fi
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null 2>&1 ||
+      die "cargo $component is missing and rustup is not there to add it: install the $component component"
+    say "adding the Rust component $component"
+    rustup component add "$component"
+  fi
+done
+
+# ---- what the tests need besides Rust -----------------------------------------------------
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# A text font for the page and an emoji font for the chat's icons, so screenshots are legible.
+if command -v dpkg-query >/dev/null 2>&1; then
+  installed fonts-dejavu-core || need+=(fonts-dejavu-core)
+  installed fonts-noto-color-emoji || need+=(fonts-noto-color-emoji)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null 2>&1 ||
+    die "the browser tests need: ${need[*]}; this is not a Debian-like system, so install them with your package manager (chromium and its chromedriver at /usr/bin), or set LOKET_SKIP_BROWSER_TESTS=1 to skip those tests"
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 ||
+      die "the browser tests need: ${need[*]}; run as root, or install sudo, or run: apt-get install ${need[*]}"
+    sudo=(sudo)
+  fi
+  say "installing what the tests need: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# ---- checks and tests ---------------------------------------------------------------------
+say "cargo fmt --check"
+cargo fmt --check
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+say "cargo test"
+cargo test --locked --no-fail-fast "$@"

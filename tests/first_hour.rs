@@ -1,0 +1,234 @@
+//! A newcomer's first hour, with the real `loket` binary: started from an empty folder with no
+//! settings at all it serves the simulator, its built-in flows and sample photos; what goes
+//! wrong is said in words a person can act on; and it always stops when asked.
+
+#[path = "support/loopback.rs"]
+mod loopback;
+
+use std::{
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+    time::Duration,
+};
+
+use loopback::{free_port, wait_healthy};
+
+/// `loket ARGS` in `folder`, with nothing from this machine's environment but `PATH`.
+fn loket(folder: &Path, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loket"));
+    command
+        .current_dir(folder)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    command
+}
+
+fn run(folder: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = loket(folder, env);
+    command.args(args);
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_with_deadline(child, Duration::from_secs(20))
+}
+
+/// Waits for `child`, killing it (and failing) after `limit`.
+fn wait_with_deadline(mut child: Child, limit: Duration) -> Output {
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("loket did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_an_empty_folder_without_settings_it_serves_the_simulator_with_its_samples() {
+    let folder = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = loket(folder.path(), &[("LOKET_BIND", bind.as_str())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    wait_healthy(&client, port).await;
+
+    let page = client
+        .get(format!("http://{bind}/sim"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let samples: serde_json::Value = client
+        .get(format!("http://{bind}/sim/api/samples"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = samples["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for needed in [
+        "akta.jpg",
+        "kk.jpg",
+        "ktp_ayah.jpg",
+        "ktp_ibu.jpg",
+        "pas_foto_red.jpg",
+    ] {
+        assert!(names.contains(&needed), "{needed} missing from {names:?}");
+    }
+    let photo = client
+        .get(format!("http://{bind}/sim/api/samples/kk.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), 200);
+    assert!(photo.bytes().await.unwrap().starts_with(b"\xff\xd8"));
+
+    // The data folder is made where it was started.
+    assert!(folder.path().join("data").is_dir());
+    terminate(&child);
+    let output = wait_with_deadline(child, Duration::from_secs(30));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let log = stderr(&output);
+    assert!(log.contains("simulator mode"), "{log}");
+    assert!(log.contains("flows: built in"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour codes in a log that is not a terminal"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_loket_on_the_same_data_folder_is_told_so_once() {
+    let folder = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let first = loket(folder.path(), &[("LOKET_BIND", bind.as_str())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(&reqwest::Client::new(), port).await;
+
+    let other_port = format!("127.0.0.1:{}", free_port());
+    let second = run(folder.path(), &[("LOKET_BIND", other_port.as_str())], &[]);
+    assert_eq!(second.status.code(), Some(1));
+    let text = stderr(&second);
+    let said = "another loket is already using ./data";
+    assert_eq!(text.matches(said).count(), 1, "{text}");
+    assert!(text.contains("LOKET_DATA_DIR"), "{text}");
+
+    terminate(&first);
+    assert!(
+        wait_with_deadline(first, Duration::from_secs(30))
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn every_wrong_setting_is_reported_at_once_with_what_to_write() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = run(
+        folder.path(),
+        &[
+            ("WA_ACCESS_TOKEN", "token"),
+            ("LOKET_WEBHOOK_MAX_BYTES", "3 megs"),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    for expected in [
+        "4 settings need a change",
+        "WA_APP_SECRET is not set",
+        "WA_VERIFY_TOKEN is not set",
+        "WA_PHONE_NUMBER_ID is not set",
+        "LOKET_WEBHOOK_MAX_BYTES=\"3 megs\": write a size in bytes",
+        "see .env.example",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    assert!(!text.contains("invalid digit"), "{text}");
+    // Nothing was created: loket refused before touching the disk.
+    assert!(!folder.path().join("data").exists());
+}
+
+#[test]
+fn a_flow_folder_that_does_not_exist_says_what_to_set() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = run(folder.path(), &[("LOKET_FLOWS_DIR", "./flows")], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("the flow folder does not exist"), "{text}");
+    assert!(text.contains("Unset LOKET_FLOWS_DIR"), "{text}");
+    assert!(text.contains("loket flows export ./flows"), "{text}");
+}
+
+#[test]
+fn exported_flows_are_checked_and_used_with_their_problems_named() {
+    let folder = tempfile::tempdir().unwrap();
+    let exported = run(folder.path(), &[], &["flows", "export", "office"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let checked = run(folder.path(), &[], &["check-flows", "office"]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    let report = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert!(report.contains("service kia"), "{report}");
+
+    let kia = folder.path().join("office/kia.toml");
+    let text = std::fs::read_to_string(&kia).unwrap();
+    std::fs::write(&kia, text.replacen("prefix = \"KIA\"", "prefix = \"KIA", 1)).unwrap();
+    let broken = run(folder.path(), &[("LOKET_FLOWS_DIR", "office")], &[]);
+    assert_eq!(broken.status.code(), Some(1));
+    let text = stderr(&broken);
+    assert!(text.contains("office/kia.toml:"), "{text}");
+    assert!(text.contains("(LOKET_FLOWS_DIR) are not valid"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_stops_on_sigterm_even_when_nobody_reads_its_log() {
+    let folder = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    // As `loket 2>&1 | head -2`: the reader of the log goes away while loket runs.
+    let mut child = loket(folder.path(), &[("LOKET_BIND", bind.as_str())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_healthy(&reqwest::Client::new(), port).await;
+    drop(child.stderr.take());
+    terminate(&child);
+    let output = wait_with_deadline(child, Duration::from_secs(30));
+    assert!(output.status.success(), "{:?}", output.status);
+}
