@@ -7,35 +7,22 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use crate::{
-    channel::{graph, media::MediaRecord},
+    channel::graph,
     domain::{
         document::DocumentKind,
-        event::{InboundMessage, MessageKind},
+        event::{InboundMessage, MessageKind, SyntheticInput},
+        media::MediaRecord,
         nik::Nik,
-        photo::{Finding, PhotoVerdict, Severity},
+        photo::{Finding, PhotoRecord, PhotoVerdict, Severity},
         request::{RequestNumber, RequestSummary},
     },
     flow::{self, Context, Conversation, Effect, FlowSet, Input, MediaRef, OpenRequests},
     runtime::{Arrival, Batch, Conversations, Decision},
-    store::{LaneLogEntry, Store, StoredRequest},
+    store::{LaneLogEntry, LaneRecords, Store, StoredRequest},
     validate::{self, EarlierPhoto, PhotoPolicy, PhotoToCheck},
 };
-
-/// What the store keeps about a checked photo, by the hash of the photo as received.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhotoRecord {
-    pub original_sha256: String,
-    pub document: DocumentKind,
-    pub verdict: PhotoVerdict,
-    /// The re-encoded copy without EXIF (only for accepted photos).
-    pub stored_sha256: Option<String>,
-    pub perceptual_hash: Option<String>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-}
 
 /// The flow engine wired to the store and the photo checks.
 pub struct FlowConversations {
@@ -143,9 +130,7 @@ impl Verdicts for LiveVerdicts<'_> {
             .flat_map(|d| d.documents.iter())
             .filter(|d| d.media.sha256 != media.sha256)
             .filter_map(|d| {
-                let record: PhotoRecord =
-                    serde_json::from_slice(&self.store.photo_record(&d.media.sha256).ok()??)
-                        .ok()?;
+                let record = self.store.photo_record(&d.media.sha256).ok()??;
                 Some(EarlierPhoto {
                     kind: d.kind,
                     perceptual_hash: record.perceptual_hash?,
@@ -187,7 +172,7 @@ impl Verdicts for LiveVerdicts<'_> {
 }
 
 /// Verdicts read back from the lane log, in order (replay).
-pub struct RecordedVerdicts(pub std::vec::IntoIter<serde_json::Value>);
+pub struct RecordedVerdicts(pub std::vec::IntoIter<PhotoVerdict>);
 
 impl Verdicts for RecordedVerdicts {
     fn verdict(
@@ -197,11 +182,7 @@ impl Verdicts for RecordedVerdicts {
         _: Option<i32>,
         _: &Conversation,
     ) -> (PhotoVerdict, Option<PhotoRecord>) {
-        let verdict = self
-            .0
-            .next()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_else(unreadable);
+        let verdict = self.0.next().unwrap_or_else(unreadable);
         (verdict, None)
     }
 }
@@ -238,7 +219,7 @@ impl OpenRequests for StoreOpenRequests<'_> {
 pub struct Decided {
     pub state: Conversation,
     pub effects: Vec<Effect>,
-    pub verdicts: Vec<serde_json::Value>,
+    pub verdicts: Vec<PhotoVerdict>,
     pub photos: Vec<PhotoRecord>,
 }
 
@@ -278,7 +259,7 @@ pub fn decide_batch(
         let mut answers = Vec::new();
         for (media, document, birth_year) in checks {
             let (verdict, record) = verdicts.verdict(&media, document, birth_year, &state);
-            recorded.push(serde_json::to_value(&verdict).unwrap_or_default());
+            recorded.push(verdict.clone());
             photos.extend(record);
             answers.push(Input::PhotoChecked {
                 media,
@@ -299,7 +280,7 @@ pub fn decide_batch(
     }
 }
 
-fn recorded_media(photos: &[PhotoRecord], _: &[serde_json::Value], media: &MediaRef) -> bool {
+fn recorded_media(photos: &[PhotoRecord], _: &[PhotoVerdict], media: &MediaRef) -> bool {
     photos.iter().any(|p| p.original_sha256 == media.sha256)
 }
 
@@ -328,45 +309,36 @@ impl Conversations for FlowConversations {
     /// The lane log records the hand-over, so replay does the same instead of running the
     /// engine on these messages again.
     fn hand_over(&self, batch: Batch<'_>) -> Decision {
-        let state: Conversation = batch
-            .state
-            .and_then(|bytes| serde_json::from_slice(bytes).ok())
-            .unwrap_or_default();
-        let state = handed_over(state, batch.now);
+        let state = handed_over(batch.state.cloned().unwrap_or_default(), batch.now);
         Decision {
-            state: serde_json::to_vec(&state).ok(),
             replies: vec![graph::Outgoing::Text {
                 body: self.flows.message("fault").get(state.lang).to_string(),
             }],
-            escalations: serde_json::to_value(flow::EscalationReason::Fault)
-                .ok()
-                .into_iter()
-                .collect(),
-            log: Some(LaneLogEntry {
-                contact: batch.contact.id,
-                now_ms: batch.now.as_millisecond(),
-                wamids: batch
-                    .arrivals
-                    .iter()
-                    .map(|a| a.message.id.clone())
-                    .collect(),
-                synthetic: batch.synthetic.to_vec(),
-                verdicts: Vec::new(),
-                next_sequence: 0,
-                handed_over: true,
-            }),
+            records: LaneRecords {
+                conversation: Some(state),
+                escalations: vec![flow::EscalationReason::Fault],
+                log: Some(LaneLogEntry {
+                    contact: batch.contact.id,
+                    now_ms: batch.now.as_millisecond(),
+                    wamids: batch
+                        .arrivals
+                        .iter()
+                        .map(|a| a.message.id.clone())
+                        .collect(),
+                    synthetic: batch.synthetic.to_vec(),
+                    verdicts: Vec::new(),
+                    next_sequence: 0,
+                    handed_over: true,
+                    flows_version: Some(self.flows.version.clone()),
+                }),
+                ..LaneRecords::default()
+            },
             ..Decision::default()
         }
     }
 
     fn decide(&self, batch: Batch<'_>, store: &Store) -> anyhow::Result<Decision> {
-        let state: Conversation = match batch.state {
-            Some(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|e| {
-                tracing::error!(error = %e, "unreadable conversation state; starting afresh");
-                Conversation::default()
-            }),
-            None => Conversation::default(),
-        };
+        let state = batch.state.cloned().unwrap_or_default();
         let mut inputs: Vec<Input> = Vec::new();
         let mut wamids = Vec::new();
         // Files that are not pictures (a PDF, a Word file) are refused and nothing uses them.
@@ -383,16 +355,7 @@ impl Conversations for FlowConversations {
                 not_pictures.push(sha256.clone());
             }
         }
-        let mut synthetic = Vec::new();
-        for value in batch.synthetic {
-            match serde_json::from_value::<Input>(value.clone()) {
-                Ok(input) => {
-                    synthetic.push(value.clone());
-                    inputs.push(input);
-                }
-                Err(e) => tracing::error!(error = %e, "unreadable synthetic input dropped"),
-            }
-        }
+        inputs.extend(batch.synthetic.iter().map(|s| synthetic_input(*s)));
 
         let now = batch.now;
         let date = self.flows.local_date(now).to_string();
@@ -447,36 +410,27 @@ impl Conversations for FlowConversations {
                 .photo_record(sha)
                 .ok()
                 .flatten()
-                .and_then(|bytes| serde_json::from_slice::<PhotoRecord>(&bytes).ok())
                 .and_then(|record| record.stored_sha256),
         };
         let mut out = Decision {
-            state: Some(serde_json::to_vec(&decided.state)?),
             forget_blobs: not_pictures,
             ..Decision::default()
         };
+        let records = &mut out.records;
+        records.conversation = Some(decided.state);
         for photo in &decided.photos {
-            out.photos
-                .push((photo.original_sha256.clone(), serde_json::to_vec(photo)?));
             if let Some(stored) = &photo.stored_sha256 {
                 // The copy without EXIF is kept (by this draft); the original (location,
                 // device) is not, unless it is that very copy (a JPEG without metadata).
-                out.keep_photos.push(stored.clone());
+                records.keep_photos.push(stored.clone());
                 out.forget_blobs.push(photo.original_sha256.clone());
             }
         }
+        records.photos.clone_from(&decided.photos);
         for effect in decided.effects {
             match effect {
                 Effect::Send(reply) => out.replies.push(outgoing(reply)),
                 Effect::FileRequest(filed) => {
-                    let summary = RequestSummary {
-                        number: filed.number.clone(),
-                        service: filed.service.clone(),
-                        child_name: filed.child.name.clone(),
-                        status: filed.status,
-                        due_date: filed.due_date,
-                        note: None,
-                    };
                     tracing::info!(number = %filed.number, service = %filed.service, "request filed");
                     let photos: Vec<String> = filed
                         .documents
@@ -484,22 +438,22 @@ impl Conversations for FlowConversations {
                         .filter_map(|document| stored_copy(&document.media.sha256))
                         .collect();
                     // From now on the request keeps them, not the draft.
-                    out.release_photos.extend(photos.iter().cloned());
-                    out.requests.push(StoredRequest {
-                        summary,
+                    records.release_photos.extend(photos.iter().cloned());
+                    records.requests.push(StoredRequest {
+                        summary: filed.summary(),
                         contact: Some(batch.contact.id),
                         nik: filed.child.nik.as_ref().map(|n| n.as_str().to_string()),
-                        filed: serde_json::to_value(&filed)?,
+                        filed: *filed,
                         filed_at_ms: now.as_millisecond(),
                         photos,
                     });
                 }
-                Effect::Escalate { reason } => out.escalations.push(serde_json::to_value(&reason)?),
-                Effect::WakeAt(at) => out.wake_at_ms = Some(Some(at.as_millisecond())),
+                Effect::Escalate { reason } => records.escalations.push(reason),
+                Effect::WakeAt(at) => records.wake_at_ms = Some(Some(at.as_millisecond())),
                 Effect::ForgetMedia(media) => {
                     for m in media {
                         if let Some(stored) = stored_copy(&m.sha256) {
-                            out.release_photos.push(stored.clone());
+                            records.release_photos.push(stored.clone());
                             out.forget_blobs.push(stored);
                         }
                         out.forget_blobs.push(m.sha256);
@@ -509,16 +463,25 @@ impl Conversations for FlowConversations {
                 Effect::CheckPhoto { .. } => {}
             }
         }
-        out.log = Some(LaneLogEntry {
+        records.log = Some(LaneLogEntry {
             contact: batch.contact.id,
             now_ms: now.as_millisecond(),
             wamids,
-            synthetic,
+            synthetic: batch.synthetic.to_vec(),
             verdicts: decided.verdicts,
             next_sequence,
             handed_over: false,
+            flows_version: Some(self.flows.version.clone()),
         });
         Ok(out)
+    }
+}
+
+/// What an input that is not a message means to the engine.
+fn synthetic_input(input: SyntheticInput) -> Input {
+    match input {
+        SyntheticInput::Tick => Input::Tick,
+        SyntheticInput::HandBack => Input::HandBack,
     }
 }
 
@@ -539,6 +502,9 @@ pub struct ReplayReport {
     pub identical: usize,
     pub differing: Vec<crate::store::ContactId>,
     pub rebuilt: BTreeMap<crate::store::ContactId, Conversation>,
+    /// Batches decided by other versions of the flows (version → batches): a difference in
+    /// their conversations may be a flow edit, not a bug.
+    pub other_flows: BTreeMap<String, usize>,
 }
 
 /// Rebuilds every conversation from the inbound journal: each logged batch's messages are read
@@ -571,15 +537,17 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
             }) else {
                 anyhow::bail!("message {wamid} is not in its journal entry");
             };
-            let media = message
-                .kind
-                .media_to_fetch()
-                .and_then(|a| store.media_record(&a.id).ok().flatten())
-                .and_then(|b| serde_json::from_slice::<MediaRecord>(&b).ok());
+            let media = match message.kind.media_to_fetch() {
+                Some(attachment) => store.media_record(&attachment.id)?,
+                None => None,
+            };
             inputs.extend(input_of(&message, media.as_ref()));
         }
-        for value in &entry.synthetic {
-            inputs.push(serde_json::from_value(value.clone())?);
+        inputs.extend(entry.synthetic.iter().map(|s| synthetic_input(*s)));
+        if let Some(version) = &entry.flows_version
+            && *version != flows.version
+        {
+            *report.other_flows.entry(version.clone()).or_default() += 1;
         }
         let state = report.rebuilt.remove(&entry.contact).unwrap_or_default();
         let summaries = requests.get(&entry.contact).cloned().unwrap_or_default();
@@ -610,24 +578,16 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
                         filed.number.clone(),
                     );
                 }
-                requests.entry(entry.contact).or_default().insert(
-                    0,
-                    RequestSummary {
-                        number: filed.number.clone(),
-                        service: filed.service.clone(),
-                        child_name: filed.child.name.clone(),
-                        status: filed.status,
-                        due_date: filed.due_date,
-                        note: None,
-                    },
-                );
+                requests
+                    .entry(entry.contact)
+                    .or_default()
+                    .insert(0, filed.summary());
             }
         }
         report.rebuilt.insert(entry.contact, decided.state);
     }
     for (contact, stored) in store.conversations()? {
         report.conversations += 1;
-        let stored: Conversation = serde_json::from_slice(&stored).unwrap_or_default();
         if report.rebuilt.get(&contact) == Some(&stored) {
             report.identical += 1;
         } else {

@@ -1,8 +1,10 @@
 //! loket: the WhatsApp desk of a Disdukcapil. See README.md for the tour.
 //!
-//! Rooms: `domain` (pure types and rules), `store` (the only code that knows sled),
-//! `channel` (WhatsApp Cloud API), `runtime` (ordered per-sender lanes), `http` (the edge),
-//! `bundle` (the flows and sample photos built into the binary), `app` (wiring).
+//! Rooms: `domain` (the shared vocabulary, pure types and rules), `flow` (the pure conversation
+//! engine), `validate` (the pure photo checks), `store` (typed records; the only code that knows
+//! sled), `channel` (WhatsApp Cloud API), `runtime` and `conversation` (ordered per-sender lanes
+//! and what they decide), `sim` (the WhatsApp simulator), `http` (the edge), `bundle` (the flows
+//! and sample photos built into the binary), `app` (wiring).
 
 pub mod app;
 pub mod bundle;

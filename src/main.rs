@@ -134,9 +134,16 @@ async fn run_replay(settings: Settings, write: bool) -> anyhow::Result<bool> {
     for contact in &report.differing {
         println!("  differs: {contact}");
     }
+    println!("flows now: version {}", flows.version);
+    for (version, batches) in &report.other_flows {
+        println!(
+            "  {batches} batches were decided by flows version {version}: a difference there may \
+             be a flow edit, not a bug"
+        );
+    }
     if write {
         for (contact, state) in &report.rebuilt {
-            store.put_conversation(*contact, &serde_json::to_vec(state)?)?;
+            store.put_conversation(*contact, state)?;
         }
         store.flush_now()?;
         println!("stored {} rebuilt conversations", report.rebuilt.len());

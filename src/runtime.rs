@@ -19,10 +19,10 @@ use crate::{
         media::{self, MediaRecord},
         outbox::OutboxHandle,
     },
-    domain::event::InboundMessage,
+    domain::event::{InboundMessage, SyntheticInput},
+    flow::Conversation,
     store::{
-        Contact, ContactId, LaneCommit, LaneLogEntry, NewOutboxItem, PendingMessage, Store,
-        StoredRequest,
+        Contact, ContactId, Handled, LaneCommit, LaneRecords, NewOutboxItem, PendingMessage, Store,
     },
 };
 
@@ -36,30 +36,22 @@ pub struct Arrival {
 /// What a lane hands the conversation: everything that arrived for one contact.
 pub struct Batch<'a> {
     pub contact: &'a Contact,
-    pub state: Option<&'a [u8]>,
+    pub state: Option<&'a Conversation>,
     pub arrivals: &'a [Arrival],
-    /// Inputs that are not messages (wake-ups, hand-backs), as JSON.
-    pub synthetic: &'a [serde_json::Value],
+    /// Inputs that are not messages (wake-ups, hand-backs).
+    pub synthetic: &'a [SyntheticInput],
     /// The clock the conversation sees.
     pub now: jiff::Timestamp,
 }
 
-/// What the conversation decided for a batch; committed atomically by the lane.
+/// What the conversation decided for a batch: the records the lane commits (atomically, with
+/// its own bookkeeping), the replies it sends, and the files to delete once that is durable.
 #[derive(Debug, Default)]
 pub struct Decision {
-    /// New conversation state, if it changed.
-    pub state: Option<Vec<u8>>,
+    pub records: LaneRecords,
     pub replies: Vec<Outgoing>,
-    pub requests: Vec<StoredRequest>,
-    pub escalations: Vec<serde_json::Value>,
-    pub wake_at_ms: Option<Option<i64>>,
-    pub photos: Vec<(String, Vec<u8>)>,
     /// Photo files to delete once the decision is durable (their owners permitting).
     pub forget_blobs: Vec<String>,
-    /// Photo files the contact's draft now relies on, and ones it no longer does.
-    pub keep_photos: Vec<String>,
-    pub release_photos: Vec<String>,
-    pub log: Option<LaneLogEntry>,
 }
 
 /// The conversation behind the lanes. Decides over stored state; sends nothing itself.
@@ -252,9 +244,7 @@ impl Runtime {
                     )
                     .instrument(span)
                     .await;
-                    if let Ok(json) = serde_json::to_vec(&record) {
-                        commit.media.push((attachment.id.clone(), json));
-                    }
+                    commit.media.push((attachment.id.clone(), record.clone()));
                     Some(record)
                 }
                 None => None,
@@ -263,12 +253,14 @@ impl Runtime {
                 message: p.message.clone(),
                 media,
             });
-            commit
-                .handled
-                .push((p.key.clone(), p.message.id.clone(), p.journal_seq));
+            commit.handled.push(Handled {
+                key: p.key.clone(),
+                wamid: p.message.id.clone(),
+                journal_seq: p.journal_seq,
+            });
             commit.last_inbound_at = commit.last_inbound_at.max(Some(p.message.timestamp));
         }
-        let (synthetic_keys, synthetic_inputs): (Vec<Vec<u8>>, Vec<serde_json::Value>) =
+        let (synthetic_keys, synthetic_inputs): (Vec<Vec<u8>>, Vec<SyntheticInput>) =
             synthetic.into_iter().unzip();
         commit.synthetic_handled = synthetic_keys;
         let mut seen_contact = contact.clone();
@@ -284,7 +276,7 @@ impl Runtime {
             );
             conversations.hand_over(Batch {
                 contact: &seen_contact,
-                state: state.as_deref(),
+                state: state.as_ref(),
                 arrivals: &arrivals,
                 synthetic: &synthetic_inputs,
                 now: lane_clock(),
@@ -293,7 +285,7 @@ impl Runtime {
             tokio::task::spawn_blocking(move || {
                 let batch = Batch {
                     contact: &seen_contact,
-                    state: state.as_deref(),
+                    state: state.as_ref(),
                     arrivals: &arrivals,
                     synthetic: &synthetic_inputs,
                     now: lane_clock(),
@@ -331,14 +323,7 @@ impl Runtime {
                 commit.outbox.push(item(contact_id, &to, &part));
             }
         }
-        commit.conversation = decision.state;
-        commit.requests = decision.requests;
-        commit.escalations = decision.escalations;
-        commit.wake_at_ms = decision.wake_at_ms;
-        commit.photos = decision.photos;
-        commit.keep_photos = decision.keep_photos;
-        commit.release_photos = decision.release_photos;
-        commit.log = decision.log;
+        commit.records = decision.records;
         let forget = decision.forget_blobs;
         let ids = store.commit_lane(commit)?;
         store.commit().await?;
@@ -357,13 +342,12 @@ impl Runtime {
 
     /// Fires due wake-ups (reminders, expiry) as inputs to their lanes, every second.
     pub async fn run_wakeups(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let tick = serde_json::json!("Tick");
         loop {
             let now = jiff::Timestamp::now().as_millisecond();
             match self.inner.store.due_wakeups(now) {
                 Ok(due) => {
                     for (contact, at) in due {
-                        match self.inner.store.fire_wakeup(contact, at, &tick) {
+                        match self.inner.store.fire_wakeup(contact, at) {
                             Ok(true) => self.wake(contact),
                             Ok(false) => {}
                             Err(e) => tracing::error!(error = %e, "cannot fire a wake-up"),
@@ -384,7 +368,7 @@ impl Runtime {
         self.inner.store.close_escalations(contact)?;
         self.inner
             .store
-            .queue_synthetic(contact, &serde_json::json!("HandBack"))?;
+            .queue_synthetic(contact, SyntheticInput::HandBack)?;
         self.wake(contact);
         Ok(())
     }
@@ -400,6 +384,6 @@ fn item(contact: ContactId, to: &str, message: &Outgoing) -> NewOutboxItem {
     NewOutboxItem {
         contact: Some(contact),
         to: to.to_string(),
-        payload: serde_json::to_value(message).unwrap_or_default(),
+        payload: message.clone(),
     }
 }

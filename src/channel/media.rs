@@ -3,29 +3,12 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::graph::{GraphClient, GraphError};
+pub use crate::domain::media::MediaRecord;
 use crate::{
     domain::event::MediaAttachment,
     store::{BlobPin, Store},
 };
-
-/// What became of one media download; kept in the store by media id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum MediaRecord {
-    Stored {
-        sha256: String,
-        mime_type: Option<String>,
-        size: u64,
-        /// The bytes are a JPEG, PNG or WebP picture, whatever the declared type.
-        #[serde(default)]
-        image: bool,
-    },
-    /// Could not be fetched; the conversation asks the parent to send it again.
-    Unavailable { reason: String },
-}
 
 /// How often a transient failure (network, 5xx) is retried within one fetch.
 const TRANSIENT_TRIES: u32 = 3;
@@ -37,10 +20,7 @@ pub async fn fetch(
     limit: usize,
     pins: &mut Vec<BlobPin>,
 ) -> MediaRecord {
-    if let Ok(Some(bytes)) = store.media_record(&media.id)
-        && let Ok(record @ MediaRecord::Stored { .. }) =
-            serde_json::from_slice::<MediaRecord>(&bytes)
-    {
+    if let Ok(Some(record @ MediaRecord::Stored { .. })) = store.media_record(&media.id) {
         if let MediaRecord::Stored { sha256, .. } = &record {
             pins.push(store.blobs().pin(sha256));
         }

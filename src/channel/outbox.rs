@@ -302,24 +302,7 @@ async fn send_one(
 ) -> Finished {
     let recipient = item.to.clone();
     let id = item.id;
-    let message: Outgoing = match serde_json::from_value(item.payload.clone()) {
-        Ok(m) => m,
-        Err(e) => {
-            finish(
-                &store,
-                item,
-                OutboxOutcome::Failed {
-                    code: None,
-                    reason: format!("unreadable message: {e}"),
-                },
-            );
-            return Finished {
-                id,
-                recipient,
-                retry: None,
-            };
-        }
-    };
+    let message: Outgoing = item.payload.clone();
     if message.needs_window()
         && let Some(contact) = item.contact.and_then(|c| store.contact(c).ok().flatten())
     {

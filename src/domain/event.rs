@@ -204,3 +204,13 @@ pub enum Event {
     /// An out-of-band error Meta reported for the business number.
     Error(WaError),
 }
+
+/// An input to a parent's lane that is not a WhatsApp message. It is queued durably and goes
+/// through the same lane, engine and lane commit as a message, so replay sees it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyntheticInput {
+    /// A wake-up the conversation asked for (a reminder, an expiry) fell due.
+    Tick,
+    /// An officer hands the conversation back to the bot.
+    HandBack,
+}

@@ -1,15 +1,21 @@
-//! The domain: pure types and rules of the civil-registry desk. No IO here.
+//! The domain: pure types and rules of the civil-registry desk, and the vocabulary every other
+//! room shares (contact, filed request and its documents, delivery and address, escalation,
+//! media, photo records, rupiah). No IO here.
 //!
 //! Reference data (holidays, region codes, kelurahan) is never read from disk in this module:
-//! callers pass the CSV text in (`flow::FlowSet::load_dir` reads `flows/data/*.csv`), so staff can
+//! callers pass the CSV text in (`flow::FlowSet::load` gets `flows/data/*.csv` from the bundle), so staff can
 //! add a year of holidays without recompiling and tests can use small inline tables.
 
 pub mod calendar;
+pub mod contact;
 pub mod dates;
 pub mod document;
-/// Owned by the channel engineer; declared here so `pub mod domain;` can replace the inline list.
+pub mod escalation;
 pub mod event;
 pub mod kk;
+pub mod lang;
+pub mod media;
+pub mod message;
 pub mod nik;
 pub mod phone;
 pub mod photo;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::document::DocumentKind;
+
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,4 +57,17 @@ impl PhotoVerdict {
             .iter()
             .filter(|f| f.severity == Severity::Warning)
     }
+}
+
+/// What is kept about a checked photo, by the hash of the photo as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoRecord {
+    pub original_sha256: String,
+    pub document: DocumentKind,
+    pub verdict: PhotoVerdict,
+    /// The re-encoded copy without EXIF (only for accepted photos).
+    pub stored_sha256: Option<String>,
+    pub perceptual_hash: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }

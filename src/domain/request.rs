@@ -1,8 +1,19 @@
-//! A filed request's number and status, as citizens and officers see them.
+//! A filed request: its number and status as citizens and officers see them, and everything
+//! the parent filed (the child, the documents, delivery and address, the fee).
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
+
+use super::document::DocumentKind;
+use super::kk::NomorKk;
+use super::lang::Lang;
+use super::media::MediaRef;
+use super::nik::{Nik, Sex};
+use super::photo::Finding;
+use super::rupiah::Rupiah;
 
 /// `KIA-6371-260412-0042`: service prefix, office region code, local filing date YYMMDD, daily
 /// sequence. The sequence is allocated by the store (see `flow` module docs); the engine only formats.
@@ -184,10 +195,136 @@ pub struct RequestSummary {
     pub note: Option<String>,
 }
 
+// ---- what a parent files ------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildData {
+    pub name: String,
+    pub birth_date: Date,
+    pub sex: Sex,
+    /// Masked in `Debug`; serialised whole for the store.
+    pub nik: Option<Nik>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Delivery {
+    /// Postal courier to the KK address; the parent explicitly accepted the COD fee.
+    Courier { cod_fee: Rupiah },
+    /// Collection at the kecamatan office.
+    PickupAtKecamatan {
+        kecamatan_code: String,
+        kecamatan: String,
+    },
+}
+
+/// The address as on the KK.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub rt_rw: String,
+    pub kelurahan_code: String,
+    pub kelurahan: String,
+    pub kecamatan_code: String,
+    pub kecamatan: String,
+    pub postal_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FiledDocument {
+    pub kind: DocumentKind,
+    pub media: MediaRef,
+    /// Warnings the checks found; the photo was accepted.
+    pub warnings: Vec<Finding>,
+}
+
+/// Everything a filed request carries to the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FiledRequest {
+    pub number: RequestNumber,
+    /// Flow id, e.g. `kia`.
+    pub service: String,
+    /// The `request_kind` answer (`baru`, `perpanjangan`, `hilang`, `rusak`) where the flow asks it.
+    pub kind: Option<String>,
+    pub child: ChildData,
+    pub delivery: Option<Delivery>,
+    pub address: Option<Address>,
+    /// What the citizen pays (the COD fee, or 0).
+    pub fee: Rupiah,
+    pub documents: Vec<FiledDocument>,
+    /// Family card number, where the flow asks it (masked in `Debug`, whole in serde).
+    pub nomor_kk: Option<NomorKk>,
+    /// Every answer by step id as text, for the officer's view. NIK and KK numbers appear masked
+    /// here (their whole values are in `child.nik` and `nomor_kk`), so this map is safe to log.
+    pub answers: BTreeMap<String, String>,
+    /// Codes of data warnings (e.g. `nik_region_unknown`) for the officer.
+    pub data_warnings: Vec<String>,
+    /// When the parent agreed to the personal-data statement (UU 27/2022), and in which language.
+    pub consent_at: Timestamp,
+    pub language: Lang,
+    pub submitted_at: Timestamp,
+    /// `None` when the holiday data does not reach far enough to promise a date.
+    pub due_date: Option<Date>,
+    pub status: RequestStatus,
+}
+
+impl FiledRequest {
+    /// The request as the parent's `status` and the officers' lists show it.
+    pub fn summary(&self) -> RequestSummary {
+        RequestSummary {
+            number: self.number.clone(),
+            service: self.service.clone(),
+            child_name: self.child.name.clone(),
+            status: self.status,
+            due_date: self.due_date,
+            note: None,
+        }
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use jiff::civil::date;
+
+    /// A filed KIA request with no documents, for tests of the rooms that keep requests.
+    pub(crate) fn sample_filed_request() -> FiledRequest {
+        let at: Timestamp = "2026-11-23T02:00:00Z".parse().unwrap();
+        FiledRequest {
+            number: RequestNumber::new("KIA", "6371", date(2026, 11, 23), 1),
+            service: "kia".into(),
+            kind: Some("baru".into()),
+            child: ChildData {
+                name: "Budi".into(),
+                birth_date: date(2019, 3, 12),
+                sex: Sex::Male,
+                nik: None,
+            },
+            delivery: Some(Delivery::Courier {
+                cod_fee: Rupiah(10_000),
+            }),
+            address: None,
+            fee: Rupiah(10_000),
+            documents: Vec::new(),
+            nomor_kk: None,
+            answers: BTreeMap::new(),
+            data_warnings: Vec::new(),
+            consent_at: at,
+            language: Lang::Id,
+            submitted_at: at,
+            due_date: None,
+            status: RequestStatus::Diajukan,
+        }
+    }
+
+    #[test]
+    fn a_filed_request_reads_back_from_its_stored_form() {
+        let filed = sample_filed_request();
+        let json = serde_json::to_string(&filed).unwrap();
+        assert!(json.contains("\"fee\":10000"), "{json}");
+        assert_eq!(serde_json::from_str::<FiledRequest>(&json).unwrap(), filed);
+        assert_eq!(filed.summary().number, filed.number);
+    }
 
     #[test]
     fn the_number_reads_prefix_region_date_and_daily_sequence() {

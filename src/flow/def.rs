@@ -5,6 +5,7 @@
 use crate::domain::calendar::{HolidayCalendar, ServiceHours};
 use crate::domain::document::DocumentKind;
 use crate::domain::region::{Kelurahan, RegionTable, kelurahan_from_csv};
+use crate::domain::rupiah::Rupiah;
 use crate::flow::condition::Condition;
 use crate::flow::files::FlowFiles;
 use crate::flow::text::{LocalText, placeholders};
@@ -18,10 +19,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// WhatsApp limits (Cloud API) the loader checks titles against.
-pub const BUTTON_TITLE_MAX: usize = 20;
-pub const ROW_TITLE_MAX: usize = 24;
-pub const ROW_DESCRIPTION_MAX: usize = 72;
+/// WhatsApp limits (Cloud API) the loader checks titles against (defined once, in `domain`).
+pub use crate::domain::message::{
+    MAX_BUTTON_TITLE as BUTTON_TITLE_MAX, MAX_ROW_DESCRIPTION as ROW_DESCRIPTION_MAX,
+    MAX_ROW_TITLE as ROW_TITLE_MAX,
+};
 
 /// One thing wrong in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +98,7 @@ pub struct Settings {
     pub time_zone_label: String,
     pub hours: ServiceHours,
     pub sla_working_days: u32,
-    pub cod_fee: u64,
+    pub cod_fee: Rupiah,
     pub pickup_at_kecamatan: bool,
     pub pas_foto_background: BackgroundRule,
     pub pas_foto_size: String,
@@ -255,6 +257,9 @@ pub struct FlowSet {
     /// Kecamatan of the office's region: (code, name).
     pub kecamatan: Vec<(String, String)>,
     pub kelurahan: Vec<Kelurahan>,
+    /// A content hash of every flow file ([`FlowFiles::version`]): the lane log records which
+    /// flows decided a batch, so replay can tell a flow edit from a bug.
+    pub version: String,
 }
 
 /// Message keys the engine uses; each must be in `flows/messages.toml`.
@@ -660,6 +665,7 @@ impl FlowSet {
                     regions,
                     kecamatan,
                     kelurahan,
+                    version: files.version(),
                 })
             }
             _ => Err(FlowError {
@@ -903,7 +909,7 @@ fn load_settings(
         time_zone_label: raw.time_zone_label,
         hours,
         sla_working_days: raw.sla_working_days.into_inner(),
-        cod_fee: raw.cod_fee,
+        cod_fee: Rupiah(raw.cod_fee),
         pickup_at_kecamatan: raw.pickup_at_kecamatan,
         pas_foto_background: background,
         pas_foto_size: raw.pas_foto_size,

@@ -16,7 +16,7 @@ use crate::domain::nik::{Nik, NikWarning, Sex};
 use crate::domain::phone::normalize_mobile;
 use crate::domain::photo::PhotoVerdict;
 use crate::domain::request::{RequestNumber, RequestStatus};
-use crate::domain::rupiah::format_rupiah;
+use crate::domain::rupiah::Rupiah;
 use crate::flow::def::{Colour, Command, FlowSet, Service, Step, StepKind, Validator};
 use crate::flow::render::{Opt, Question, render};
 use crate::flow::state::{
@@ -241,7 +241,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         Some(match name {
             "office" => settings.office_name.get(lang).to_string(),
             "tz" => settings.time_zone_label.clone(),
-            "cod_fee" => format_rupiah(settings.cod_fee),
+            "cod_fee" => settings.cod_fee.to_string(),
             "sla" => settings.sla_working_days.to_string(),
             "pas_foto_size" => settings.pas_foto_size.clone(),
             "hours" => self.hours_text(lang),
@@ -1797,7 +1797,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         };
         let fee = match delivery {
             Some(Delivery::Courier { cod_fee }) => cod_fee,
-            _ => 0,
+            _ => Rupiah::ZERO,
         };
         let address = match (
             answer("street"),

@@ -47,6 +47,19 @@ impl FlowFiles {
         self.files.iter().map(|(n, t)| (n.as_str(), t.as_str()))
     }
 
+    /// A content hash of every file and its name (16 hex digits): the same files, the same
+    /// version, wherever they were read from.
+    pub fn version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for (name, text) in &self.files {
+            for part in [name.as_bytes(), &[0], text.as_bytes(), &[0]] {
+                hash.update(part);
+            }
+        }
+        hex::encode(&hash.finalize()[..8])
+    }
+
     /// The `*.toml` files at the top of the folder.
     pub fn top_level_toml(&self) -> impl Iterator<Item = &str> {
         self.files

@@ -78,24 +78,20 @@ pub use def::{
 pub use engine::{step, step_batch};
 pub use files::FlowFiles;
 pub use state::{Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto};
+// The shared vocabulary the engine speaks in; it lives in `domain` because the desk and
+// delivery use it too.
+pub use crate::domain::escalation::EscalationReason;
+pub use crate::domain::media::MediaRef;
+pub use crate::domain::request::{Address, ChildData, Delivery, FiledDocument, FiledRequest};
 pub use text::{Lang, LocalText};
 
 use crate::domain::document::DocumentKind;
-use crate::domain::kk::NomorKk;
-use crate::domain::nik::{Nik, Sex};
-use crate::domain::photo::{Finding, PhotoVerdict};
-use crate::domain::request::{RequestNumber, RequestStatus, RequestSummary};
+use crate::domain::nik::Nik;
+use crate::domain::photo::PhotoVerdict;
+use crate::domain::request::{RequestNumber, RequestSummary};
 use jiff::Timestamp;
-use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// A stored photo, named by the hash of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct MediaRef {
-    pub sha256: String,
-    pub mime: String,
-}
 
 /// What happened in the conversation, as the runtime saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -237,20 +233,6 @@ impl Outgoing {
     }
 }
 
-/// Why a conversation went to an officer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum EscalationReason {
-    /// The parent asked (`petugas`).
-    Requested,
-    /// Too many failed attempts at one step.
-    RepeatedFailure { step: String },
-    /// Repeated input the bot could not understand.
-    NotUnderstood,
-    /// loket itself kept failing on the parent's messages (a bug); they were passed on.
-    Fault,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Effect {
     Send(Outgoing),
@@ -270,75 +252,4 @@ pub enum Effect {
     /// A received file nothing uses (not asked for, or already sent): delete it. Its checked
     /// copy, if the same picture has one, belongs to whoever uses it and stays.
     DiscardUpload(MediaRef),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChildData {
-    pub name: String,
-    pub birth_date: Date,
-    pub sex: Sex,
-    /// Masked in `Debug`; serialised whole for the store.
-    pub nik: Option<Nik>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Delivery {
-    /// Postal courier to the KK address; the parent explicitly accepted the COD fee.
-    Courier { cod_fee: u64 },
-    /// Collection at the kecamatan office.
-    PickupAtKecamatan {
-        kecamatan_code: String,
-        kecamatan: String,
-    },
-}
-
-/// The address as on the KK.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Address {
-    pub street: String,
-    pub rt_rw: String,
-    pub kelurahan_code: String,
-    pub kelurahan: String,
-    pub kecamatan_code: String,
-    pub kecamatan: String,
-    pub postal_code: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FiledDocument {
-    pub kind: DocumentKind,
-    pub media: MediaRef,
-    /// Warnings the checks found; the photo was accepted.
-    pub warnings: Vec<Finding>,
-}
-
-/// Everything a filed request carries to the store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FiledRequest {
-    pub number: RequestNumber,
-    /// Flow id, e.g. `kia`.
-    pub service: String,
-    /// The `request_kind` answer (`baru`, `perpanjangan`, `hilang`, `rusak`) where the flow asks it.
-    pub kind: Option<String>,
-    pub child: ChildData,
-    pub delivery: Option<Delivery>,
-    pub address: Option<Address>,
-    /// What the citizen pays (the COD fee, or 0).
-    pub fee: u64,
-    pub documents: Vec<FiledDocument>,
-    /// Family card number, where the flow asks it (masked in `Debug`, whole in serde).
-    pub nomor_kk: Option<NomorKk>,
-    /// Every answer by step id as text, for the officer's view. NIK and KK numbers appear masked
-    /// here (their whole values are in `child.nik` and `nomor_kk`), so this map is safe to log.
-    pub answers: BTreeMap<String, String>,
-    /// Codes of data warnings (e.g. `nik_region_unknown`) for the officer.
-    pub data_warnings: Vec<String>,
-    /// When the parent agreed to the personal-data statement (UU 27/2022), and in which language.
-    pub consent_at: Timestamp,
-    pub language: Lang,
-    pub submitted_at: Timestamp,
-    /// `None` when the holiday data does not reach far enough to promise a date.
-    pub due_date: Option<Date>,
-    pub status: RequestStatus,
 }

@@ -5,10 +5,10 @@
 use crate::flow::def::{BUTTON_TITLE_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX};
 use crate::flow::{Button, ListRow, Outgoing};
 
-pub const INTERACTIVE_BODY_MAX: usize = 1024;
-pub const TEXT_BODY_MAX: usize = 4096;
-pub const LIST_ROWS_MAX: usize = 10;
-pub const BUTTONS_MAX: usize = 3;
+pub use crate::domain::message::{
+    MAX_BUTTONS as BUTTONS_MAX, MAX_INTERACTIVE_BODY as INTERACTIVE_BODY_MAX,
+    MAX_LIST_ROWS as LIST_ROWS_MAX, MAX_TEXT as TEXT_BODY_MAX,
+};
 
 /// A choice offered to the citizen.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,18 +1,11 @@
 //! Citizen-facing text from flow files: Indonesian always, English where staff wrote it, and
 //! `{placeholder}` templates filled by the engine.
 
+use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The language a conversation is in. Indonesian first; English on request (`bahasa`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    #[default]
-    Id,
-    En,
-}
+pub use crate::domain::lang::Lang;
 
 /// A text in Indonesian with an optional English version. In TOML either a plain string
 /// (`prompt = "..."`) or a table (`prompt.id = "..."`, `prompt.en = "..."`).

@@ -3,61 +3,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Result, Store, StoreError, from_json, now_ms, outbox::NewOutboxItem, to_json, u64_from_key,
+    Result, Store, StoreError, decode, encode, now_ms, outbox::NewOutboxItem, u64_from_key,
 };
+use crate::domain::contact::{Contact, ContactId};
 use crate::domain::event::{DeliveryStatus, Event, InboundMessage, WaError};
-
-/// A citizen's WhatsApp identity inside loket, stable across phone/BSUID changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ContactId(pub u64);
-
-impl ContactId {
-    pub fn key(self) -> [u8; 8] {
-        self.0.to_be_bytes()
-    }
-}
-
-impl std::fmt::Display for ContactId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "c{}", self.0)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Contact {
-    pub id: ContactId,
-    pub wa_id: Option<String>,
-    pub user_id: Option<String>,
-    pub name: Option<String>,
-    pub first_seen_ms: i64,
-    /// Timestamp (Unix seconds) of the newest message processed from this contact; opens the
-    /// 24-hour customer-service window.
-    pub last_inbound_at: Option<i64>,
-}
-
-/// WhatsApp's customer-service window: free-form messages only within 24 h of the last
-/// inbound message.
-pub const SERVICE_WINDOW_SECS: i64 = 24 * 60 * 60;
+use crate::domain::{escalation::EscalationReason, media::MediaRecord, photo::PhotoRecord};
+use crate::flow::Conversation;
 
 /// How far ahead of our clock a message's own timestamp may be (Meta's and ours drift a little).
 const MAX_CLOCK_AHEAD_SECS: i64 = 300;
-
-impl Contact {
-    pub fn window_closes_at(&self) -> Option<i64> {
-        self.last_inbound_at
-            .map(|t| t.saturating_add(SERVICE_WINDOW_SECS))
-    }
-
-    pub fn window_open(&self, now_secs: i64) -> bool {
-        self.window_closes_at()
-            .is_some_and(|closes| now_secs < closes)
-    }
-
-    /// Where to send: the phone number when known, else the BSUID.
-    pub fn address(&self) -> Option<&str> {
-        self.wa_id.as_deref().or(self.user_id.as_deref())
-    }
-}
 
 /// A message waiting for its sender's lane.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,33 +40,14 @@ pub struct ProcessedRecord {
     pub intent: u64,
 }
 
-/// A lane's decision, written whole before it is applied.
+/// A lane commit as written before it is applied: the commit itself, plus the ids its queued
+/// messages get (assigned once, so re-applying writes the same items).
 #[derive(Serialize, Deserialize)]
 struct Intent {
     id: u64,
     at_ms: i64,
-    contact: Option<ContactId>,
-    handled: Vec<(Vec<u8>, String, u64)>,
-    outbox: Vec<super::OutboxItem>,
-    conversation: Option<Vec<u8>>,
-    last_inbound_at: Option<i64>,
-    media: Vec<(String, Vec<u8>)>,
-    #[serde(default)]
-    synthetic_handled: Vec<Vec<u8>>,
-    #[serde(default)]
-    requests: Vec<super::StoredRequest>,
-    #[serde(default)]
-    escalations: Vec<serde_json::Value>,
-    #[serde(default)]
-    wake_at_ms: Option<Option<i64>>,
-    #[serde(default)]
-    photos: Vec<(String, Vec<u8>)>,
-    #[serde(default)]
-    keep_photos: Vec<String>,
-    #[serde(default)]
-    release_photos: Vec<String>,
-    #[serde(default)]
-    log: Option<super::LaneLogEntry>,
+    outbox_ids: Vec<u64>,
+    commit: LaneCommit,
 }
 
 fn one() -> u32 {
@@ -146,32 +81,50 @@ pub struct Ingested {
     pub statuses: usize,
 }
 
-/// What a lane hands back after handling some of its pending messages: applied atomically.
-#[derive(Debug, Default)]
-pub struct LaneCommit {
-    pub contact: Option<ContactId>,
-    /// Pending messages now handled: (pending key, wamid, journal seq).
-    pub handled: Vec<(Vec<u8>, String, u64)>,
-    pub outbox: Vec<NewOutboxItem>,
-    /// New conversation state (opaque to the store).
-    pub conversation: Option<Vec<u8>>,
-    pub last_inbound_at: Option<i64>,
-    /// Media ids whose outcome is recorded: id -> JSON record.
-    pub media: Vec<(String, Vec<u8>)>,
-    /// Synthetic inputs now handled (keys from `synthetic_for`).
-    pub synthetic_handled: Vec<Vec<u8>>,
+/// A pending message a lane has handled: its queue key, wamid and journal sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handled {
+    pub key: Vec<u8>,
+    pub wamid: String,
+    pub journal_seq: u64,
+}
+
+/// What deciding a batch files: the conversation's new state and every record it leads to.
+/// The one place a new kind of record (a review decision, a delivery task) is added, so that
+/// it is written atomically with the rest and replayed like the rest.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneRecords {
+    /// The new conversation state, if it changed.
+    pub conversation: Option<Conversation>,
     pub requests: Vec<super::StoredRequest>,
-    /// Reasons (JSON) the conversation was handed to officers.
-    pub escalations: Vec<serde_json::Value>,
+    /// Why the conversation was handed to officers.
+    pub escalations: Vec<EscalationReason>,
     /// `Some(None)` cancels the wake-up, `Some(Some(t))` sets it, `None` leaves it.
     pub wake_at_ms: Option<Option<i64>>,
-    /// Checked photos by original hash: JSON record.
-    pub photos: Vec<(String, Vec<u8>)>,
+    /// Checked photos (by the hash of the photo as received).
+    pub photos: Vec<PhotoRecord>,
     /// Photo files the contact's draft now relies on, and ones it no longer does.
     pub keep_photos: Vec<String>,
     pub release_photos: Vec<String>,
     /// How the batch was decided, for replay.
     pub log: Option<super::LaneLogEntry>,
+}
+
+/// One lane commit: everything a lane did with a batch, applied atomically. The lane's own
+/// bookkeeping (what it handled, the media it fetched, what it sends) and the records the
+/// batch decided.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneCommit {
+    pub contact: Option<ContactId>,
+    /// Pending messages now handled.
+    pub handled: Vec<Handled>,
+    /// Synthetic inputs now handled (keys from `synthetic_for`).
+    pub synthetic_handled: Vec<Vec<u8>>,
+    pub last_inbound_at: Option<i64>,
+    /// Media ids whose outcome is recorded.
+    pub media: Vec<(String, MediaRecord)>,
+    pub outbox: Vec<NewOutboxItem>,
+    pub records: LaneRecords,
 }
 
 impl Store {
@@ -192,8 +145,7 @@ impl Store {
                 received_at_ms: received,
                 reasons: problems,
             };
-            i.dead_letters
-                .insert(seq.to_be_bytes(), to_json(&letter)?)?;
+            i.dead_letters.insert(seq.to_be_bytes(), encode(&letter)?)?;
         }
 
         let messages: Vec<&InboundMessage> = events
@@ -216,7 +168,7 @@ impl Store {
                 .timestamp
                 .clamp(0, received / 1000 + MAX_CLOCK_AHEAD_SECS);
             let key = pending_key(contact, message.timestamp, seq, index as u32);
-            let value = to_json(&PendingValue {
+            let value = encode(&PendingValue {
                 journal_seq: seq,
                 message,
             })?;
@@ -266,7 +218,7 @@ impl Store {
                 }
                 Event::Error(e) => {
                     let id = i.db.generate_id()?;
-                    i.alerts.insert(id.to_be_bytes(), to_json(e)?)?;
+                    i.alerts.insert(id.to_be_bytes(), encode(e)?)?;
                     tracing::warn!(code = e.code, title = ?e.title, "WhatsApp reported an error");
                 }
                 Event::Message(_) => {}
@@ -308,10 +260,12 @@ impl Store {
                 serde_json::to_vec(&next).ok()
             })?;
         if let Some(reason) = decode_error {
-            tracing::warn!(%reason, "replaced an unreadable status record");
+            // A delivery status is derived (Meta sends the next one anyway); refusing the
+            // webhook over it would hold every message in that body back. Replaced, loudly.
+            tracing::error!(%reason, "replaced an unreadable status record");
         }
         match merged {
-            Some(bytes) => from_json("status", &bytes),
+            Some(bytes) => decode("status", &bytes),
             None => Err(StoreError::Corrupt {
                 what: "status",
                 reason: "could not encode".into(),
@@ -323,7 +277,7 @@ impl Store {
         self.inner
             .statuses
             .get(wamid.as_bytes())?
-            .map(|b| from_json("status", &b))
+            .map(|b| decode("status", &b))
             .transpose()
     }
 
@@ -344,7 +298,7 @@ impl Store {
         let mut out = Vec::new();
         for item in self.inner.pending.scan_prefix(contact.key()) {
             let (key, value) = item?;
-            let value: PendingValue = from_json("pending message", &value)?;
+            let value: PendingValue = decode("pending message", &value)?;
             // A redelivery can re-queue a message just as its lane finishes it.
             if self
                 .inner
@@ -367,7 +321,7 @@ impl Store {
         self.inner
             .contacts
             .get(id.key())?
-            .map(|b| from_json("contact", &b))
+            .map(|b| decode("contact", &b))
             .transpose()
     }
 
@@ -375,7 +329,7 @@ impl Store {
         self.inner
             .processed
             .get(wamid.as_bytes())?
-            .map(|b| from_json("processed", &b))
+            .map(|b| decode("processed", &b))
             .transpose()
     }
 
@@ -388,7 +342,7 @@ impl Store {
             .dead_letters
             .iter()
             .values()
-            .map(|v| from_json("dead letter", &v?))
+            .map(|v| decode("dead letter", &v?))
             .collect()
     }
 
@@ -418,36 +372,31 @@ impl Store {
     /// sled into a global-lock mode that made every webhook wait behind the flusher.)
     pub fn commit_lane(&self, commit: LaneCommit) -> Result<Vec<u64>> {
         let i = &self.inner;
-        let now = now_ms();
-        let intent_id = i.db.generate_id()?;
-        let mut outbox = Vec::with_capacity(commit.outbox.len());
-        for item in commit.outbox {
-            outbox.push(item.into_item(i.db.generate_id()?, now));
+        // The records applying changes are read first: one that does not decode fails the
+        // commit here, before anything is written, instead of halfway through applying it.
+        if let Some(contact) = commit.contact
+            && commit.last_inbound_at.is_some()
+        {
+            self.contact(contact)?;
         }
-        let ids = outbox.iter().map(|o| o.id).collect();
+        for handled in &commit.handled {
+            self.processed(&handled.wamid)?;
+        }
         let intent = Intent {
-            id: intent_id,
-            at_ms: now,
-            contact: commit.contact,
-            handled: commit.handled,
-            outbox,
-            conversation: commit.conversation,
-            last_inbound_at: commit.last_inbound_at,
-            media: commit.media,
-            synthetic_handled: commit.synthetic_handled,
-            requests: commit.requests,
-            escalations: commit.escalations,
-            wake_at_ms: commit.wake_at_ms,
-            photos: commit.photos,
-            keep_photos: commit.keep_photos,
-            release_photos: commit.release_photos,
-            log: commit.log,
+            id: i.db.generate_id()?,
+            at_ms: now_ms(),
+            outbox_ids: commit
+                .outbox
+                .iter()
+                .map(|_| i.db.generate_id())
+                .collect::<std::result::Result<_, _>>()?,
+            commit,
         };
         i.intents
-            .insert(intent_id.to_be_bytes(), to_json(&intent)?)?;
+            .insert(intent.id.to_be_bytes(), encode(&intent)?)?;
         self.apply_intent(&intent)?;
-        i.intents.remove(intent_id.to_be_bytes())?;
-        Ok(ids)
+        i.intents.remove(intent.id.to_be_bytes())?;
+        Ok(intent.outbox_ids)
     }
 
     /// Re-applies intents left by a crash; called once at open, before any lane runs.
@@ -455,7 +404,7 @@ impl Store {
         let mut n = 0;
         for item in self.inner.intents.iter() {
             let (key, value) = item?;
-            let intent: Intent = from_json("intent", &value)?;
+            let intent: Intent = decode("intent", &value)?;
             self.apply_intent(&intent)?;
             self.inner.intents.remove(key)?;
             n += 1;
@@ -465,98 +414,110 @@ impl Store {
 
     fn apply_intent(&self, intent: &Intent) -> Result<()> {
         let i = &self.inner;
-        for item in &intent.outbox {
-            let key = item.id.to_be_bytes();
+        let commit = &intent.commit;
+        let records = &commit.records;
+        for (item, id) in commit.outbox.iter().zip(&intent.outbox_ids) {
+            let key = id.to_be_bytes();
             if !i.outbox_done.contains_key(key)? {
-                i.outbox.insert(key, to_json(item)?)?;
+                let item = item.clone().into_item(*id, intent.at_ms);
+                i.outbox.insert(key, encode(&item)?)?;
             }
         }
-        if let Some(contact) = intent.contact {
-            if let Some(state) = &intent.conversation {
-                i.conversations.insert(contact.key(), state.as_slice())?;
+        if let Some(contact) = commit.contact {
+            if let Some(state) = &records.conversation {
+                i.conversations.insert(contact.key(), encode(state)?)?;
             }
-            if let Some(at) = intent.last_inbound_at {
-                i.contacts.update_and_fetch(contact.key(), |old| {
-                    let mut c: Contact = serde_json::from_slice(old?).ok()?;
-                    c.last_inbound_at = c.last_inbound_at.max(Some(at));
-                    serde_json::to_vec(&c).ok()
-                })?;
+            if let Some(at) = commit.last_inbound_at {
+                self.update(
+                    &i.contacts,
+                    "contact",
+                    &contact.key(),
+                    |c: Option<Contact>| {
+                        c.map(|mut c| {
+                            c.last_inbound_at = c.last_inbound_at.max(Some(at));
+                            c
+                        })
+                    },
+                )?;
             }
         }
-        for (media_id, record) in &intent.media {
-            i.media.insert(media_id.as_bytes(), record.as_slice())?;
+        for (media_id, record) in &commit.media {
+            i.media.insert(media_id.as_bytes(), encode(record)?)?;
         }
-        for (sha, record) in &intent.photos {
-            i.photos.insert(sha.as_bytes(), record.as_slice())?;
+        for photo in &records.photos {
+            i.photos
+                .insert(photo.original_sha256.as_bytes(), encode(photo)?)?;
         }
-        for request in &intent.requests {
+        for request in &records.requests {
             self.put_request(request)?;
         }
-        if let Some(contact) = intent.contact {
-            for (n, reason) in intent.escalations.iter().enumerate() {
+        if let Some(contact) = commit.contact {
+            for (n, reason) in records.escalations.iter().enumerate() {
                 // The id derives from the intent, so re-applying writes the same record.
                 self.put_escalation(contact, reason, intent.at_ms, intent.id * 16 + n as u64)?;
             }
-            if let Some(wake) = intent.wake_at_ms {
+            if let Some(wake) = records.wake_at_ms {
                 self.set_wakeup(contact, wake)?;
             }
         }
-        if let Some(log) = &intent.log {
-            i.lane_log.insert(intent.id.to_be_bytes(), to_json(log)?)?;
+        if let Some(log) = &records.log {
+            i.lane_log.insert(intent.id.to_be_bytes(), encode(log)?)?;
         }
-        for key in &intent.synthetic_handled {
+        for key in &commit.synthetic_handled {
             i.synthetic.remove(key.as_slice())?;
         }
-        if let Some(contact) = intent.contact {
+        if let Some(contact) = commit.contact {
             // Kept first: a photo accepted and filed in one batch ends up held by the request.
-            for sha in &intent.keep_photos {
+            for sha in &records.keep_photos {
                 i.kept_photos
                     .insert(super::keeper_key(sha, &draft_owner(contact)), &[])?;
             }
-            for sha in &intent.release_photos {
+            for sha in &records.release_photos {
                 i.kept_photos
                     .remove(super::keeper_key(sha, &draft_owner(contact)))?;
             }
         }
-        for (key, wamid, journal_seq) in &intent.handled {
-            if let Some(contact) = intent.contact {
+        for handled in &commit.handled {
+            if let Some(contact) = commit.contact {
                 // Counted per intent, so replaying an intent never counts twice.
-                i.processed.update_and_fetch(wamid.as_bytes(), |old| {
-                    let old: Option<ProcessedRecord> =
-                        old.and_then(|b| serde_json::from_slice(b).ok());
-                    let record = match old {
-                        Some(r) if r.intent == intent.id => r,
-                        Some(r) => ProcessedRecord {
-                            times: r.times + 1,
-                            intent: intent.id,
-                            processed_at_ms: intent.at_ms,
-                            ..r
-                        },
-                        None => ProcessedRecord {
-                            contact,
-                            journal_seq: *journal_seq,
-                            processed_at_ms: intent.at_ms,
-                            times: 1,
-                            intent: intent.id,
-                        },
-                    };
-                    serde_json::to_vec(&record).ok()
-                })?;
+                self.update(
+                    &i.processed,
+                    "processed",
+                    handled.wamid.as_bytes(),
+                    |old: Option<ProcessedRecord>| {
+                        Some(match old {
+                            Some(r) if r.intent == intent.id => r,
+                            Some(r) => ProcessedRecord {
+                                times: r.times + 1,
+                                intent: intent.id,
+                                processed_at_ms: intent.at_ms,
+                                ..r
+                            },
+                            None => ProcessedRecord {
+                                contact,
+                                journal_seq: handled.journal_seq,
+                                processed_at_ms: intent.at_ms,
+                                times: 1,
+                                intent: intent.id,
+                            },
+                        })
+                    },
+                )?;
             }
             // Processed is recorded before the queue entry goes, so a redelivery racing with
             // this lane always sees one of the two.
-            i.pending.remove(key.as_slice())?;
+            i.pending.remove(handled.key.as_slice())?;
         }
         Ok(())
     }
 
-    /// The recorded outcome of a media download (JSON owned by the channel).
-    pub fn media_record(&self, media_id: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .inner
+    /// The recorded outcome of a media download.
+    pub fn media_record(&self, media_id: &str) -> Result<Option<MediaRecord>> {
+        self.inner
             .media
             .get(media_id.as_bytes())?
-            .map(|v| v.to_vec()))
+            .map(|v| decode("media record", &v))
+            .transpose()
     }
 }
 
@@ -659,8 +620,97 @@ impl Store {
             serde_json::to_vec(&contact).ok()
         })?;
         if let Some(e) = decode_error {
-            tracing::warn!(error = %e, "replaced an unreadable contact record");
+            // Rebuilt from this very message (identity, name; the window reopens with it), so
+            // the parent is still answered; refusing would hold their messages back for good.
+            tracing::error!(error = %e, "replaced an unreadable contact record");
         }
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreOptions;
+
+    #[tokio::test]
+    async fn an_unreadable_contact_fails_the_commit_and_is_kept_never_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let contact = ContactId(7);
+        store
+            .inner
+            .contacts
+            .insert(contact.key(), &b"{not a contact"[..])
+            .unwrap();
+        let err = store
+            .commit_lane(LaneCommit {
+                contact: Some(contact),
+                last_inbound_at: Some(1_764_000_000),
+                ..LaneCommit::default()
+            })
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Corrupt {
+                    what: "contact",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let kept = store.inner.contacts.get(contact.key()).unwrap().unwrap();
+        assert_eq!(kept.as_ref(), b"{not a contact");
+        assert!(
+            store.inner.intents.is_empty(),
+            "nothing half-applied is left"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lane_commit_reads_back_as_typed_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let contact = ContactId(9);
+        let state = Conversation {
+            greeted: true,
+            ..Conversation::default()
+        };
+        let photo = PhotoRecord {
+            original_sha256: "a".repeat(64),
+            document: crate::domain::document::DocumentKind::KartuKeluarga,
+            verdict: Default::default(),
+            stored_sha256: Some("b".repeat(64)),
+            perceptual_hash: None,
+            width: Some(1600),
+            height: Some(1200),
+        };
+        store
+            .commit_lane(LaneCommit {
+                contact: Some(contact),
+                media: vec![(
+                    "media-1".into(),
+                    MediaRecord::Unavailable {
+                        reason: "expired".into(),
+                    },
+                )],
+                records: LaneRecords {
+                    conversation: Some(state.clone()),
+                    escalations: vec![EscalationReason::Requested],
+                    photos: vec![photo.clone()],
+                    ..LaneRecords::default()
+                },
+                ..LaneCommit::default()
+            })
+            .unwrap();
+        assert_eq!(store.conversation(contact).unwrap(), Some(state));
+        assert_eq!(store.photo_record(&"a".repeat(64)).unwrap(), Some(photo));
+        assert!(matches!(
+            store.media_record("media-1").unwrap(),
+            Some(MediaRecord::Unavailable { .. })
+        ));
+        let escalations = store.open_escalations().unwrap();
+        assert_eq!(escalations[0].reason, EscalationReason::Requested);
     }
 }

@@ -15,12 +15,15 @@ use std::{
 };
 
 use serde::{Serialize, de::DeserializeOwned};
+
+use crate::flow::Conversation;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
+pub use crate::domain::contact::{Contact, ContactId};
 pub use blobs::{BlobPin, BlobStore};
 pub use inbound::{
-    Contact, ContactId, DeadLetter, Ingested, LaneCommit, PendingMessage, ProcessedRecord,
+    DeadLetter, Handled, Ingested, LaneCommit, LaneRecords, PendingMessage, ProcessedRecord,
     StoredStatus,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
@@ -245,13 +248,13 @@ impl Store {
         self.inner.db.contains_key(b"__health").is_ok()
     }
 
-    /// Loads a conversation state saved by the lane (opaque JSON owned by the flow room).
-    pub fn conversation(&self, contact: ContactId) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .inner
+    /// The contact's conversation state, as the lane last committed it.
+    pub fn conversation(&self, contact: ContactId) -> Result<Option<Conversation>> {
+        self.inner
             .conversations
             .get(contact.key())?
-            .map(|v| v.to_vec()))
+            .map(|v| decode("conversation", &v))
+            .transpose()
     }
 }
 
@@ -326,18 +329,72 @@ impl Store {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+// ---- how records are encoded: the one place (and where encryption at rest will hook in) ----
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
         what: "encoding",
         reason: e.to_string(),
     })
 }
 
-fn from_json<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        what,
-        reason: e.to_string(),
+/// A record that does not decode is an error, logged here and returned: never taken as absent.
+fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        tracing::error!(record = what, reason = %e, "a stored record does not decode");
+        StoreError::Corrupt {
+            what,
+            reason: e.to_string(),
+        }
     })
+}
+
+impl Store {
+    /// Reads, changes and writes one record atomically (sled's compare-and-swap loop). `change`
+    /// gets the current record (`None` when absent) and returns the new one (`None` removes it).
+    /// A record that does not decode is left as it is and the error returned, so an unreadable
+    /// record is never overwritten or deleted by accident.
+    fn update<T: Serialize + DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        what: &'static str,
+        key: &[u8],
+        change: impl Fn(Option<T>) -> Option<T>,
+    ) -> Result<Option<T>> {
+        let mut failure = None;
+        let written = tree.update_and_fetch(key, |old| {
+            let current = match old.map(|bytes| serde_json::from_slice::<T>(bytes)) {
+                None => None,
+                Some(Ok(value)) => Some(value),
+                Some(Err(e)) => {
+                    failure = Some(StoreError::Corrupt {
+                        what,
+                        reason: e.to_string(),
+                    });
+                    return old.map(<[u8]>::to_vec);
+                }
+            };
+            match change(current).map(|next| serde_json::to_vec(&next)) {
+                None => None,
+                Some(Ok(bytes)) => {
+                    failure = None;
+                    Some(bytes)
+                }
+                Some(Err(e)) => {
+                    failure = Some(StoreError::Corrupt {
+                        what: "encoding",
+                        reason: e.to_string(),
+                    });
+                    old.map(<[u8]>::to_vec)
+                }
+            }
+        })?;
+        if let Some(error) = failure {
+            tracing::error!(record = what, %error, "a stored record was not updated");
+            return Err(error);
+        }
+        written.map(|bytes| decode(what, &bytes)).transpose()
+    }
 }
 
 fn now_ms() -> i64 {

@@ -3,15 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ContactId, Result, Store, from_json, now_ms, to_json};
+use super::{ContactId, Result, Store, decode, encode, now_ms};
+use crate::domain::message::Outgoing;
 
-/// A message to queue. `payload` is the channel's own description of it (opaque here).
+/// A message to queue for one recipient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewOutboxItem {
     pub contact: Option<ContactId>,
     /// Phone number or BSUID.
     pub to: String,
-    pub payload: serde_json::Value,
+    pub payload: Outgoing,
 }
 
 impl NewOutboxItem {
@@ -34,7 +35,7 @@ pub struct OutboxItem {
     pub id: u64,
     pub contact: Option<ContactId>,
     pub to: String,
-    pub payload: serde_json::Value,
+    pub payload: Outgoing,
     pub attempts: u32,
     pub next_attempt_at_ms: i64,
     pub created_at_ms: i64,
@@ -66,7 +67,7 @@ impl Store {
             let id = self.inner.db.generate_id()?;
             self.inner
                 .outbox
-                .insert(id.to_be_bytes(), to_json(&item.into_item(id, now))?)?;
+                .insert(id.to_be_bytes(), encode(&item.into_item(id, now))?)?;
             ids.push(id);
         }
         Ok(ids)
@@ -82,7 +83,7 @@ impl Store {
                 self.inner.outbox.remove(&key)?;
                 continue;
             }
-            let item: OutboxItem = from_json("outbox item", &value)?;
+            let item: OutboxItem = decode("outbox item", &value)?;
             index.push((item.id, item.to, item.next_attempt_at_ms));
         }
         Ok(index)
@@ -92,7 +93,7 @@ impl Store {
         self.inner
             .outbox
             .get(id.to_be_bytes())?
-            .map(|v| from_json("outbox item", &v))
+            .map(|v| decode("outbox item", &v))
             .transpose()
     }
 
@@ -100,7 +101,7 @@ impl Store {
     pub fn reschedule(&self, item: &OutboxItem) -> Result<()> {
         self.inner
             .outbox
-            .insert(item.id.to_be_bytes(), to_json(item)?)?;
+            .insert(item.id.to_be_bytes(), encode(item)?)?;
         Ok(())
     }
 
@@ -113,7 +114,7 @@ impl Store {
             outcome,
             finished_at_ms: now_ms(),
         };
-        self.inner.outbox_done.insert(key, to_json(&record)?)?;
+        self.inner.outbox_done.insert(key, encode(&record)?)?;
         self.inner.outbox.remove(key)?;
         Ok(())
     }
@@ -122,7 +123,7 @@ impl Store {
         self.inner
             .outbox_done
             .get(id.to_be_bytes())?
-            .map(|v| from_json("outbox record", &v))
+            .map(|v| decode("outbox record", &v))
             .transpose()
     }
 
@@ -133,7 +134,7 @@ impl Store {
             .iter()
             .rev()
             .take(limit)
-            .map(|item| from_json("outbox record", &item?.1))
+            .map(|item| decode("outbox record", &item?.1))
             .collect()
     }
 }

@@ -3,8 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ContactId, Result, Store, StoreError, from_json, to_json, u64_from_key};
-use crate::domain::request::{RequestStatus, RequestSummary};
+use super::{ContactId, Result, Store, StoreError, decode, encode, u64_from_key};
+use crate::domain::escalation::EscalationReason;
+use crate::domain::event::SyntheticInput;
+use crate::domain::photo::{PhotoRecord, PhotoVerdict};
+use crate::domain::request::{FiledRequest, RequestStatus, RequestSummary};
+use crate::flow::Conversation;
 
 /// A request as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,8 +17,8 @@ pub struct StoredRequest {
     pub contact: Option<ContactId>,
     /// The child's full NIK, for the one-open-request-per-child index.
     pub nik: Option<String>,
-    /// Everything the conversation filed (the flow room's `FiledRequest`), for officers.
-    pub filed: serde_json::Value,
+    /// Everything the parent filed, for officers.
+    pub filed: FiledRequest,
     pub filed_at_ms: i64,
     /// Hashes of the photo files (the stored copies) this request keeps: none of them is
     /// deleted while the request exists, whatever happens to other drafts that used the same
@@ -43,8 +47,7 @@ impl StoredRequest {
 pub struct EscalationRecord {
     pub id: u64,
     pub contact: ContactId,
-    /// Why (the flow room's reason, as JSON).
-    pub reason: serde_json::Value,
+    pub reason: EscalationReason,
     pub at_ms: i64,
     pub open: bool,
 }
@@ -57,15 +60,19 @@ pub struct LaneLogEntry {
     pub now_ms: i64,
     /// Messages of the batch (their bodies are in the journal).
     pub wamids: Vec<String>,
-    /// Inputs that are not messages (wake-ups, hand-backs), as the flow room's JSON.
-    pub synthetic: Vec<serde_json::Value>,
-    /// Photo verdicts fed back to the conversation, in order, as JSON.
-    pub verdicts: Vec<serde_json::Value>,
+    /// Inputs that are not messages (wake-ups, hand-backs).
+    pub synthetic: Vec<SyntheticInput>,
+    /// Photo verdicts fed back to the conversation, in order.
+    pub verdicts: Vec<PhotoVerdict>,
     /// The request sequence the batch was given.
     pub next_sequence: u32,
     /// The conversation kept failing on this batch, so it went to an officer undecided.
     #[serde(default)]
     pub handed_over: bool,
+    /// The content hash of the flows that decided it (see `FlowSet::version`); absent in
+    /// entries written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flows_version: Option<String>,
 }
 
 impl Store {
@@ -98,7 +105,7 @@ impl Store {
         self.inner
             .requests
             .get(number.as_bytes())?
-            .map(|v| from_json("request", &v))
+            .map(|v| decode("request", &v))
             .transpose()
     }
 
@@ -137,14 +144,14 @@ impl Store {
             .requests
             .iter()
             .values()
-            .map(|v| from_json("request", &v?))
+            .map(|v| decode("request", &v?))
             .collect()
     }
 
     pub(super) fn put_request(&self, request: &StoredRequest) -> Result<()> {
         let i = &self.inner;
         let number = request.summary.number.to_string();
-        i.requests.insert(number.as_bytes(), to_json(request)?)?;
+        i.requests.insert(number.as_bytes(), encode(request)?)?;
         if let Some(contact) = request.contact {
             let mut key = contact.key().to_vec();
             key.extend_from_slice(number.as_bytes());
@@ -189,7 +196,7 @@ impl Store {
     pub fn open_escalations(&self) -> Result<Vec<EscalationRecord>> {
         let mut out = Vec::new();
         for value in self.inner.escalations.iter().values() {
-            let record: EscalationRecord = from_json("escalation", &value?)?;
+            let record: EscalationRecord = decode("escalation", &value?)?;
             if record.open {
                 out.push(record);
             }
@@ -202,10 +209,10 @@ impl Store {
         let mut closed = 0;
         for item in self.inner.escalations.iter() {
             let (key, value) = item?;
-            let mut record: EscalationRecord = from_json("escalation", &value)?;
+            let mut record: EscalationRecord = decode("escalation", &value)?;
             if record.open && record.contact == contact {
                 record.open = false;
-                self.inner.escalations.insert(key, to_json(&record)?)?;
+                self.inner.escalations.insert(key, encode(&record)?)?;
                 closed += 1;
             }
         }
@@ -213,19 +220,19 @@ impl Store {
     }
 
     /// Queues an input that is not a message (a wake-up, a hand-back) for the contact's lane.
-    pub fn queue_synthetic(&self, contact: ContactId, input: &serde_json::Value) -> Result<()> {
+    pub fn queue_synthetic(&self, contact: ContactId, input: SyntheticInput) -> Result<()> {
         let mut key = contact.key().to_vec();
         key.extend_from_slice(&self.inner.db.generate_id()?.to_be_bytes());
-        self.inner.synthetic.insert(key, to_json(input)?)?;
+        self.inner.synthetic.insert(key, encode(&input)?)?;
         Ok(())
     }
 
     /// The contact's queued synthetic inputs: (key, input).
-    pub fn synthetic_for(&self, contact: ContactId) -> Result<Vec<(Vec<u8>, serde_json::Value)>> {
+    pub fn synthetic_for(&self, contact: ContactId) -> Result<Vec<(Vec<u8>, SyntheticInput)>> {
         let mut out = Vec::new();
         for item in self.inner.synthetic.scan_prefix(contact.key()) {
             let (key, value) = item?;
-            out.push((key.to_vec(), from_json("synthetic input", &value)?));
+            out.push((key.to_vec(), decode("synthetic input", &value)?));
         }
         Ok(out)
     }
@@ -254,13 +261,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Turns a due wake-up into a queued input, unless it was rescheduled meanwhile.
-    pub fn fire_wakeup(
-        &self,
-        contact: ContactId,
-        at_ms: i64,
-        tick: &serde_json::Value,
-    ) -> Result<bool> {
+    /// Turns a due wake-up into a queued `Tick`, unless it was rescheduled meanwhile.
+    pub fn fire_wakeup(&self, contact: ContactId, at_ms: i64) -> Result<bool> {
         let at = (at_ms as u64).to_be_bytes();
         let removed = self.inner.wakeups.compare_and_swap(
             contact.key(),
@@ -270,24 +272,24 @@ impl Store {
         if removed.is_err() {
             return Ok(false);
         }
-        self.queue_synthetic(contact, tick)?;
+        self.queue_synthetic(contact, SyntheticInput::Tick)?;
         Ok(true)
     }
 
     /// The recorded check of a photo, by the hash of the photo as received.
-    pub fn photo_record(&self, original_sha256: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .inner
+    pub fn photo_record(&self, original_sha256: &str) -> Result<Option<PhotoRecord>> {
+        self.inner
             .photos
             .get(original_sha256.as_bytes())?
-            .map(|v| v.to_vec()))
+            .map(|v| decode("photo record", &v))
+            .transpose()
     }
 
     /// Lane log entries in order (for replay).
     pub fn lane_log(&self) -> impl Iterator<Item = Result<(u64, LaneLogEntry)>> + '_ {
         self.inner.lane_log.iter().map(|item| {
             let (key, value) = item?;
-            Ok((u64_from_key(&key), from_json("lane log", &value)?))
+            Ok((u64_from_key(&key), decode("lane log", &value)?))
         })
     }
 
@@ -308,18 +310,20 @@ impl Store {
     }
 
     /// Replaces a conversation state (used by `loket replay --write`).
-    pub fn put_conversation(&self, contact: ContactId, state: &[u8]) -> Result<()> {
-        self.inner.conversations.insert(contact.key(), state)?;
+    pub fn put_conversation(&self, contact: ContactId, state: &Conversation) -> Result<()> {
+        self.inner
+            .conversations
+            .insert(contact.key(), encode(state)?)?;
         Ok(())
     }
 
-    pub fn conversations(&self) -> Result<Vec<(ContactId, Vec<u8>)>> {
+    pub fn conversations(&self) -> Result<Vec<(ContactId, Conversation)>> {
         self.inner
             .conversations
             .iter()
             .map(|item| {
                 let (k, v) = item?;
-                Ok((ContactId(u64_from_key(&k)), v.to_vec()))
+                Ok((ContactId(u64_from_key(&k)), decode("conversation", &v)?))
             })
             .collect()
     }
@@ -327,7 +331,7 @@ impl Store {
     pub(super) fn put_escalation(
         &self,
         contact: ContactId,
-        reason: &serde_json::Value,
+        reason: &EscalationReason,
         at_ms: i64,
         id: u64,
     ) -> Result<()> {
@@ -340,7 +344,7 @@ impl Store {
         };
         self.inner
             .escalations
-            .insert(id.to_be_bytes(), to_json(&record)?)?;
+            .insert(id.to_be_bytes(), encode(&record)?)?;
         Ok(())
     }
 
@@ -381,7 +385,7 @@ mod tests {
                 },
                 contact: None,
                 nik: None,
-                filed: serde_json::json!({}),
+                filed: crate::domain::request::tests::sample_filed_request(),
                 filed_at_ms: 0,
                 photos: vec![kept.clone()],
             })
@@ -402,8 +406,11 @@ mod tests {
             .unwrap();
         let hold = |contact: u64, keep: bool| crate::store::LaneCommit {
             contact: Some(ContactId(contact)),
-            keep_photos: if keep { vec![shared.clone()] } else { vec![] },
-            release_photos: if keep { vec![] } else { vec![shared.clone()] },
+            records: crate::store::LaneRecords {
+                keep_photos: if keep { vec![shared.clone()] } else { vec![] },
+                release_photos: if keep { vec![] } else { vec![shared.clone()] },
+                ..Default::default()
+            },
             ..crate::store::LaneCommit::default()
         };
         store.commit_lane(hold(1, true)).unwrap();

@@ -368,8 +368,9 @@ async fn every_transcript_runs_end_to_end_through_the_webhook_and_replays_identi
     let requests = app.store.all_requests().unwrap();
     assert!(!requests.is_empty());
     for request in &requests {
+        let filed = serde_json::to_value(&request.filed).unwrap();
         // Including a photo another draft used and then dropped (06: siblings share a KK).
-        let documents = request.filed["documents"].as_array().unwrap().len();
+        let documents = filed["documents"].as_array().unwrap().len();
         assert_eq!(
             request.photos.len(),
             documents,
@@ -383,10 +384,10 @@ async fn every_transcript_runs_end_to_end_through_the_webhook_and_replays_identi
                 request.summary.number
             );
         }
-        for doc in request.filed["documents"].as_array().unwrap() {
+        for doc in filed["documents"].as_array().unwrap() {
             let sha = doc["media"]["sha256"].as_str().unwrap();
             let record: Value =
-                serde_json::from_slice(&app.store.photo_record(sha).unwrap().unwrap()).unwrap();
+                serde_json::to_value(app.store.photo_record(sha).unwrap().unwrap()).unwrap();
             let stored = record["stored_sha256"].as_str().unwrap();
             assert!(
                 app.store.blobs().get(stored).unwrap().is_some(),
@@ -406,5 +407,27 @@ async fn every_transcript_runs_end_to_end_through_the_webhook_and_replays_identi
     assert!(report.batches > 20, "{report:?}");
     assert_eq!(report.differing, vec![], "{report:?}");
     assert_eq!(report.identical, report.conversations);
+
+    // Every batch records the version of the flows that decided it; replayed with flows an
+    // office has edited since, replay says which batches a difference may come from.
+    for entry in app.store.lane_log() {
+        let (_, entry) = entry.unwrap();
+        assert_eq!(entry.flows_version.as_deref(), Some(flows.version.as_str()));
+    }
+    assert!(report.other_flows.is_empty(), "{report:?}");
+    let mut files = loket::bundle::built_in_flows();
+    let faq = format!(
+        "{}\n# edited by the office\n",
+        files.get("faq.toml").unwrap()
+    );
+    files.insert("faq.toml", faq);
+    let edited = loket::flow::FlowSet::load(&files).unwrap();
+    assert_ne!(edited.version, flows.version);
+    let report = loket::conversation::replay(&edited, &app.store).unwrap();
+    assert_eq!(
+        report.other_flows.get(&flows.version),
+        Some(&report.batches),
+        "{report:?}"
+    );
     app.stop().await;
 }
