@@ -20,10 +20,9 @@ use crate::{
         outbox::{self, OutboxSettings},
     },
     config::{Mode, Settings},
-    conversation::FlowConversations,
     flow::FlowError,
     http::{self, AppState},
-    runtime::{Conversations, LaneSettings, Runtime},
+    lane::{Conversations, FlowConversations, LaneSettings, Runtime},
     sim::{self, Simulator, SimulatorConfig},
     store::{Store, StoreError, StoreOptions},
 };

@@ -122,7 +122,7 @@ async fn run_replay(settings: Settings, write: bool) -> anyhow::Result<bool> {
             flush_every_ms: settings.store_flush_every_ms,
         },
     )?;
-    let report = loket::conversation::replay(&flows, &store)?;
+    let report = loket::lane::replay(&flows, &store)?;
     println!(
         "replayed {} batches: {} conversations rebuilt, {} stored, {} identical, {} differ",
         report.batches,

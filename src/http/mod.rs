@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::{
     config::{Mode, Settings},
-    runtime::Runtime,
+    lane::Runtime,
     store::Store,
 };
 

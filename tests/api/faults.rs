@@ -4,10 +4,9 @@
 use std::{sync::Arc, time::Duration};
 
 use loket::{
-    conversation::FlowConversations,
     domain::event::MessageKind,
     flow::FlowSet,
-    runtime::{Batch, Conversations, Decision},
+    lane::{Batch, Conversations, Decision, FlowConversations},
     store::Store,
 };
 use serde_json::json;
@@ -93,7 +92,7 @@ async fn a_batch_the_conversation_keeps_failing_on_goes_to_an_officer() {
     );
 
     // Replay runs through the journal without the bug's panic and agrees with what was stored.
-    let report = loket::conversation::replay(&flows(), &app.store).unwrap();
+    let report = loket::lane::replay(&flows(), &app.store).unwrap();
     assert_eq!(report.differing, vec![], "{report:?}");
     assert_eq!(report.identical, report.conversations);
     app.stop().await;

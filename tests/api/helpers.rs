@@ -7,7 +7,7 @@ use loket::{
     app::{AppOptions, Application},
     channel::signature,
     config::Settings,
-    runtime::Conversations,
+    lane::Conversations,
     store::Store,
 };
 use serde_json::{Value, json};

@@ -403,7 +403,7 @@ async fn every_transcript_runs_end_to_end_through_the_webhook_and_replays_identi
 
     // Replaying the journal through the engine rebuilds every conversation exactly.
     let flows = loket::bundle::load_flows(None).unwrap();
-    let report = loket::conversation::replay(&flows, &app.store).unwrap();
+    let report = loket::lane::replay(&flows, &app.store).unwrap();
     assert!(report.batches > 20, "{report:?}");
     assert_eq!(report.differing, vec![], "{report:?}");
     assert_eq!(report.identical, report.conversations);
@@ -423,7 +423,7 @@ async fn every_transcript_runs_end_to_end_through_the_webhook_and_replays_identi
     files.insert("faq.toml", faq);
     let edited = loket::flow::FlowSet::load(&files).unwrap();
     assert_ne!(edited.version, flows.version);
-    let report = loket::conversation::replay(&edited, &app.store).unwrap();
+    let report = loket::lane::replay(&edited, &app.store).unwrap();
     assert_eq!(
         report.other_flows.get(&flows.version),
         Some(&report.batches),

@@ -1,27 +1,27 @@
-//! The conversation behind the lanes: WhatsApp messages become flow inputs, the pure engine
-//! decides, photos are checked in between, and the effects become what the store files.
-//!
-//! The same code decides live and during `loket replay`; only where photo verdicts come from
-//! differs (checked now, or read back from the lane log).
+//! The engine over one batch: the inputs, then the verdicts of the photos they asked to
+//! check; and the effects turned into the lane's records and replies. The same code decides
+//! live and during replay; only where photo verdicts come from differs.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use super::{
+    batch::{Arrival, Batch, Conversations, Decision},
+    inputs::{input_of, synthetic_input},
+    photos::{LiveVerdicts, Verdicts},
+};
 use crate::{
-    channel::graph,
+    channel::{graph, media::MediaRecord},
     domain::{
         document::DocumentKind,
-        event::{InboundMessage, MessageKind, SyntheticInput},
-        media::MediaRecord,
         nik::Nik,
-        photo::{Finding, PhotoRecord, PhotoVerdict, Severity},
+        photo::{PhotoRecord, PhotoVerdict},
         request::{RequestNumber, RequestSummary},
     },
     flow::{self, Context, Conversation, Effect, FlowSet, Input, MediaRef, OpenRequests},
-    runtime::{Arrival, Batch, Conversations, Decision},
     store::{LaneLogEntry, LaneRecords, Store, StoredRequest},
-    validate::{self, EarlierPhoto, PhotoPolicy, PhotoToCheck},
+    validate::{self, PhotoPolicy},
 };
 
 /// The flow engine wired to the store and the photo checks.
@@ -44,159 +44,6 @@ impl FlowConversations {
             even: colour(2002),
         };
         FlowConversations { flows, policy }
-    }
-}
-
-/// Maps one WhatsApp message to what the conversation understands. Reactions and system
-/// notices are not conversation input.
-pub fn input_of(message: &InboundMessage, media: Option<&MediaRecord>) -> Option<Input> {
-    let stored = |caption: &Option<String>| match media {
-        Some(MediaRecord::Stored {
-            sha256, mime_type, ..
-        }) => Input::Photo {
-            media: MediaRef {
-                sha256: sha256.clone(),
-                mime: mime_type.clone().unwrap_or_else(|| "image/jpeg".into()),
-            },
-            caption: caption.clone(),
-        },
-        _ => Input::MediaUnavailable,
-    };
-    Some(match &message.kind {
-        MessageKind::Text { body } => Input::Text(body.clone()),
-        MessageKind::ButtonReply { id, title } | MessageKind::ListReply { id, title, .. } => {
-            Input::Choice {
-                id: id.clone(),
-                title: title.clone(),
-            }
-        }
-        MessageKind::TemplateButton { payload, text } => Input::Choice {
-            id: payload.clone(),
-            title: text.clone(),
-        },
-        MessageKind::Image { media: attachment } => stored(&attachment.caption),
-        // A photo sent "as document" is a photo; judged by its bytes, not its declared type.
-        MessageKind::Document { media: attachment } => match media {
-            Some(MediaRecord::Stored { image: true, .. }) => stored(&attachment.caption),
-            Some(MediaRecord::Stored { mime_type, .. }) => Input::NotAPhoto {
-                mime: mime_type
-                    .clone()
-                    .or_else(|| attachment.mime_type.clone())
-                    .unwrap_or_default(),
-                filename: attachment.filename.clone(),
-            },
-            _ => Input::MediaUnavailable,
-        },
-        MessageKind::RequestWelcome => Input::Text("halo".into()),
-        MessageKind::Reaction { .. } | MessageKind::System { .. } => return None,
-        other => Input::Unsupported {
-            what: other.name().to_string(),
-        },
-    })
-}
-
-/// Where photo verdicts come from.
-pub trait Verdicts {
-    fn verdict(
-        &mut self,
-        media: &MediaRef,
-        document: DocumentKind,
-        birth_year: Option<i32>,
-        conversation: &Conversation,
-    ) -> (PhotoVerdict, Option<PhotoRecord>);
-}
-
-/// Checks photos now, against the store's files.
-struct LiveVerdicts<'a> {
-    store: &'a Store,
-    policy: &'a PhotoPolicy,
-}
-
-impl Verdicts for LiveVerdicts<'_> {
-    fn verdict(
-        &mut self,
-        media: &MediaRef,
-        document: DocumentKind,
-        birth_year: Option<i32>,
-        conversation: &Conversation,
-    ) -> (PhotoVerdict, Option<PhotoRecord>) {
-        let bytes = match self.store.blobs().get(&media.sha256) {
-            Ok(Some(bytes)) => bytes,
-            _ => return (unreadable(), None),
-        };
-        let earlier: Vec<EarlierPhoto> = conversation
-            .draft
-            .iter()
-            .flat_map(|d| d.documents.iter())
-            .filter(|d| d.media.sha256 != media.sha256)
-            .filter_map(|d| {
-                let record = self.store.photo_record(&d.media.sha256).ok()??;
-                Some(EarlierPhoto {
-                    kind: d.kind,
-                    perceptual_hash: record.perceptual_hash?,
-                })
-            })
-            .collect();
-        let checked = validate::check_photo(
-            &PhotoToCheck {
-                bytes: &bytes,
-                kind: document,
-                child_birth_year: birth_year,
-                earlier: &earlier,
-            },
-            self.policy,
-        );
-        let mut record = PhotoRecord {
-            original_sha256: media.sha256.clone(),
-            document,
-            verdict: checked.verdict.clone(),
-            stored_sha256: None,
-            perceptual_hash: None,
-            width: None,
-            height: None,
-        };
-        if let Some(accepted) = checked.accepted {
-            match self.store.blobs().put(&accepted.jpeg) {
-                Ok(sha) => record.stored_sha256 = Some(sha),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot store an accepted photo");
-                    return (unreadable(), None);
-                }
-            }
-            record.perceptual_hash = Some(accepted.perceptual_hash);
-            record.width = Some(accepted.width);
-            record.height = Some(accepted.height);
-        }
-        (checked.verdict, Some(record))
-    }
-}
-
-/// Verdicts read back from the lane log, in order (replay).
-pub struct RecordedVerdicts(pub std::vec::IntoIter<PhotoVerdict>);
-
-impl Verdicts for RecordedVerdicts {
-    fn verdict(
-        &mut self,
-        _: &MediaRef,
-        _: DocumentKind,
-        _: Option<i32>,
-        _: &Conversation,
-    ) -> (PhotoVerdict, Option<PhotoRecord>) {
-        let verdict = self.0.next().unwrap_or_else(unreadable);
-        (verdict, None)
-    }
-}
-
-fn unreadable() -> PhotoVerdict {
-    PhotoVerdict {
-        findings: vec![Finding {
-            code: "unreadable".into(),
-            severity: Severity::Refusal,
-            message_id: "Foto tidak dapat kami buka.".into(),
-            message_en: "We could not open the photo.".into(),
-            figures: Vec::new(),
-        }],
-        figures: Vec::new(),
     }
 }
 
@@ -477,122 +324,11 @@ impl Conversations for FlowConversations {
     }
 }
 
-/// What an input that is not a message means to the engine.
-fn synthetic_input(input: SyntheticInput) -> Input {
-    match input {
-        SyntheticInput::Tick => Input::Tick,
-        SyntheticInput::HandBack => Input::HandBack,
-    }
-}
-
 /// A conversation the bot failed on, given to the officers: silent until handed back.
-fn handed_over(mut state: Conversation, now: Timestamp) -> Conversation {
+pub(super) fn handed_over(mut state: Conversation, now: Timestamp) -> Conversation {
     state.escalation = Some(flow::Escalation {
         reason: flow::EscalationReason::Fault,
         at: now,
     });
     state
-}
-
-/// The outcome of replaying the lane log through the engine.
-#[derive(Debug, Default)]
-pub struct ReplayReport {
-    pub batches: usize,
-    pub conversations: usize,
-    pub identical: usize,
-    pub differing: Vec<crate::store::ContactId>,
-    pub rebuilt: BTreeMap<crate::store::ContactId, Conversation>,
-    /// Batches decided by other versions of the flows (version → batches): a difference in
-    /// their conversations may be a flow edit, not a bug.
-    pub other_flows: BTreeMap<String, usize>,
-}
-
-/// Rebuilds every conversation from the inbound journal: each logged batch's messages are read
-/// back from the journal and stepped through the engine with the clock, sequence and photo
-/// verdicts it had; open requests come from the replayed requests themselves.
-pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
-    let mut report = ReplayReport::default();
-    let mut open: BTreeMap<(String, String), RequestNumber> = BTreeMap::new();
-    let mut requests: BTreeMap<crate::store::ContactId, Vec<RequestSummary>> = BTreeMap::new();
-    for entry in store.lane_log() {
-        let (_, entry) = entry?;
-        report.batches += 1;
-        if entry.handed_over {
-            let state = report.rebuilt.remove(&entry.contact).unwrap_or_default();
-            let now = Timestamp::from_millisecond(entry.now_ms)?;
-            report
-                .rebuilt
-                .insert(entry.contact, handed_over(state, now));
-            continue;
-        }
-        let mut inputs = Vec::new();
-        for wamid in &entry.wamids {
-            let Some(body) = store.journal_body_of(wamid)? else {
-                anyhow::bail!("message {wamid} is missing from the journal");
-            };
-            let parsed = crate::channel::webhook::parse(&body)?;
-            let Some(message) = parsed.events.into_iter().find_map(|e| match e {
-                crate::domain::event::Event::Message(m) if m.id == *wamid => Some(m),
-                _ => None,
-            }) else {
-                anyhow::bail!("message {wamid} is not in its journal entry");
-            };
-            let media = match message.kind.media_to_fetch() {
-                Some(attachment) => store.media_record(&attachment.id)?,
-                None => None,
-            };
-            inputs.extend(input_of(&message, media.as_ref()));
-        }
-        inputs.extend(entry.synthetic.iter().map(|s| synthetic_input(*s)));
-        if let Some(version) = &entry.flows_version
-            && *version != flows.version
-        {
-            *report.other_flows.entry(version.clone()).or_default() += 1;
-        }
-        let state = report.rebuilt.remove(&entry.contact).unwrap_or_default();
-        let summaries = requests.get(&entry.contact).cloned().unwrap_or_default();
-        let contact = store.contact(entry.contact)?;
-        let window = contact
-            .and_then(|c| c.window_closes_at())
-            .and_then(|s| Timestamp::from_second(s).ok());
-        let now = Timestamp::from_millisecond(entry.now_ms)?;
-        let ctx = Context {
-            now,
-            window_open_until: window,
-            next_sequence: entry.next_sequence,
-            requests: &summaries,
-            open_requests: &open,
-        };
-        let decided = decide_batch(
-            flows,
-            state,
-            inputs,
-            &ctx,
-            &mut RecordedVerdicts(entry.verdicts.clone().into_iter()),
-        );
-        for effect in &decided.effects {
-            if let Effect::FileRequest(filed) = effect {
-                if let Some(nik) = &filed.child.nik {
-                    open.insert(
-                        (filed.service.clone(), nik.as_str().to_string()),
-                        filed.number.clone(),
-                    );
-                }
-                requests
-                    .entry(entry.contact)
-                    .or_default()
-                    .insert(0, filed.summary());
-            }
-        }
-        report.rebuilt.insert(entry.contact, decided.state);
-    }
-    for (contact, stored) in store.conversations()? {
-        report.conversations += 1;
-        if report.rebuilt.get(&contact) == Some(&stored) {
-            report.identical += 1;
-        } else {
-            report.differing.push(contact);
-        }
-    }
-    Ok(report)
 }
