@@ -395,8 +395,8 @@ pub const TEMPLATE_VARS: &[&str] = &[
 /// Variables a `when` condition may read besides the flow's answers.
 pub const CONDITION_VARS: &[&str] = &["child_age", "birth_year", "pickup_at_kecamatan"];
 
-/// Answers with a fixed meaning for filing; a service must collect the first three.
-pub const REQUIRED_FIELDS: &[&str] = &["child_name", "child_birth_date", "child_sex"];
+use crate::flow::well_known;
+pub use crate::flow::well_known::REQUIRED_FIELDS;
 
 struct Problems {
     list: Vec<FlowProblem>,
@@ -1358,8 +1358,8 @@ fn load_service(path: &Path, text: &str, problems: &mut Problems) -> Option<Serv
                     });
                 }
                 let allowed: Option<&[&str]> = match id.as_str() {
-                    "child_sex" => Some(&["l", "p"]),
-                    "delivery" => Some(&["pos", "ambil_kecamatan"]),
+                    well_known::CHILD_SEX => Some(well_known::SEX_CHOICES),
+                    well_known::DELIVERY => Some(well_known::DELIVERY_CHOICES),
                     _ => None,
                 };
                 if let Some(allowed) = allowed {
@@ -1455,7 +1455,7 @@ fn load_service(path: &Path, text: &str, problems: &mut Problems) -> Option<Serv
     let has_kelurahan = steps.iter().any(|s| matches!(s.kind, StepKind::Kelurahan));
     let has_kecamatan = steps
         .iter()
-        .any(|s| matches!(s.kind, StepKind::Kecamatan) && s.id == "kecamatan");
+        .any(|s| matches!(s.kind, StepKind::Kecamatan) && s.id == well_known::KECAMATAN);
     if has_kelurahan && !has_kecamatan {
         problems.whole(
             path,
@@ -1464,9 +1464,9 @@ fn load_service(path: &Path, text: &str, problems: &mut Problems) -> Option<Serv
     }
     if let Some(unique) = &raw.unique_open_nik
         && *unique.get_ref()
-        && !steps
-            .iter()
-            .any(|s| s.id == "child_nik" && matches!(s.kind, StepKind::Text(Validator::Nik)))
+        && !steps.iter().any(|s| {
+            s.id == well_known::CHILD_NIK && matches!(s.kind, StepKind::Text(Validator::Nik))
+        })
     {
         at(
             problems,

@@ -68,6 +68,7 @@ mod files;
 mod render;
 mod state;
 pub mod text;
+pub mod well_known;
 
 pub use condition::{Condition, ConditionError, Value};
 pub use def::{

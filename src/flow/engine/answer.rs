@@ -1,0 +1,557 @@
+//! Answers to the current question and the global commands: typed text, taps, validation,
+//! failed attempts and escalation, cancelling.
+
+use super::*;
+
+impl<'a, 'c> Engine<'a, 'c> {
+    pub(super) fn on_text(&self, st: &mut Conversation, text: &str, t: &mut Turn) {
+        if let Some(command) = self.match_command(text) {
+            self.run_command(st, command, text, t);
+            return;
+        }
+        if is_question(text)
+            && let Some(faq) = self.match_faq(text)
+        {
+            t.notes.push(self.text(st, &faq.answer, &[]));
+            t.ask = true;
+            return;
+        }
+        let question = self.question(st);
+        if !question.options.is_empty() {
+            if let Some(id) = self.match_typed(st, &question, text) {
+                self.on_option(st, &id, t);
+                return;
+            }
+            // The parent typed past a menu they opened mid-request: treat it as the step's answer.
+            if matches!(st.overlay, Overlay::Menu | Overlay::Faq) && st.draft.is_some() {
+                st.overlay = Overlay::None;
+                self.on_text(st, text, t);
+                return;
+            }
+        }
+        if let Some(faq) = self.match_faq(text) {
+            t.notes.push(self.text(st, &faq.answer, &[]));
+            t.ask = true;
+            return;
+        }
+        let step = st
+            .draft
+            .as_ref()
+            .filter(|_| st.overlay.is_none())
+            .and_then(|d| {
+                self.flows
+                    .service(&d.service)
+                    .and_then(|s| self.current_step(s, d, true))
+            });
+        match step.map(|s| (s, &s.kind)) {
+            Some((step, StepKind::Text(validator))) => {
+                self.on_step_text(st, step, *validator, text, t)
+            }
+            Some((
+                step,
+                StepKind::Choice(_)
+                | StepKind::Kecamatan
+                | StepKind::Kelurahan
+                | StepKind::Consent
+                | StepKind::Summary,
+            )) => self.fail(st, &step.id, "invalid_choice", &[], t),
+            _ => self.unclear(st, "not_understood", t),
+        }
+    }
+
+    pub(super) fn on_choice(&self, st: &mut Conversation, id: &str, title: &str, t: &mut Turn) {
+        let question = self.question(st);
+        if question.options.iter().any(|o| o.id == id)
+            || question.more.as_ref().is_some_and(|(more, _)| more == id)
+        {
+            self.on_option(st, id, t);
+        } else if id.starts_with("menu.") {
+            // The menu is valid from any message, even an older one.
+            self.on_option(st, id, t);
+        } else if id.contains('.') {
+            // A button of an earlier question (a double tap, or scrolling back): never an answer
+            // to this one, or "Setuju" tapped twice would become the child's name.
+            t.notes.push(self.msg(st, "stale_button"));
+            t.ask = true;
+        } else {
+            // Not one of ours (e.g. a template button): read its title as if typed.
+            self.on_text(st, title, t);
+        }
+    }
+
+    pub(super) fn on_option(&self, st: &mut Conversation, id: &str, t: &mut Turn) {
+        let (head, tail) = id.split_once('.').unwrap_or((id, ""));
+        if tail == "__more" {
+            st.list_page = st.list_page.wrapping_add(1);
+            t.ask = true;
+            return;
+        }
+        st.list_page = 0;
+        match (head, tail) {
+            ("menu", "__continue") => {
+                st.overlay = Overlay::None;
+                t.ask = true;
+            }
+            ("menu", "__status") => self.run_command(st, Command::Status, "", t),
+            ("menu", "__syarat") => self.run_command(st, Command::Syarat, "", t),
+            ("menu", "__petugas") => self.run_command(st, Command::Petugas, "", t),
+            ("menu", "__faq") => {
+                st.overlay = Overlay::Faq;
+                t.ask = true;
+            }
+            ("menu", service) => self.start_service(st, service, t),
+            ("faq", faq) => {
+                if let Some(entry) = self.flows.faq.iter().find(|f| f.id == faq) {
+                    t.notes.push(self.text(st, &entry.answer, &[]));
+                }
+                st.overlay = Overlay::None;
+                t.ask = true;
+            }
+            ("cancel", "yes") => self.cancel(st, t),
+            ("cancel", _) => {
+                st.overlay = Overlay::None;
+                t.notes.push(self.msg(st, "cancel_kept"));
+                t.ask = true;
+            }
+            ("summary", "send") => self.file(st, t),
+            ("summary", "edit") => {
+                st.overlay = Overlay::EditList;
+                t.ask = true;
+            }
+            ("summary", _) => {
+                st.overlay = Overlay::ConfirmCancel;
+                t.ask = true;
+            }
+            ("edit", step_id) => {
+                st.overlay = Overlay::None;
+                let service = self.service_of(st);
+                if let (Some(draft), Some(service)) = (st.draft.as_mut(), service) {
+                    match service.step(step_id).map(|s| &s.kind) {
+                        Some(StepKind::Photo { document, .. }) => {
+                            let removed: Vec<MediaRef> = draft
+                                .documents
+                                .iter()
+                                .filter(|d| d.kind == *document)
+                                .map(|d| d.media.clone())
+                                .collect();
+                            draft.documents.retain(|d| d.kind != *document);
+                            if !removed.is_empty() {
+                                t.effects.push(Effect::ForgetMedia(removed));
+                            }
+                        }
+                        _ => {
+                            draft.answers.remove(step_id);
+                        }
+                    }
+                }
+                t.ask = true;
+            }
+            (step_id, option) => self.answer_option(st, step_id, option, t),
+        }
+    }
+
+    pub(super) fn start_service(&self, st: &mut Conversation, service_id: &str, t: &mut Turn) {
+        st.overlay = Overlay::None;
+        let Some(service) = self.flows.service(service_id) else {
+            t.ask = true;
+            return;
+        };
+        if st.draft.is_some() {
+            t.notes.push(self.msg(st, "draft_exists"));
+        } else {
+            st.draft = Some(Draft::new(&service.id, self.now()));
+        }
+        t.ask = true;
+    }
+
+    pub(super) fn answer_option(
+        &self,
+        st: &mut Conversation,
+        step_id: &str,
+        option: &str,
+        t: &mut Turn,
+    ) {
+        st.overlay = Overlay::None;
+        let Some(service) = self.service_of(st) else {
+            t.ask = true;
+            return;
+        };
+        let Some(step) = service.step(step_id) else {
+            t.ask = true;
+            return;
+        };
+        let now = self.now();
+        let Some(draft) = st.draft.as_mut() else {
+            return;
+        };
+        match &step.kind {
+            StepKind::Consent if option == "yes" => {
+                draft.consent_at = Some(now);
+            }
+            StepKind::Consent => {
+                // No agreement, no data: drop the draft (it holds nothing but the service yet).
+                let media = draft.all_media();
+                st.draft = None;
+                if !media.is_empty() {
+                    t.effects.push(Effect::ForgetMedia(media));
+                }
+                t.notes.push(self.msg(st, "consent_declined"));
+                return;
+            }
+            StepKind::Choice(options) => {
+                let Some(chosen) = options.iter().find(|o| o.id == option) else {
+                    t.ask = true;
+                    return;
+                };
+                if !chosen.clears.is_empty() {
+                    for field in &chosen.clears {
+                        draft.answers.remove(field);
+                    }
+                    if let Some(note) = &chosen.note {
+                        let note = self.text(st, note, &[]);
+                        t.notes.push(note);
+                    }
+                    t.ask = true;
+                    return;
+                }
+                draft
+                    .answers
+                    .insert(step.id.clone(), Answer::Choice(chosen.id.clone()));
+            }
+            StepKind::Kecamatan | StepKind::Kelurahan => {
+                draft
+                    .answers
+                    .insert(step.id.clone(), Answer::Choice(option.to_string()));
+            }
+            _ => {}
+        }
+        self.after_answer(st, &step.id, t);
+    }
+
+    /// Keeps answers consistent after one changed, and moves on.
+    pub(super) fn after_answer(&self, st: &mut Conversation, step_id: &str, t: &mut Turn) {
+        let today = self.today();
+        let birth = st.draft.as_ref().and_then(|d| self.birth_date(d));
+        let sex = st.draft.as_ref().and_then(|d| self.sex(d));
+        if let Some(draft) = st.draft.as_mut() {
+            match step_id {
+                well_known::CHILD_BIRTH_DATE | well_known::CHILD_SEX => {
+                    let stale = matches!(draft.answers.get(well_known::CHILD_NIK), Some(Answer::Nik(nik)) if nik.cross_check(birth, sex, today).is_err());
+                    if stale {
+                        draft.answers.remove(well_known::CHILD_NIK);
+                    }
+                }
+                well_known::KECAMATAN => {
+                    let kecamatan = draft
+                        .answers
+                        .get(well_known::KECAMATAN)
+                        .map(Answer::raw)
+                        .unwrap_or_default();
+                    let stale = draft.answers.get(well_known::KELURAHAN).is_some_and(|k| {
+                        !self
+                            .flows
+                            .kelurahan
+                            .iter()
+                            .any(|x| x.code == k.raw() && x.kecamatan_code == kecamatan)
+                    });
+                    if stale {
+                        draft.answers.remove(well_known::KELURAHAN);
+                    }
+                }
+                _ => {}
+            }
+            draft.attempts = 0;
+        }
+        st.unclear = 0;
+        t.ask = true;
+    }
+
+    pub(super) fn on_step_text(
+        &self,
+        st: &mut Conversation,
+        step: &Step,
+        validator: Validator,
+        text: &str,
+        t: &mut Turn,
+    ) {
+        let Some(draft) = st.draft.as_ref() else {
+            return;
+        };
+        let service_id = draft.service.clone();
+        match self.validate(draft, &service_id, validator, text) {
+            Ok((answer, warnings)) => {
+                if let Some(draft) = st.draft.as_mut() {
+                    draft.answers.insert(step.id.clone(), answer);
+                    for w in &warnings {
+                        if !draft.data_warnings.iter().any(|x| x == w.code()) {
+                            draft.data_warnings.push(w.code().to_string());
+                        }
+                    }
+                }
+                if warnings
+                    .iter()
+                    .any(|w| matches!(w, NikWarning::UnknownRegion { .. }))
+                {
+                    t.notes.push(self.msg(st, "nik_warning"));
+                }
+                self.after_answer(st, &step.id, t);
+            }
+            Err((code, extra)) => self.fail(st, &step.id, code, &extra, t),
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    pub(super) fn validate(
+        &self,
+        draft: &Draft,
+        service_id: &str,
+        validator: Validator,
+        text: &str,
+    ) -> Result<(Answer, Vec<NikWarning>), (&'static str, Vec<(&'static str, String)>)> {
+        let today = self.today();
+        let trimmed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let length = trimmed.chars().count();
+        let plain = |code: &'static str| (code, Vec::new());
+        match validator {
+            Validator::PersonName => {
+                let letters = trimmed.chars().filter(|c| c.is_alphabetic()).count();
+                let allowed = trimmed
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '\'' | '-' | ','));
+                if (2..=80).contains(&length) && letters >= 2 && allowed {
+                    Ok((Answer::Text(trimmed), Vec::new()))
+                } else {
+                    Err(plain("name_invalid"))
+                }
+            }
+            Validator::Place => {
+                let allowed = trimmed.chars().all(|c| {
+                    c.is_alphanumeric() || matches!(c, ' ' | '.' | '\'' | '-' | ',' | '/')
+                });
+                if (2..=80).contains(&length) && allowed && trimmed.chars().any(char::is_alphabetic)
+                {
+                    Ok((Answer::Text(trimmed), Vec::new()))
+                } else {
+                    Err(plain("place_invalid"))
+                }
+            }
+            Validator::Street => {
+                if (3..=120).contains(&length) && trimmed.chars().any(char::is_alphabetic) {
+                    Ok((Answer::Text(trimmed), Vec::new()))
+                } else {
+                    Err(plain("street_invalid"))
+                }
+            }
+            Validator::FreeText => {
+                if (1..=300).contains(&length) {
+                    Ok((Answer::Text(trimmed), Vec::new()))
+                } else {
+                    Err(plain("text_invalid"))
+                }
+            }
+            Validator::RtRw => {
+                let numbers: Vec<u32> = trimmed
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|s| !s.is_empty())
+                    .filter_map(|s| s.parse().ok())
+                    .collect();
+                match numbers.as_slice() {
+                    [rt, rw] if (1..=999).contains(rt) && (1..=999).contains(rw) => {
+                        Ok((Answer::Text(format!("{rt:03}/{rw:03}")), Vec::new()))
+                    }
+                    _ => Err(plain("rt_rw_invalid")),
+                }
+            }
+            Validator::Phone => normalize_mobile(&trimmed)
+                .map(|p| (Answer::Text(p), Vec::new()))
+                .map_err(|e| plain(e.code())),
+            Validator::BirthDate { max_age_years } => {
+                let date = parse_date(&trimmed).map_err(|e| plain(e.code()))?;
+                if date > today {
+                    return Err(plain("date_future"));
+                }
+                if let Some(max) = max_age_years
+                    && age_in_years(date, today) >= max
+                {
+                    return Err((
+                        "age_too_old",
+                        vec![("child_age", age_in_years(date, today).to_string())],
+                    ));
+                }
+                Ok((Answer::Date(date), Vec::new()))
+            }
+            Validator::NomorKk => NomorKk::parse(&trimmed, today)
+                .map(|kk| (Answer::Kk(kk), Vec::new()))
+                .map_err(|e| plain(e.code())),
+            Validator::Nik => {
+                let nik = Nik::parse(&trimmed, today).map_err(|e| plain(e.code()))?;
+                nik.cross_check(self.birth_date(draft), self.sex(draft), today)
+                    .map_err(|e| plain(e.code()))?;
+                let unique = self
+                    .flows
+                    .service(service_id)
+                    .is_some_and(|s| s.unique_open_nik);
+                if unique
+                    && let Some(number) = self.ctx.open_requests.open_request(service_id, &nik)
+                {
+                    return Err(("nik_open_request", vec![("number", number.to_string())]));
+                }
+                let warnings = nik.warnings(&self.flows.regions);
+                Ok((Answer::Nik(nik), warnings))
+            }
+        }
+    }
+
+    /// A failed attempt at a step: explain, count, and hand over after too many.
+    pub(super) fn fail(
+        &self,
+        st: &mut Conversation,
+        step_id: &str,
+        code: &str,
+        extra: &[(&str, String)],
+        t: &mut Turn,
+    ) {
+        t.notes.push(self.msg_with(st, code, extra));
+        let max = self.flows.settings.max_attempts;
+        let attempts = match st.draft.as_mut() {
+            Some(draft) => {
+                if draft.attempts_step != step_id {
+                    draft.attempts_step = step_id.to_string();
+                    draft.attempts = 0;
+                }
+                draft.attempts = draft.attempts.saturating_add(1);
+                draft.attempts
+            }
+            None => 0,
+        };
+        if attempts >= max {
+            self.escalate(
+                st,
+                EscalationReason::RepeatedFailure {
+                    step: step_id.to_string(),
+                },
+                t,
+            );
+        } else {
+            t.ask = true;
+        }
+    }
+
+    pub(super) fn unclear(&self, st: &mut Conversation, key: &str, t: &mut Turn) {
+        t.notes.push(self.msg(st, key));
+        st.unclear = st.unclear.saturating_add(1);
+        if st.unclear >= self.flows.settings.max_unclear {
+            self.escalate(st, EscalationReason::NotUnderstood, t);
+        } else {
+            t.ask = true;
+        }
+    }
+
+    pub(super) fn escalate(&self, st: &mut Conversation, reason: EscalationReason, t: &mut Turn) {
+        st.escalation = Some(Escalation {
+            reason: reason.clone(),
+            at: self.now(),
+        });
+        st.overlay = Overlay::None;
+        st.unclear = 0;
+        t.effects.push(Effect::Escalate { reason });
+        let now = self.ctx.now.to_zoned(self.flows.settings.time_zone.clone());
+        let key = if self
+            .flows
+            .settings
+            .hours
+            .is_open(&now, &self.flows.calendar)
+        {
+            "escalated_open"
+        } else {
+            "escalated_closed"
+        };
+        t.notes.push(self.msg(st, key));
+        t.ask = false;
+    }
+
+    pub(super) fn run_command(
+        &self,
+        st: &mut Conversation,
+        command: Command,
+        text: &str,
+        t: &mut Turn,
+    ) {
+        st.list_page = 0;
+        match command {
+            Command::Menu => {
+                st.overlay = Overlay::Menu;
+                t.ask = true;
+            }
+            Command::Syarat => {
+                st.overlay = Overlay::None;
+                let lang = st.lang;
+                let services: Vec<&Service> = match self.service_of(st) {
+                    Some(s) => vec![s],
+                    None => self.flows.services.iter().collect(),
+                };
+                let mut parts = vec![self.msg(st, "syarat_header")];
+                for s in services {
+                    parts.push(format!(
+                        "*{}*\n{}",
+                        s.title.get(lang),
+                        self.text(st, &s.requirements, &[])
+                    ));
+                }
+                t.notes.push(parts.join("\n\n"));
+                t.ask = true;
+            }
+            Command::Status => {
+                st.overlay = Overlay::None;
+                t.notes.push(self.status_text(st));
+                t.ask = true;
+            }
+            Command::Batal => {
+                if st.draft.is_some() {
+                    st.overlay = Overlay::ConfirmCancel;
+                } else {
+                    st.overlay = Overlay::None;
+                    t.notes.push(self.msg(st, "nothing_to_cancel"));
+                }
+                t.ask = true;
+            }
+            Command::Petugas => self.escalate(st, EscalationReason::Requested, t),
+            Command::Ulang => {
+                st.overlay = Overlay::None;
+                if let Some(d) = st.draft.as_mut() {
+                    d.attempts = 0;
+                }
+                t.notes.push(self.msg(st, "redo"));
+                t.ask = true;
+            }
+            Command::Bahasa => {
+                let n = norm(text);
+                st.lang = if n.contains("english") || n.contains("inggris") {
+                    Lang::En
+                } else if n.contains("indonesia") {
+                    Lang::Id
+                } else {
+                    match st.lang {
+                        Lang::Id => Lang::En,
+                        Lang::En => Lang::Id,
+                    }
+                };
+                t.notes.push(self.msg(st, "lang_switched"));
+                t.ask = true;
+            }
+        }
+    }
+
+    pub(super) fn cancel(&self, st: &mut Conversation, t: &mut Turn) {
+        st.overlay = Overlay::None;
+        if let Some(draft) = st.draft.take() {
+            let media = draft.all_media();
+            if !media.is_empty() {
+                t.effects.push(Effect::ForgetMedia(media));
+            }
+        }
+        st.wake_at = None;
+        t.notes.push(self.msg(st, "cancel_done"));
+        t.ask = true;
+    }
+}

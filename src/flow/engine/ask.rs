@@ -1,0 +1,296 @@
+//! Which question comes next: the current step (never stored, always derived), conditions,
+//! the documents a request needs, and the question as it is put.
+
+use super::*;
+
+impl<'a, 'c> Engine<'a, 'c> {
+    pub(super) fn birth_date(&self, draft: &Draft) -> Option<Date> {
+        match draft.answers.get(well_known::CHILD_BIRTH_DATE) {
+            Some(Answer::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub(super) fn sex(&self, draft: &Draft) -> Option<Sex> {
+        match draft
+            .answers
+            .get(well_known::CHILD_SEX)
+            .map(Answer::raw)
+            .as_deref()
+        {
+            Some("l") => Some(Sex::Male),
+            Some("p") => Some(Sex::Female),
+            _ => None,
+        }
+    }
+
+    pub(super) fn condition_holds(
+        &self,
+        condition: Option<&crate::flow::Condition>,
+        draft: &Draft,
+    ) -> bool {
+        let Some(condition) = condition else {
+            return true;
+        };
+        let birth = self.birth_date(draft);
+        let today = self.today();
+        let lookup = |name: &str| -> Option<crate::flow::Value> {
+            use crate::flow::Value;
+            match name {
+                "child_age" => birth.map(|b| Value::Number(i64::from(age_in_years(b, today)))),
+                "birth_year" => birth.map(|b| Value::Number(i64::from(b.year()))),
+                "pickup_at_kecamatan" => Some(Value::Bool(self.flows.settings.pickup_at_kecamatan)),
+                field => draft.answers.get(field).map(|a| Value::Text(a.raw())),
+            }
+        };
+        condition.eval(&lookup)
+    }
+
+    pub(super) fn applies(&self, step: &Step, draft: &Draft) -> bool {
+        self.condition_holds(step.when.as_ref(), draft)
+    }
+
+    /// The first step still to do. `count_pending`: photos being checked count as done (for
+    /// asking); filing passes `false`, so only judged photos count.
+    pub(super) fn current_step<'s>(
+        &self,
+        service: &'s Service,
+        draft: &Draft,
+        count_pending: bool,
+    ) -> Option<&'s Step> {
+        if draft.consent_at.is_none() {
+            return service.steps.first();
+        }
+        service.steps.iter().skip(1).find(|step| {
+            if !self.applies(step, draft) {
+                return false;
+            }
+            match &step.kind {
+                StepKind::Summary => true,
+                StepKind::Photo { document, .. } => {
+                    draft.document(*document).is_none()
+                        && !(count_pending && draft.pending.iter().any(|p| p.document == *document))
+                }
+                StepKind::Consent => false,
+                _ => !draft.answers.contains_key(&step.id),
+            }
+        })
+    }
+
+    pub(super) fn required_documents(&self, service: &Service, draft: &Draft) -> Vec<DocumentKind> {
+        service
+            .steps
+            .iter()
+            .filter(|s| self.applies(s, draft))
+            .filter_map(|s| match &s.kind {
+                StepKind::Photo { document, .. } => Some(*document),
+                _ => None,
+            })
+            .collect()
+    }
+
+    // ---------- the question the conversation waits on ----------
+
+    pub(super) fn question(&self, st: &Conversation) -> Question {
+        let lang = st.lang;
+        let base = Question {
+            list_button: self.msg(st, "list_button"),
+            options_hint: self.msg(st, "options_hint"),
+            page: usize::from(st.list_page),
+            ..Question::default()
+        };
+        let opt = |id: String, title: &str, description: Option<String>| Opt {
+            id,
+            title: title.to_string(),
+            description,
+        };
+        match (&st.overlay, &st.draft) {
+            (Overlay::ConfirmCancel, Some(_)) => Question {
+                body: self.msg(st, "cancel_confirm"),
+                options: vec![
+                    opt("cancel.yes".into(), &self.msg(st, "cancel_yes"), None),
+                    opt("cancel.no".into(), &self.msg(st, "cancel_no"), None),
+                ],
+                ..base
+            },
+            (Overlay::Faq, _) => Question {
+                body: self.msg(st, "faq_header"),
+                options: self
+                    .flows
+                    .faq
+                    .iter()
+                    .map(|f| opt(format!("faq.{}", f.id), f.title.get(lang), None))
+                    .collect(),
+                ..base
+            },
+            (Overlay::EditList, Some(draft)) => {
+                let mut options = Vec::new();
+                if let Some(service) = self.flows.service(&draft.service) {
+                    for step in service.steps.iter().filter(|s| self.applies(s, draft)) {
+                        let done = match &step.kind {
+                            StepKind::Photo { document, .. } => draft.document(*document).is_some(),
+                            StepKind::Consent | StepKind::Summary => false,
+                            _ => draft.answers.contains_key(&step.id),
+                        };
+                        if done {
+                            options.push(opt(
+                                format!("edit.{}", step.id),
+                                step.label.get(lang),
+                                None,
+                            ));
+                        }
+                    }
+                }
+                Question {
+                    body: self.msg(st, "edit_which"),
+                    options,
+                    more: Some(("edit.__more".into(), self.msg(st, "list_more"))),
+                    ..base
+                }
+            }
+            (Overlay::Menu, _) => self.menu_question(st, base),
+            (_, Some(draft)) => match self.flows.service(&draft.service) {
+                Some(service) => match self.current_step(service, draft, true) {
+                    Some(step) => self.step_question(st, service, draft, step, base),
+                    None => self.menu_question(st, base),
+                },
+                None => self.menu_question(st, base),
+            },
+            _ => self.menu_question(st, base),
+        }
+    }
+
+    pub(super) fn menu_question(&self, st: &Conversation, base: Question) -> Question {
+        let lang = st.lang;
+        let mut options = Vec::new();
+        if st.draft.is_some() {
+            options.push(Opt {
+                id: "menu.__continue".into(),
+                title: self.msg(st, "menu_continue"),
+                description: None,
+            });
+        }
+        for service in &self.flows.services {
+            options.push(Opt {
+                id: format!("menu.{}", service.id),
+                title: service.title.get(lang).to_string(),
+                description: service
+                    .description
+                    .as_ref()
+                    .map(|d| d.get(lang).to_string()),
+            });
+        }
+        for (id, key) in [
+            ("__status", "menu_status"),
+            ("__syarat", "menu_syarat"),
+            ("__faq", "menu_faq"),
+            ("__petugas", "menu_petugas"),
+        ] {
+            options.push(Opt {
+                id: format!("menu.{id}"),
+                title: self.msg(st, key),
+                description: None,
+            });
+        }
+        Question {
+            body: self.msg(st, "menu_body"),
+            list_button: self.msg(st, "menu_button"),
+            options,
+            ..base
+        }
+    }
+
+    pub(super) fn step_question(
+        &self,
+        st: &Conversation,
+        service: &Service,
+        draft: &Draft,
+        step: &Step,
+        base: Question,
+    ) -> Question {
+        let lang = st.lang;
+        let prompt = self.text(st, &step.prompt, &[]);
+        let id = &step.id;
+        let more = Some((format!("{id}.__more"), self.msg(st, "list_more")));
+        let options: Vec<Opt> = match &step.kind {
+            StepKind::Consent => vec![
+                Opt {
+                    id: format!("{id}.yes"),
+                    title: self.msg(st, "consent_yes"),
+                    description: None,
+                },
+                Opt {
+                    id: format!("{id}.no"),
+                    title: self.msg(st, "consent_no"),
+                    description: None,
+                },
+            ],
+            StepKind::Choice(options) => options
+                .iter()
+                .filter(|o| self.condition_holds(o.when.as_ref(), draft))
+                .map(|o| Opt {
+                    id: format!("{id}.{}", o.id),
+                    title: o.title.get(lang).to_string(),
+                    description: o.description.as_ref().map(|d| d.get(lang).to_string()),
+                })
+                .collect(),
+            StepKind::Kecamatan => self
+                .flows
+                .kecamatan
+                .iter()
+                .map(|(code, name)| Opt {
+                    id: format!("{id}.{code}"),
+                    title: name.clone(),
+                    description: None,
+                })
+                .collect(),
+            StepKind::Kelurahan => {
+                let kecamatan = draft
+                    .answers
+                    .get(well_known::KECAMATAN)
+                    .map(Answer::raw)
+                    .unwrap_or_default();
+                self.flows
+                    .kelurahan
+                    .iter()
+                    .filter(|k| k.kecamatan_code == kecamatan)
+                    .map(|k| Opt {
+                        id: format!("{id}.{}", k.code),
+                        title: k.name.clone(),
+                        description: None,
+                    })
+                    .collect()
+            }
+            StepKind::Summary => {
+                return Question {
+                    body: format!("{}\n\n{prompt}", self.summary_text(st, service, draft)),
+                    options: vec![
+                        Opt {
+                            id: "summary.send".into(),
+                            title: self.msg(st, "summary_send"),
+                            description: None,
+                        },
+                        Opt {
+                            id: "summary.edit".into(),
+                            title: self.msg(st, "summary_edit"),
+                            description: None,
+                        },
+                        Opt {
+                            id: "summary.cancel".into(),
+                            title: self.msg(st, "summary_cancel"),
+                            description: None,
+                        },
+                    ],
+                    ..base
+                };
+            }
+            StepKind::Text(_) | StepKind::Photo { .. } => Vec::new(),
+        };
+        Question {
+            body: prompt,
+            options,
+            more,
+            ..base
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The pure step function. Each input is handled in turn; a turn collects notes (things to say),
+//! whether the current question should be (re)asked, and effects. At the end of the turn the notes
+//! and the question (derived from the final state) become ONE message: that is how a batch of
+//! photo verdicts gets one combined reply.
+//!
+//! The current step is never stored: it is the first step whose condition holds and whose answer
+//! or document is missing. Filing re-derives it without counting photos still being checked, so
+//! no input order can file a request that lacks a required document.
+
+//!
+//! | file | job |
+//! |---|---|
+//! | `understand.rs` | what a parent typed: words, typos, yes/no, typed choices, commands, FAQ |
+//! | `ask.rs` | which question is next, and how it is put |
+//! | `answer.rs` | answers, validation, failed attempts, escalation, commands, cancelling |
+//! | `photos.rs` | photos arriving and their verdicts |
+//! | `file.rs` | filing the request |
+//! | `timers.rs` | reminders and expiry |
+//! | `say.rs` | messages, dates, hours, the summary and the status |
+
+mod answer;
+mod ask;
+mod file;
+mod photos;
+mod say;
+mod timers;
+mod understand;
+
+use crate::domain::dates::{
+    age_in_years, format_date_en, format_date_id, parse_date, weekday_en, weekday_id,
+};
+use crate::domain::document::DocumentKind;
+use crate::domain::kk::NomorKk;
+use crate::domain::nik::{Nik, NikWarning, Sex};
+use crate::domain::phone::normalize_mobile;
+use crate::domain::photo::PhotoVerdict;
+use crate::domain::request::{RequestNumber, RequestStatus};
+use crate::domain::rupiah::Rupiah;
+use crate::flow::def::{Colour, Command, FlowSet, Service, Step, StepKind, Validator};
+use crate::flow::render::{Opt, Question, render};
+use crate::flow::state::{
+    Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto,
+};
+use crate::flow::text::{Lang, LocalText, fill};
+use crate::flow::well_known;
+use crate::flow::{
+    Address, ChildData, Context, Delivery, Effect, EscalationReason, FiledDocument, FiledRequest,
+    Input, MediaRef,
+};
+use jiff::civil::{Date, Weekday};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeMap;
+
+use understand::*;
+
+/// One input. See the module docs of `flow` for the protocol.
+pub fn step(
+    flows: &FlowSet,
+    state: Conversation,
+    input: Input,
+    ctx: &Context,
+) -> (Conversation, Vec<Effect>) {
+    step_batch(flows, state, vec![input], ctx)
+}
+
+/// Several inputs that arrived together, answered with one combined reply.
+pub fn step_batch(
+    flows: &FlowSet,
+    mut state: Conversation,
+    inputs: Vec<Input>,
+    ctx: &Context,
+) -> (Conversation, Vec<Effect>) {
+    let e = Engine { flows, ctx };
+    let mut turn = Turn::default();
+    for input in inputs {
+        if input.is_from_citizen() {
+            turn.from_citizen = true;
+        }
+        e.handle(&mut state, input, &mut turn);
+    }
+    e.finish(state, turn)
+}
+
+#[derive(Default)]
+struct Turn {
+    notes: Vec<String>,
+    ask: bool,
+    effects: Vec<Effect>,
+    wake: Option<Timestamp>,
+    from_citizen: bool,
+}
+
+struct Engine<'a, 'c> {
+    flows: &'a FlowSet,
+    ctx: &'a Context<'c>,
+}
+
+impl<'a, 'c> Engine<'a, 'c> {
+    fn handle(&self, st: &mut Conversation, input: Input, t: &mut Turn) {
+        if st.escalation.is_some() {
+            match input {
+                Input::HandBack => {
+                    st.escalation = None;
+                    st.unclear = 0;
+                    if let Some(d) = st.draft.as_mut() {
+                        d.attempts = 0;
+                    }
+                    t.notes.push(self.msg(st, "handed_back"));
+                    t.ask = true;
+                }
+                // Checks that were running when the officer took over: record, say nothing.
+                Input::PhotoChecked {
+                    media,
+                    document,
+                    verdict,
+                } => {
+                    let mut quiet = Turn::default();
+                    self.on_photo_checked(st, media, document, verdict, &mut quiet);
+                    t.effects.append(&mut quiet.effects);
+                }
+                _ => {}
+            }
+            return;
+        }
+        if input.is_from_citizen() {
+            if !st.greeted {
+                st.greeted = true;
+                t.notes.push(self.msg(st, "greeting"));
+                t.ask = true;
+            }
+            if st.expired_unseen {
+                st.expired_unseen = false;
+                t.notes.push(self.msg(st, "expired_earlier"));
+            }
+        }
+        match input {
+            Input::Text(text) => self.on_text(st, &text, t),
+            Input::Choice { id, title } => self.on_choice(st, &id, &title, t),
+            Input::Photo { media, caption } => self.on_photo(st, media, caption, t),
+            Input::PhotoChecked {
+                media,
+                document,
+                verdict,
+            } => self.on_photo_checked(st, media, document, verdict, t),
+            Input::NotAPhoto { .. } => {
+                t.notes.push(self.msg(st, "not_a_photo"));
+                t.ask = true;
+            }
+            Input::MediaUnavailable => {
+                t.notes.push(self.msg(st, "media_unavailable"));
+                t.ask = true;
+            }
+            Input::Unsupported { .. } => self.unclear(st, "unsupported", t),
+            Input::Tick => self.on_tick(st, t),
+            Input::HandBack => {}
+        }
+    }
+
+    fn finish(&self, mut st: Conversation, mut t: Turn) -> (Conversation, Vec<Effect>) {
+        if t.from_citizen && st.escalation.is_none() {
+            st.last_inbound = Some(self.now());
+            st.reminded = false;
+            if st.draft.is_some() {
+                self.schedule_reminder(&mut st, &mut t);
+            } else {
+                st.wake_at = None;
+            }
+        }
+        // While photos are being checked the question waits for their verdicts.
+        let waiting = st.draft.as_ref().is_some_and(|d| !d.pending.is_empty());
+        let question = (t.ask && st.escalation.is_none() && !waiting).then(|| self.question(&st));
+        let mut effects = t.effects;
+        if let Some(message) = render(&t.notes, question.as_ref()) {
+            effects.push(Effect::Send(message));
+        }
+        if let Some(at) = t.wake {
+            effects.push(Effect::WakeAt(at));
+        }
+        (st, effects)
+    }
+}

@@ -1,0 +1,366 @@
+//! What the bot says: messages from the catalog with their placeholders filled, dates, hours,
+//! the summary and the status of a parent's requests.
+
+use super::*;
+
+impl<'a, 'c> Engine<'a, 'c> {
+    pub(super) fn now(&self) -> Timestamp {
+        self.ctx.now
+    }
+
+    pub(super) fn today(&self) -> Date {
+        self.flows.local_date(self.ctx.now)
+    }
+
+    pub(super) fn window_open(&self) -> bool {
+        self.ctx.window_open_until.is_some_and(|w| w > self.ctx.now)
+    }
+
+    pub(super) fn msg(&self, st: &Conversation, key: &str) -> String {
+        self.fill(st, self.flows.message(key).get(st.lang), &[])
+    }
+
+    pub(super) fn msg_with(
+        &self,
+        st: &Conversation,
+        key: &str,
+        extra: &[(&str, String)],
+    ) -> String {
+        self.fill(st, self.flows.message(key).get(st.lang), extra)
+    }
+
+    pub(super) fn text(
+        &self,
+        st: &Conversation,
+        text: &LocalText,
+        extra: &[(&str, String)],
+    ) -> String {
+        self.fill(st, text.get(st.lang), extra)
+    }
+
+    pub(super) fn service_of(&self, st: &Conversation) -> Option<&'a Service> {
+        st.draft
+            .as_ref()
+            .and_then(|d| self.flows.service(&d.service))
+    }
+
+    // ---------- template variables ----------
+
+    pub(super) fn fill(
+        &self,
+        st: &Conversation,
+        template: &str,
+        extra: &[(&str, String)],
+    ) -> String {
+        let lookup = |name: &str| -> Option<String> {
+            if let Some((_, v)) = extra.iter().find(|(k, _)| *k == name) {
+                return Some(v.clone());
+            }
+            self.var(st, name)
+        };
+        fill(template, &lookup)
+    }
+
+    pub(super) fn var(&self, st: &Conversation, name: &str) -> Option<String> {
+        let settings = &self.flows.settings;
+        let lang = st.lang;
+        let draft = st.draft.as_ref();
+        let service = self.service_of(st);
+        Some(match name {
+            "office" => settings.office_name.get(lang).to_string(),
+            "tz" => settings.time_zone_label.clone(),
+            "cod_fee" => settings.cod_fee.to_string(),
+            "sla" => settings.sla_working_days.to_string(),
+            "pas_foto_size" => settings.pas_foto_size.clone(),
+            "hours" => self.hours_text(lang),
+            "days" => (settings.expire_after.as_hours() / 24).to_string(),
+            "next_opening" => self.next_opening_text(lang),
+            "service" => service
+                .map(|s| s.title.get(lang).to_string())
+                .unwrap_or_default(),
+            "language" => match lang {
+                Lang::Id => "Bahasa Indonesia".into(),
+                Lang::En => "English".into(),
+            },
+            "background" => {
+                let colour = |c: Colour| match c {
+                    Colour::Red => self.flows.message("colour_red").get(lang).to_string(),
+                    Colour::Blue => self.flows.message("colour_blue").get(lang).to_string(),
+                };
+                match draft.and_then(|d| self.birth_date(d)) {
+                    Some(birth) => colour(settings.pas_foto_background.colour_for(birth.year())),
+                    None => {
+                        let odd = colour(settings.pas_foto_background.colour_for(2019));
+                        let even = colour(settings.pas_foto_background.colour_for(2020));
+                        match lang {
+                            Lang::Id => format!(
+                                "{odd} untuk tahun lahir ganjil, {even} untuk tahun lahir genap"
+                            ),
+                            Lang::En => {
+                                format!("{odd} for odd birth years, {even} for even birth years")
+                            }
+                        }
+                    }
+                }
+            }
+            "child_age" => draft
+                .and_then(|d| self.birth_date(d))
+                .map(|b| age_in_years(b, self.today()).to_string())?,
+            "due_date" => {
+                let due = self
+                    .flows
+                    .calendar
+                    .due_date(self.today(), settings.sla_working_days)
+                    .ok()?;
+                self.date_text(due, lang)
+            }
+            "kecamatan_name" => draft
+                .and_then(|d| d.answers.get(well_known::KECAMATAN))
+                .and_then(|a| self.kecamatan_name(&a.raw()))?,
+            "kelurahan_name" | "postal_code" => {
+                let code = draft
+                    .and_then(|d| d.answers.get(well_known::KELURAHAN))?
+                    .raw();
+                let k = self.flows.kelurahan.iter().find(|k| k.code == code)?;
+                if name == "postal_code" {
+                    k.postal_code.clone()
+                } else {
+                    k.name.clone()
+                }
+            }
+            _ => {
+                let (draft, service) = (draft?, service?);
+                let step = service.step(name)?;
+                let answer = draft.answers.get(name)?;
+                self.display(step, answer, lang)
+            }
+        })
+    }
+
+    pub(super) fn date_text(&self, date: Date, lang: Lang) -> String {
+        match lang {
+            Lang::Id => format!("{}, {}", weekday_id(date.weekday()), format_date_id(date)),
+            Lang::En => format!("{}, {}", weekday_en(date.weekday()), format_date_en(date)),
+        }
+    }
+
+    pub(super) fn hours_text(&self, lang: Lang) -> String {
+        let settings = &self.flows.settings;
+        let days = [
+            Weekday::Monday,
+            Weekday::Tuesday,
+            Weekday::Wednesday,
+            Weekday::Thursday,
+            Weekday::Friday,
+            Weekday::Saturday,
+            Weekday::Sunday,
+        ];
+        let name = |d: Weekday| match lang {
+            Lang::Id => weekday_id(d),
+            Lang::En => weekday_en(d),
+        };
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < days.len() {
+            let Some(hours) = settings.hours.hours_on(days[i]) else {
+                i += 1;
+                continue;
+            };
+            let mut j = i;
+            while j + 1 < days.len() && settings.hours.hours_on(days[j + 1]) == Some(hours) {
+                j += 1;
+            }
+            let range = if i == j {
+                name(days[i]).to_string()
+            } else {
+                format!("{}–{}", name(days[i]), name(days[j]))
+            };
+            parts.push(format!(
+                "{range} {}–{}",
+                hours.0.strftime("%H:%M"),
+                hours.1.strftime("%H:%M")
+            ));
+            i = j + 1;
+        }
+        format!("{} {}", parts.join(", "), settings.time_zone_label)
+    }
+
+    pub(super) fn next_opening_text(&self, lang: Lang) -> String {
+        let settings = &self.flows.settings;
+        let now = self.ctx.now.to_zoned(settings.time_zone.clone());
+        match settings.hours.next_opening(&now, &self.flows.calendar) {
+            Some(at) => format!(
+                "{} {} {}",
+                self.date_text(at.date(), lang),
+                at.time().strftime("%H:%M"),
+                settings.time_zone_label
+            ),
+            None => self.hours_text(lang),
+        }
+    }
+
+    pub(super) fn kecamatan_name(&self, code: &str) -> Option<String> {
+        self.flows
+            .kecamatan
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, n)| n.clone())
+    }
+
+    pub(super) fn display(&self, step: &Step, answer: &Answer, lang: Lang) -> String {
+        match (&step.kind, answer) {
+            (StepKind::Choice(options), Answer::Choice(id)) => options
+                .iter()
+                .find(|o| &o.id == id)
+                .map(|o| o.title.get(lang).to_string())
+                .unwrap_or_else(|| id.clone()),
+            (StepKind::Kecamatan, Answer::Choice(code)) => {
+                self.kecamatan_name(code).unwrap_or_else(|| code.clone())
+            }
+            (StepKind::Kelurahan, Answer::Choice(code)) => self
+                .flows
+                .kelurahan
+                .iter()
+                .find(|k| &k.code == code)
+                .map(|k| format!("{} ({})", k.name, k.postal_code))
+                .unwrap_or_else(|| code.clone()),
+            (_, Answer::Date(d)) => match lang {
+                Lang::Id => format_date_id(*d),
+                Lang::En => format_date_en(*d),
+            },
+            (_, other) => other.raw(),
+        }
+    }
+
+    pub(super) fn summary_text(
+        &self,
+        st: &Conversation,
+        service: &Service,
+        draft: &Draft,
+    ) -> String {
+        let lang = st.lang;
+        let mut lines = vec![self.msg(st, "summary_header")];
+        for step in service.steps.iter().filter(|s| self.applies(s, draft)) {
+            if let Some(answer) = draft.answers.get(&step.id) {
+                lines.push(format!(
+                    "• {}: {}",
+                    step.label.get(lang),
+                    self.display(step, answer, lang)
+                ));
+            }
+        }
+        let docs: Vec<String> = self
+            .required_documents(service, draft)
+            .into_iter()
+            .filter(|k| draft.document(*k).is_some())
+            .map(|k| format!("✅ {}", self.doc_label(k, lang)))
+            .collect();
+        if !docs.is_empty() {
+            lines.push(String::new());
+            lines.push(self.msg(st, "summary_documents"));
+            lines.extend(docs);
+        }
+        lines.push(String::new());
+        match draft
+            .answers
+            .get(well_known::DELIVERY)
+            .map(Answer::raw)
+            .as_deref()
+        {
+            Some(well_known::BY_COURIER) => lines.push(self.msg(st, "summary_fee_cod")),
+            Some(_) => lines.push(self.msg(st, "summary_fee_pickup")),
+            None => {}
+        }
+        match self
+            .flows
+            .calendar
+            .due_date(self.today(), self.flows.settings.sla_working_days)
+        {
+            Ok(_) => lines.push(self.msg(st, "summary_due")),
+            Err(_) => lines.push(self.msg(st, "summary_due_unknown")),
+        }
+        lines.join("\n")
+    }
+
+    pub(super) fn doc_label(&self, kind: DocumentKind, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Id => kind.label_id(),
+            Lang::En => kind.label_en(),
+        }
+    }
+
+    pub(super) fn status_text(&self, st: &Conversation) -> String {
+        let lang = st.lang;
+        let requests = self.ctx.requests;
+        let mut parts = Vec::new();
+        if requests.is_empty() && st.draft.is_none() {
+            return self.msg(st, "status_none");
+        }
+        if !requests.is_empty() {
+            parts.push(self.msg_with(
+                st,
+                "status_header",
+                &[("count", requests.len().to_string())],
+            ));
+            for r in requests.iter().take(20) {
+                let service = self
+                    .flows
+                    .service(&r.service)
+                    .map(|s| s.title.get(lang).to_string())
+                    .unwrap_or_else(|| r.service.clone());
+                let status = match lang {
+                    Lang::Id => r.status.label_id(),
+                    Lang::En => r.status.label_en(),
+                };
+                let due = r
+                    .due_date
+                    .map(|d| self.date_text(d, lang))
+                    .unwrap_or_else(|| "-".into());
+                let mut line = self.msg_with(
+                    st,
+                    "status_line",
+                    &[
+                        ("number", r.number.to_string()),
+                        ("service", service),
+                        ("child", r.child_name.clone()),
+                        ("status", status.to_string()),
+                        ("due_date", due),
+                    ],
+                );
+                line.push('\n');
+                line.push_str(&self.msg(st, &format!("status_next_{}", r.status.id())));
+                if r.status == RequestStatus::Dikembalikan
+                    && let Some(note) = &r.note
+                {
+                    line.push('\n');
+                    line.push_str(&self.msg_with(
+                        st,
+                        "status_sent_back",
+                        &[("reason", note.clone())],
+                    ));
+                }
+                parts.push(line);
+            }
+        }
+        if let (Some(draft), Some(service)) = (&st.draft, self.service_of(st)) {
+            let required = self.required_documents(service, draft);
+            let have = required
+                .iter()
+                .filter(|k| draft.document(**k).is_some())
+                .count();
+            let step = self
+                .current_step(service, draft, true)
+                .map(|s| s.label.get(lang).to_string())
+                .unwrap_or_default();
+            parts.push(self.msg_with(
+                st,
+                "status_draft",
+                &[
+                    ("step", step),
+                    ("count", format!("{have}/{}", required.len())),
+                ],
+            ));
+        }
+        parts.join("\n\n")
+    }
+}

@@ -1,0 +1,285 @@
+//! Understanding what a parent typed: normalised words, one-typo matches, yes and no, questions,
+//! typed answers against the choices shown, global commands and FAQ.
+
+use super::*;
+
+pub(super) const YES: &[&str] = &[
+    "ya",
+    "iya",
+    "y",
+    "yes",
+    "setuju",
+    "ok",
+    "oke",
+    "okay",
+    "boleh",
+    "sip",
+    "lanjut",
+    "agree",
+    "iyah",
+    "ya setuju",
+    "saya setuju",
+    "benar",
+    "betul",
+];
+pub(super) const NO: &[&str] = &[
+    "tidak",
+    "tdk",
+    "gak",
+    "ga",
+    "nggak",
+    "enggak",
+    "engga",
+    "no",
+    "tidak setuju",
+    "jangan",
+    "gk",
+    "disagree",
+];
+pub(super) const QUESTION_WORDS: &[&str] = &[
+    "apa",
+    "apakah",
+    "berapa",
+    "kapan",
+    "kenapa",
+    "mengapa",
+    "bagaimana",
+    "gimana",
+    "bisakah",
+    "dimana",
+    "di mana",
+    "knp",
+    "how",
+    "what",
+    "why",
+    "when",
+    "where",
+    "can",
+    "is",
+    "do",
+];
+
+/// Lower case, single spaces, no surrounding punctuation: how typed answers are compared.
+pub(super) fn norm(text: &str) -> String {
+    text.trim()
+        .trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Words only (for captions): `Foto_KTP-ayah.jpg` → `foto ktp ayah jpg`.
+pub(super) fn words(text: &str) -> String {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(super) fn contains_words(haystack: &str, needle: &str) -> bool {
+    !needle.is_empty() && format!(" {haystack} ").contains(&format!(" {needle} "))
+}
+
+/// Edit distance with transpositions, for one-typo command words.
+pub(super) fn typo_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        if let Some(first) = row.first_mut() {
+            *first = i;
+        }
+    }
+    if let Some(row) = d.first_mut() {
+        for (j, cell) in row.iter_mut().enumerate() {
+            *cell = j;
+        }
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+pub(super) fn is_question(text: &str) -> bool {
+    let n = norm(text);
+    text.trim_end().ends_with('?')
+        || QUESTION_WORDS
+            .iter()
+            .any(|w| n == *w || n.starts_with(&format!("{w} ")))
+}
+
+impl<'a, 'c> Engine<'a, 'c> {
+    /// Finds the option a typed answer means: its number, title, id or an alias.
+    pub(super) fn match_typed(
+        &self,
+        st: &Conversation,
+        question: &Question,
+        text: &str,
+    ) -> Option<String> {
+        let n = norm(text);
+        if n.is_empty() {
+            return None;
+        }
+        let number = n.trim_end_matches('.');
+        if let Ok(k) = number.parse::<usize>() {
+            return k
+                .checked_sub(1)
+                .and_then(|i| question.options.get(i))
+                .map(|o| o.id.clone());
+        }
+        let aliases = self.aliases_of_question(st);
+        question
+            .options
+            .iter()
+            .find(|o| {
+                norm(&o.title) == n
+                    || o.id.rsplit('.').next().is_some_and(|suffix| suffix == n)
+                    || aliases.get(&o.id).is_some_and(|a| a.contains(&n))
+            })
+            .map(|o| o.id.clone())
+    }
+
+    pub(super) fn aliases_of_question(&self, st: &Conversation) -> BTreeMap<String, Vec<String>> {
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let yes: Vec<String> = YES.iter().map(|s| s.to_string()).collect();
+        let no: Vec<String> = NO.iter().map(|s| s.to_string()).collect();
+        match st.overlay {
+            Overlay::ConfirmCancel => {
+                map.insert(
+                    "cancel.yes".into(),
+                    yes.iter()
+                        .cloned()
+                        .chain(["batal".to_string(), "batalkan".to_string()])
+                        .collect(),
+                );
+                map.insert(
+                    "cancel.no".into(),
+                    no.iter()
+                        .cloned()
+                        .chain(["lanjutkan".to_string()])
+                        .collect(),
+                );
+            }
+            Overlay::Menu | Overlay::None => {
+                for service in &self.flows.services {
+                    map.insert(format!("menu.{}", service.id), service.aliases.clone());
+                }
+                map.insert(
+                    "menu.__continue".into(),
+                    vec!["lanjut".into(), "lanjutkan".into(), "continue".into()],
+                );
+                map.insert(
+                    "menu.__faq".into(),
+                    vec!["faq".into(), "tanya".into(), "pertanyaan".into()],
+                );
+                if let (Some(draft), Overlay::None) = (&st.draft, &st.overlay)
+                    && let Some(service) = self.flows.service(&draft.service)
+                    && let Some(step) = self.current_step(service, draft, true)
+                {
+                    match &step.kind {
+                        StepKind::Consent => {
+                            map.insert(format!("{}.yes", step.id), yes);
+                            map.insert(format!("{}.no", step.id), no);
+                        }
+                        StepKind::Choice(options) => {
+                            for o in options {
+                                map.insert(format!("{}.{}", step.id, o.id), o.aliases.clone());
+                            }
+                        }
+                        StepKind::Summary => {
+                            map.insert(
+                                "summary.send".into(),
+                                ["kirim", "ajukan", "ya", "benar", "sudah benar", "send"]
+                                    .iter()
+                                    .map(|s| s.to_string())
+                                    .collect(),
+                            );
+                            map.insert(
+                                "summary.edit".into(),
+                                ["ubah", "ganti", "edit", "perbaiki"]
+                                    .iter()
+                                    .map(|s| s.to_string())
+                                    .collect(),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        map
+    }
+
+    pub(super) fn match_command(&self, text: &str) -> Option<Command> {
+        let n = norm(text);
+        if n.is_empty() || n.chars().count() > 40 {
+            return None;
+        }
+        for c in &self.flows.commands {
+            if c.patterns.iter().any(|re| re.is_match(&n)) {
+                return Some(c.command);
+            }
+        }
+        if !n.contains(' ') && n.chars().count() >= 4 {
+            for c in &self.flows.commands {
+                if c.words
+                    .iter()
+                    .any(|w| w.chars().count() >= 4 && typo_distance(&n, w) <= 1)
+                {
+                    return Some(c.command);
+                }
+            }
+        }
+        None
+    }
+
+    pub(super) fn match_faq(&self, text: &str) -> Option<&'a crate::flow::def::FaqEntry> {
+        let n = norm(text);
+        self.flows
+            .faq
+            .iter()
+            .find(|f| f.patterns.iter().any(|re| re.is_match(&n)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_answers_are_compared_without_case_or_punctuation() {
+        assert_eq!(norm("  Ya, Setuju!! "), "ya, setuju");
+        assert_eq!(words("Foto_KTP-ayah.jpg"), "foto ktp ayah jpg");
+        assert!(contains_words("foto ktp ayah", "ktp ayah"));
+        assert!(!contains_words("foto ktpayah", "ktp ayah"));
+    }
+
+    #[test]
+    fn one_typo_is_one_edit_or_one_swap() {
+        assert_eq!(typo_distance("statsu", "status"), 1);
+        assert_eq!(typo_distance("syarta", "syarat"), 1);
+        assert_eq!(typo_distance("ptugas", "petugas"), 1);
+        assert_eq!(typo_distance("batal", "batal"), 0);
+        assert_eq!(typo_distance("budi", "batal"), 4);
+    }
+
+    #[test]
+    fn questions_are_recognised_by_mark_or_opening_word() {
+        assert!(is_question("berapa biayanya"));
+        assert!(is_question("Kartunya buat apa?"));
+        assert!(!is_question("Budi Santoso"));
+    }
+}
