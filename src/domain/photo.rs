@@ -71,3 +71,46 @@ pub struct PhotoRecord {
     pub width: Option<u32>,
     pub height: Option<u32>,
 }
+
+/// Backdrop colours an office asks for on a pas foto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    Red,
+    Blue,
+}
+
+/// Which backdrop a pas foto needs, by the parity of the child's birth year. Offices differ
+/// (red for odd years is common in South Kalimantan, one office states the opposite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackgroundRule {
+    pub odd: Colour,
+    pub even: Colour,
+}
+
+impl Default for BackgroundRule {
+    fn default() -> BackgroundRule {
+        BackgroundRule::RED_ODD_BLUE_EVEN
+    }
+}
+
+impl BackgroundRule {
+    /// Red for odd birth years, blue for even (the default).
+    pub const RED_ODD_BLUE_EVEN: BackgroundRule = BackgroundRule {
+        odd: Colour::Red,
+        even: Colour::Blue,
+    };
+    pub const BLUE_ODD_RED_EVEN: BackgroundRule = BackgroundRule {
+        odd: Colour::Blue,
+        even: Colour::Red,
+    };
+
+    /// The backdrop a child born in `birth_year` needs.
+    pub fn expected_for(&self, birth_year: i32) -> Colour {
+        if birth_year.rem_euclid(2) == 1 {
+            self.odd
+        } else {
+            self.even
+        }
+    }
+}

@@ -61,34 +61,11 @@ impl fmt::Display for FlowError {
     }
 }
 
-/// Which pas foto background an office asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackgroundRule {
-    RedOddBlueEven,
-    BlueOddRedEven,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Colour {
-    Red,
-    Blue,
-}
-
-impl BackgroundRule {
-    pub fn colour_for(self, birth_year: i16) -> Colour {
-        let odd = birth_year.rem_euclid(2) == 1;
-        match (self, odd) {
-            (BackgroundRule::RedOddBlueEven, true) | (BackgroundRule::BlueOddRedEven, false) => {
-                Colour::Red
-            }
-            _ => Colour::Blue,
-        }
-    }
-}
+pub use crate::domain::photo::{BackgroundRule, Colour};
 
 /// Per-office settings (`flows/settings.toml`).
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct OfficeSettings {
     pub office_name: LocalText,
     /// Region code in request numbers, e.g. `6371`.
     pub number_region: String,
@@ -247,7 +224,7 @@ impl Service {
 /// Everything the engine needs, loaded once at start-up and shared read-only.
 #[derive(Debug, Clone)]
 pub struct FlowSet {
-    pub settings: Settings,
+    pub settings: OfficeSettings,
     pub services: Vec<Service>,
     pub messages: BTreeMap<String, LocalText>,
     pub commands: Vec<CommandPatterns>,
@@ -740,7 +717,7 @@ fn load_settings(
     path: &Path,
     text: &str,
     problems: &mut Problems,
-) -> Option<(Settings, HolidayCalendar, RegionTable, Vec<Kelurahan>)> {
+) -> Option<(OfficeSettings, HolidayCalendar, RegionTable, Vec<Kelurahan>)> {
     let raw: RawSettings = parse(path, text, problems)?;
     let before = problems.list.len();
     let time_zone = match TimeZone::get(raw.time_zone.get_ref()) {
@@ -756,8 +733,8 @@ fn load_settings(
         }
     };
     let background = match raw.pas_foto_background.get_ref().as_str() {
-        "red_odd_blue_even" => BackgroundRule::RedOddBlueEven,
-        "blue_odd_red_even" => BackgroundRule::BlueOddRedEven,
+        "red_odd_blue_even" => BackgroundRule::RED_ODD_BLUE_EVEN,
+        "blue_odd_red_even" => BackgroundRule::BLUE_ODD_RED_EVEN,
         other => {
             problems.at(
                 path,
@@ -767,7 +744,7 @@ fn load_settings(
                     "unknown background rule `{other}`: use red_odd_blue_even or blue_odd_red_even"
                 ),
             );
-            BackgroundRule::RedOddBlueEven
+            BackgroundRule::RED_ODD_BLUE_EVEN
         }
     };
     if !raw
@@ -901,7 +878,7 @@ fn load_settings(
     if problems.list.len() > before {
         return None;
     }
-    let settings = Settings {
+    let settings = OfficeSettings {
         office_name: raw.office_name,
         number_region: raw.number_region.into_inner(),
         region: raw.region.into_inner(),

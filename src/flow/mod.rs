@@ -73,8 +73,8 @@ pub mod well_known;
 pub use condition::{Condition, ConditionError, Value};
 pub use def::{
     BUTTON_TITLE_MAX, BackgroundRule, CheckReport, ChoiceOption, Colour, Command, FlowError,
-    FlowProblem, FlowSet, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX, Service, Settings, Step, StepKind,
-    Validator, check,
+    FlowProblem, FlowSet, OfficeSettings, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX, Service, Step,
+    StepKind, Validator, check,
 };
 pub use engine::{step, step_batch};
 pub use files::FlowFiles;

@@ -21,7 +21,7 @@ use crate::{
     },
     flow::{self, Context, Conversation, Effect, FlowSet, Input, MediaRef, OpenRequests},
     store::{LaneLogEntry, LaneRecords, Store, StoredRequest},
-    validate::{self, PhotoPolicy},
+    validate::PhotoPolicy,
 };
 
 /// The flow engine wired to the store and the photo checks.
@@ -32,16 +32,9 @@ pub struct FlowConversations {
 
 impl FlowConversations {
     pub fn new(flows: Arc<FlowSet>) -> FlowConversations {
-        let mut policy = PhotoPolicy::default();
-        let rule = flows.settings.pas_foto_background;
-        let colour = |birth_year: i16| match rule.colour_for(birth_year) {
-            flow::Colour::Red => validate::Colour::Red,
-            flow::Colour::Blue => validate::Colour::Blue,
-        };
-        // The flow settings name the office's rule; the checks take it as odd/even colours.
-        policy.background = validate::BackgroundRule {
-            odd: colour(2001),
-            even: colour(2002),
+        let policy = PhotoPolicy {
+            background: flows.settings.pas_foto_background,
+            ..PhotoPolicy::default()
         };
         FlowConversations { flows, policy }
     }

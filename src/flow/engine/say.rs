@@ -88,10 +88,14 @@ impl<'a, 'c> Engine<'a, 'c> {
                     Colour::Blue => self.flows.message("colour_blue").get(lang).to_string(),
                 };
                 match draft.and_then(|d| self.birth_date(d)) {
-                    Some(birth) => colour(settings.pas_foto_background.colour_for(birth.year())),
+                    Some(birth) => colour(
+                        settings
+                            .pas_foto_background
+                            .expected_for(i32::from(birth.year())),
+                    ),
                     None => {
-                        let odd = colour(settings.pas_foto_background.colour_for(2019));
-                        let even = colour(settings.pas_foto_background.colour_for(2020));
+                        let odd = colour(settings.pas_foto_background.expected_for(2019));
+                        let even = colour(settings.pas_foto_background.expected_for(2020));
                         match lang {
                             Lang::Id => format!(
                                 "{odd} untuk tahun lahir ganjil, {even} untuk tahun lahir genap"

@@ -35,40 +35,7 @@ pub use hash::perceptual_hash_distance;
 pub use messages::codes;
 pub use sniff::{FileKind, sniff};
 
-/// Backdrop colours an office asks for on a pas foto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Colour {
-    Red,
-    Blue,
-}
-
-/// Which backdrop a pas foto needs, by the parity of the child's birth year. Offices differ
-/// (red for odd years is common in South Kalimantan, one office states the opposite).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackgroundRule {
-    pub odd: Colour,
-    pub even: Colour,
-}
-
-impl Default for BackgroundRule {
-    fn default() -> BackgroundRule {
-        BackgroundRule {
-            odd: Colour::Red,
-            even: Colour::Blue,
-        }
-    }
-}
-
-impl BackgroundRule {
-    pub fn expected_for(&self, birth_year: i32) -> Colour {
-        if birth_year.rem_euclid(2) == 1 {
-            self.odd
-        } else {
-            self.even
-        }
-    }
-}
+pub use crate::domain::photo::{BackgroundRule, Colour};
 
 /// A number of pixels on the long and on the short side of a picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
