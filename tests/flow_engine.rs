@@ -66,6 +66,7 @@ fn assert_within_limits(out: &Outgoing) {
                 assert!(r.description.as_deref().is_none_or(|d| chars(d) <= 72));
             }
         }
+        other => panic!("the engine says only text, buttons and lists: {other:?}"),
     }
 }
 
@@ -225,6 +226,7 @@ fn render_for_test(out: &Outgoing) -> String {
                     .collect::<String>()
             )
         }
+        other => panic!("the engine says only text, buttons and lists: {other:?}"),
     }
 }
 

@@ -113,6 +113,7 @@ impl Runtime<'_> {
                 .find(|r| r.title == title || r.title.ends_with(&format!(". {title}")))
                 .map(|r| (r.id.clone(), r.title.clone())),
             Outgoing::Text { .. } => None,
+            other => panic!("the engine says only text, buttons and lists: {other:?}"),
         };
         found.map(|(id, title)| Input::Choice { id, title })
     }
@@ -139,6 +140,7 @@ fn bodies(effects: &[Effect]) -> Vec<String> {
                         .collect::<Vec<_>>()
                         .join(" ")
                 ),
+                other => panic!("the engine says only text, buttons and lists: {other:?}"),
             }),
             _ => None,
         })

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 pub use crate::domain::message::{
-    MAX_BUTTON_TITLE, MAX_BUTTONS, MAX_CAPTION, MAX_HEADER_FOOTER, MAX_ID, MAX_INTERACTIVE_BODY,
-    MAX_LIST_BUTTON, MAX_LIST_ROWS, MAX_ROW_DESCRIPTION, MAX_ROW_TITLE, MAX_TEXT, MediaKind,
-    Outgoing, clip, split_text,
+    Button, ListRow, MAX_BUTTON_TITLE, MAX_BUTTONS, MAX_CAPTION, MAX_HEADER_FOOTER, MAX_ID,
+    MAX_INTERACTIVE_BODY, MAX_LIST_BUTTON, MAX_LIST_ROWS, MAX_ROW_DESCRIPTION, MAX_ROW_TITLE,
+    MAX_TEXT, MediaKind, Outgoing, clip, split_text,
 };
 
 /// The Graph API request body for `message` to `to` (the wire format of WhatsApp's
@@ -31,8 +31,8 @@ pub fn graph_json(message: &Outgoing, to: &str, opaque: Option<&str>) -> Value {
             "interactive": {
                 "type": "button",
                 "body": {"text": body},
-                "action": {"buttons": buttons.iter().map(|(id, title)| json!({
-                    "type": "reply", "reply": {"id": id, "title": title}
+                "action": {"buttons": buttons.iter().map(|b| json!({
+                    "type": "reply", "reply": {"id": b.id, "title": b.title}
                 })).collect::<Vec<_>>()}
             }
         }),
@@ -43,9 +43,9 @@ pub fn graph_json(message: &Outgoing, to: &str, opaque: Option<&str>) -> Value {
                 "body": {"text": body},
                 "action": {
                     "button": button,
-                    "sections": [{"title": clip(button, MAX_ROW_TITLE), "rows": rows.iter().map(|(id, title, description)| {
-                        let mut row = json!({"id": id, "title": title});
-                        if let Some(d) = description { row["description"] = json!(d); }
+                    "sections": [{"title": clip(button, MAX_ROW_TITLE), "rows": rows.iter().map(|r| {
+                        let mut row = json!({"id": r.id, "title": r.title});
+                        if let Some(d) = &r.description { row["description"] = json!(d); }
                         row
                     }).collect::<Vec<_>>()}]
                 }
@@ -339,9 +339,16 @@ mod tests {
         assert_eq!(total, text.split_whitespace().count(), "no word lost");
     }
 
+    fn button(id: &str, title: &str) -> Button {
+        Button {
+            id: id.into(),
+            title: title.into(),
+        }
+    }
+
     #[test]
     fn button_titles_are_clipped_and_a_fourth_button_makes_a_list() {
-        let buttons = vec![("a".into(), "Ajukan permohonan KIA baru sekarang".into())];
+        let buttons = vec![button("a", "Ajukan permohonan KIA baru sekarang")];
         let fitted = Outgoing::Buttons {
             body: "Pilih".into(),
             buttons,
@@ -350,11 +357,11 @@ mod tests {
         let Outgoing::Buttons { buttons, .. } = &fitted[0] else {
             panic!()
         };
-        assert!(buttons[0].1.chars().count() <= MAX_BUTTON_TITLE);
-        assert!(buttons[0].1.ends_with('…'));
+        assert!(buttons[0].title.chars().count() <= MAX_BUTTON_TITLE);
+        assert!(buttons[0].title.ends_with('…'));
 
         let four = (0..4)
-            .map(|i| (format!("b{i}"), format!("Pilihan {i}")))
+            .map(|i| button(&format!("b{i}"), &format!("Pilihan {i}")))
             .collect();
         let fitted = Outgoing::Buttons {
             body: "Pilih".into(),
@@ -367,12 +374,10 @@ mod tests {
     #[test]
     fn a_list_keeps_at_most_ten_rows_and_a_long_body_goes_first_as_text() {
         let rows = (0..15)
-            .map(|i| {
-                (
-                    format!("r{i}"),
-                    format!("Kelurahan nomor {i} yang panjang sekali"),
-                    None,
-                )
+            .map(|i| ListRow {
+                id: format!("r{i}"),
+                title: format!("Kelurahan nomor {i} yang panjang sekali"),
+                description: None,
             })
             .collect();
         let body = "Isi ".repeat(400);
@@ -386,7 +391,10 @@ mod tests {
             panic!()
         };
         assert_eq!(rows.len(), MAX_LIST_ROWS);
-        assert!(rows.iter().all(|r| r.1.chars().count() <= MAX_ROW_TITLE));
+        assert!(
+            rows.iter()
+                .all(|r| r.title.chars().count() <= MAX_ROW_TITLE)
+        );
         assert!(body.chars().count() <= MAX_INTERACTIVE_BODY);
         assert!(matches!(fitted[0], Outgoing::Text { .. }));
     }
@@ -417,7 +425,7 @@ mod tests {
         let b = graph_json(
             &Outgoing::Buttons {
                 body: "Setuju?".into(),
-                buttons: vec![("ya".into(), "Setuju".into())],
+                buttons: vec![button("ya", "Setuju")],
             },
             "62811",
             None,

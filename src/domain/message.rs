@@ -17,23 +17,89 @@ pub const MAX_HEADER_FOOTER: usize = 60;
 pub const MAX_ID: usize = 200;
 pub const MAX_CAPTION: usize = 1024;
 
-/// A message loket sends, independent of the wire format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One reply button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ButtonRecord")]
+pub struct Button {
+    pub id: String,
+    pub title: String,
+}
+
+/// One row of a list message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ListRowRecord")]
+pub struct ListRow {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+/// How a button is stored; outbox items queued before buttons were records hold `[id, title]`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ButtonRecord {
+    Fields { id: String, title: String },
+    Pair(String, String),
+}
+
+impl From<ButtonRecord> for Button {
+    fn from(record: ButtonRecord) -> Button {
+        match record {
+            ButtonRecord::Fields { id, title } | ButtonRecord::Pair(id, title) => {
+                Button { id, title }
+            }
+        }
+    }
+}
+
+/// How a list row is stored (older outbox items: `[id, title, description]`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListRowRecord {
+    Fields {
+        id: String,
+        title: String,
+        #[serde(default)]
+        description: Option<String>,
+    },
+    Triple(String, String, Option<String>),
+}
+
+impl From<ListRowRecord> for ListRow {
+    fn from(record: ListRowRecord) -> ListRow {
+        match record {
+            ListRowRecord::Fields {
+                id,
+                title,
+                description,
+            }
+            | ListRowRecord::Triple(id, title, description) => ListRow {
+                id,
+                title,
+                description,
+            },
+        }
+    }
+}
+
+/// A message loket sends, independent of the wire format. The conversation engine says text,
+/// buttons and lists; templates, read receipts and media are the channel's and the desk's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outgoing {
     Text {
         body: String,
     },
-    /// Up to three reply buttons: (id, title).
+    /// Up to three reply buttons.
     Buttons {
         body: String,
-        buttons: Vec<(String, String)>,
+        buttons: Vec<Button>,
     },
-    /// A list menu: (id, title, description).
+    /// A list menu.
     List {
         body: String,
         button: String,
-        rows: Vec<(String, String, Option<String>)>,
+        rows: Vec<ListRow>,
     },
     /// An approved template, the only thing allowed outside the 24-hour window.
     Template {
@@ -63,6 +129,18 @@ pub enum MediaKind {
 }
 
 impl Outgoing {
+    /// The text a parent reads (empty for receipts; a template's name).
+    pub fn body(&self) -> &str {
+        match self {
+            Outgoing::Text { body }
+            | Outgoing::Buttons { body, .. }
+            | Outgoing::List { body, .. } => body,
+            Outgoing::Template { name, .. } => name,
+            Outgoing::Media { caption, .. } => caption.as_deref().unwrap_or_default(),
+            Outgoing::MarkRead { .. } => "",
+        }
+    }
+
     /// Free-form messages need an open customer-service window; templates and receipts do not.
     pub fn needs_window(&self) -> bool {
         matches!(
@@ -86,7 +164,11 @@ impl Outgoing {
             Outgoing::Buttons { body, buttons } if buttons.len() > MAX_BUTTONS => {
                 let rows = buttons
                     .into_iter()
-                    .map(|(id, title)| (id, title, None))
+                    .map(|b| ListRow {
+                        id: b.id,
+                        title: b.title,
+                        description: None,
+                    })
                     .collect();
                 Outgoing::List {
                     body,
@@ -99,7 +181,10 @@ impl Outgoing {
                 let (mut out, body) = interactive_body(body);
                 let buttons = buttons
                     .into_iter()
-                    .map(|(id, title)| (clip(&id, MAX_ID), clip(&title, MAX_BUTTON_TITLE)))
+                    .map(|b| Button {
+                        id: clip(&b.id, MAX_ID),
+                        title: clip(&b.title, MAX_BUTTON_TITLE),
+                    })
                     .collect();
                 out.push(Outgoing::Buttons { body, buttons });
                 out
@@ -109,12 +194,10 @@ impl Outgoing {
                 let rows = rows
                     .into_iter()
                     .take(MAX_LIST_ROWS)
-                    .map(|(id, title, description)| {
-                        (
-                            clip(&id, MAX_ID),
-                            clip(&title, MAX_ROW_TITLE),
-                            description.map(|d| clip(&d, MAX_ROW_DESCRIPTION)),
-                        )
+                    .map(|r| ListRow {
+                        id: clip(&r.id, MAX_ID),
+                        title: clip(&r.title, MAX_ROW_TITLE),
+                        description: r.description.map(|d| clip(&d, MAX_ROW_DESCRIPTION)),
                     })
                     .collect();
                 let button = if button.trim().is_empty() {
@@ -182,4 +265,32 @@ fn interactive_body(body: String) -> (Vec<Outgoing>, String) {
     let last = parts.pop().unwrap_or_default();
     let lead = parts.join("\n\n");
     (Outgoing::Text { body: lead }.fit_to_limits(), last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buttons_and_rows_queued_in_the_older_pair_form_still_read() {
+        let old = r#"{"kind":"buttons","body":"Setuju?","buttons":[["ya","Setuju"]]}"#;
+        let Outgoing::Buttons { buttons, .. } = serde_json::from_str(old).unwrap() else {
+            panic!("buttons")
+        };
+        assert_eq!(buttons[0].title, "Setuju");
+        let old = r#"{"kind":"list","body":"Pilih","button":"Pilih","rows":[["a","A",null]]}"#;
+        let Outgoing::List { rows, .. } = serde_json::from_str(old).unwrap() else {
+            panic!("list")
+        };
+        assert_eq!(rows[0].id, "a");
+        let new = Outgoing::Buttons {
+            body: "Setuju?".into(),
+            buttons: vec![Button {
+                id: "ya".into(),
+                title: "Setuju".into(),
+            }],
+        };
+        let json = serde_json::to_string(&new).unwrap();
+        assert_eq!(serde_json::from_str::<Outgoing>(&json).unwrap(), new);
+    }
 }

@@ -190,49 +190,11 @@ impl Context<'static> {
     }
 }
 
-/// One reply button.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Button {
-    pub id: String,
-    pub title: String,
-}
-
-/// One row of a list message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListRow {
-    pub id: String,
-    pub title: String,
-    pub description: Option<String>,
-}
-
-/// A message to send, already within WhatsApp's limits: ≤3 buttons with titles ≤20 characters;
-/// a list of ≤10 rows (title ≤24, description ≤72, button ≤20); body ≤1024 for interactive
-/// messages, ≤4096 for text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Outgoing {
-    Text {
-        body: String,
-    },
-    Buttons {
-        body: String,
-        buttons: Vec<Button>,
-    },
-    List {
-        body: String,
-        button: String,
-        rows: Vec<ListRow>,
-    },
-}
-
-impl Outgoing {
-    pub fn body(&self) -> &str {
-        match self {
-            Outgoing::Text { body }
-            | Outgoing::Buttons { body, .. }
-            | Outgoing::List { body, .. } => body,
-        }
-    }
-}
+/// What the engine says: the one message type loket sends (`domain::message`), of which the
+/// engine uses text, buttons and lists, already within WhatsApp's limits (≤3 buttons with titles
+/// ≤20 characters; a list of ≤10 rows, title ≤24, description ≤72, button ≤20; body ≤1024 for
+/// interactive messages, ≤4096 for text).
+pub use crate::domain::message::{Button, ListRow, Outgoing};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Effect {

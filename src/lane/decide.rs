@@ -124,25 +124,6 @@ fn recorded_media(photos: &[PhotoRecord], _: &[PhotoVerdict], media: &MediaRef) 
     photos.iter().any(|p| p.original_sha256 == media.sha256)
 }
 
-/// A flow reply as the Graph client sends it.
-pub fn outgoing(reply: flow::Outgoing) -> graph::Outgoing {
-    match reply {
-        flow::Outgoing::Text { body } => graph::Outgoing::Text { body },
-        flow::Outgoing::Buttons { body, buttons } => graph::Outgoing::Buttons {
-            body,
-            buttons: buttons.into_iter().map(|b| (b.id, b.title)).collect(),
-        },
-        flow::Outgoing::List { body, button, rows } => graph::Outgoing::List {
-            body,
-            button,
-            rows: rows
-                .into_iter()
-                .map(|r| (r.id, r.title, r.description))
-                .collect(),
-        },
-    }
-}
-
 impl Conversations for FlowConversations {
     /// The conversation is marked escalated (the bot stays silent until an officer hands it
     /// back), the parent is told in their language, and the desk gets a `Fault` escalation.
@@ -269,7 +250,7 @@ impl Conversations for FlowConversations {
         records.photos.clone_from(&decided.photos);
         for effect in decided.effects {
             match effect {
-                Effect::Send(reply) => out.replies.push(outgoing(reply)),
+                Effect::Send(reply) => out.replies.push(reply),
                 Effect::FileRequest(filed) => {
                     tracing::info!(number = %filed.number, service = %filed.service, "request filed");
                     let photos: Vec<String> = filed
