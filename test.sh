@@ -61,9 +61,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # ---- checks and tests ---------------------------------------------------------------------
-say "cargo fmt --check"
-cargo fmt --check
-say "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
+say "cargo fmt --all --check"
+cargo fmt --all --check
+say "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 say "cargo test"
-cargo test --locked --no-fail-fast "$@"
+cargo test --workspace --locked --no-fail-fast "$@"

@@ -1,9 +1,7 @@
 //! Engine step time and serialised state size per conversation.
 //! Run: `cargo bench --bench flow_step` (targets: a step under 50 µs, state under 4 KB).
 
-#[path = "../tests/support/flows.rs"]
-mod flows_support;
-use flows_support::media;
+use loket_testkit::media::media;
 
 use criterion::{BatchSize, Criterion};
 use jiff::civil::date;

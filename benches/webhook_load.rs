@@ -6,12 +6,6 @@
 //! peak memory, and the same run with storage skipped, so durability's cost shows as a ratio.
 //! Run: `cargo bench --bench webhook_load` (LOAD_SECS=10 by default).
 
-#[path = "../tests/api/graph_standin.rs"]
-#[allow(dead_code)]
-mod graph_standin;
-#[path = "../tests/support/loopback.rs"]
-mod loopback;
-
 use std::{
     process::{Child, Command, Stdio},
     sync::{
@@ -21,9 +15,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use graph_standin::{GraphStandIn, PHONE_NUMBER_ID, TOKEN};
 use loket::channel::signature;
-use loopback::{free_port, wait_healthy};
+use loket_testkit::loopback::{free_port, wait_healthy};
+use loket_testkit::{
+    envelope::text_body,
+    graph::{GraphStandIn, PHONE_NUMBER_ID, TOKEN},
+};
 
 const SECRET: &str = "load-secret";
 
@@ -91,10 +88,12 @@ impl Service {
 
 fn body(n: u64, now: i64) -> (Vec<u8>, String) {
     let from = format!("62813{:07}", n % 5000);
-    let body = format!(
-        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"6281100002222","phone_number_id":"{PHONE_NUMBER_ID}"}},"contacts":[{{"profile":{{"name":"Warga"}},"wa_id":"{from}"}}],"messages":[{{"from":"{from}","id":"wamid.load.{n}","timestamp":"{now}","type":"text","text":{{"body":"halo, mau tanya syarat KIA"}}}}]}}}}]}}]}}"#
-    )
-    .into_bytes();
+    let body = text_body(
+        &format!("wamid.load.{n}"),
+        &from,
+        now,
+        "halo, mau tanya syarat KIA",
+    );
     let sig = signature::sign(SECRET.as_bytes(), &body);
     (body, sig)
 }

@@ -2,12 +2,6 @@
 //! it, and check that every message that was answered 200 is processed exactly once and has
 //! its read receipt sent: nothing acknowledged is lost.
 
-#[path = "api/graph_standin.rs"]
-#[allow(dead_code)]
-mod graph_standin;
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::{
     collections::{HashMap, HashSet},
     process::{Child, Command, Stdio},
@@ -15,13 +9,15 @@ use std::{
     time::Duration,
 };
 
-use graph_standin::{GraphStandIn, PHONE_NUMBER_ID, TOKEN};
 use loket::{
     channel::signature,
     store::{Store, StoreOptions},
 };
-use loopback::{free_port, wait_healthy};
-use serde_json::json;
+use loket_testkit::loopback::{free_port, wait_healthy};
+use loket_testkit::{
+    envelope::text_body,
+    graph::{GraphStandIn, PHONE_NUMBER_ID, TOKEN},
+};
 
 const SECRET: &str = "crash-test-secret";
 
@@ -47,16 +43,7 @@ fn start(data: &std::path::Path, port: u16, graph: &str, log: &str) -> Child {
 }
 
 fn body(wamid: &str, from: &str, ts: i64) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "6281100002222", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Warga"}, "wa_id": from}],
-            "messages": [{"from": from, "id": wamid, "timestamp": ts.to_string(), "type": "text", "text": {"body": "halo"}}]
-        }}]}]
-    }))
-    .unwrap()
+    text_body(wamid, from, ts, "halo")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,16 +2,13 @@
 //! settings at all it serves the simulator, its built-in flows and sample photos; what goes
 //! wrong is said in words a person can act on; and it always stops when asked.
 
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::{
     path::Path,
     process::{Child, Command, Output, Stdio},
     time::Duration,
 };
 
-use loopback::{free_port, wait_healthy};
+use loket_testkit::loopback::{free_port, wait_healthy};
 
 /// `loket ARGS` in `folder`, with nothing from this machine's environment but `PATH`.
 fn loket(folder: &Path, env: &[(&str, &str)]) -> Command {

@@ -1,9 +1,7 @@
 //! The conversation engine, driven with plain values: every step, validator and global command,
 //! escalation, reminders, expiry, photo batches, and property tests over random input sequences.
 
-#[path = "support/flows.rs"]
-mod flows_support;
-use flows_support::media;
+use loket_testkit::media::media;
 
 use jiff::civil::date;
 use jiff::tz::TimeZone;

@@ -9,12 +9,8 @@
 //! - `< text`: the reply contains this text; `< (diam)`: there is no reply at all.
 //! - `# ...`: a comment. `@ jam +3` lets 3 hours pass and fires the scheduled wake-up.
 
-#[path = "support/flows.rs"]
-mod flows_support;
-use flows_support::media;
-#[path = "support/transcript.rs"]
-mod transcript_syntax;
-use transcript_syntax::{PhotoLine, photo_line};
+use loket_testkit::media::media;
+use loket_testkit::transcript::{PhotoLine, photo_line};
 
 use jiff::civil::date;
 use jiff::tz::TimeZone;

@@ -12,10 +12,7 @@
 //! skips them (say so when you do). Screenshots go to `target/sim-screenshots/`; with
 //! `LOKET_UPDATE_SCREENSHOT=1` the happy path also refreshes `docs/simulator.png`.
 
-#[path = "support/loopback.rs"]
-#[allow(dead_code)]
-mod loopback;
-use loopback::free_port;
+use loket_testkit::loopback::free_port;
 
 use std::{
     path::{Path, PathBuf},

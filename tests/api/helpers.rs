@@ -10,9 +10,9 @@ use loket::{
     lane::Conversations,
     store::Store,
 };
-use serde_json::{Value, json};
 
-use crate::graph_standin::{GraphStandIn, PHONE_NUMBER_ID, TOKEN};
+pub use loket_testkit::envelope::{fresh, message_body, now, text_body};
+use loket_testkit::graph::{GraphStandIn, PHONE_NUMBER_ID, TOKEN};
 
 pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "kia-bjm-verify-7f3e9c";
@@ -166,44 +166,4 @@ impl TestApp {
 
 pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/fixtures/wa/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
-
-/// A webhook body with one message from `from` (phone) of the given type and payload.
-pub fn message_body(id: &str, from: &str, timestamp: i64, kind: &str, payload: Value) -> Vec<u8> {
-    let mut message =
-        json!({"from": from, "id": id, "timestamp": timestamp.to_string(), "type": kind});
-    message[kind] = payload;
-    serde_json::to_vec(&json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "104729385612345", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "6281100002222", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Warga"}, "wa_id": from}],
-            "messages": [message]
-        }}]}]
-    }))
-    .unwrap()
-}
-
-pub fn text_body(id: &str, from: &str, timestamp: i64, text: &str) -> Vec<u8> {
-    message_body(id, from, timestamp, "text", json!({"body": text}))
-}
-
-pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
-/// The fixture with its message timestamps moved to now, so the 24-hour window is open.
-pub fn fresh(body: &[u8]) -> Vec<u8> {
-    let mut value: Value = serde_json::from_slice(body).unwrap();
-    for entry in value["entry"].as_array_mut().unwrap() {
-        for change in entry["changes"].as_array_mut().unwrap() {
-            if let Some(messages) = change["value"]["messages"].as_array_mut() {
-                for m in messages {
-                    m["timestamp"] = json!(now().to_string());
-                }
-            }
-        }
-    }
-    serde_json::to_vec(&value).unwrap()
 }

@@ -13,7 +13,7 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::transcript_syntax::{PhotoLine, photo_line};
+use loket_testkit::transcript::{PhotoLine, photo_line};
 
 /// The photo a transcript's file name stands for: a labelled fixture, or for documents the
 /// fixture set has no picture of (witnesses' KTPs, letters) a distinct synthetic one.

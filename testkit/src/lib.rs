@@ -1,0 +1,13 @@
+//! What loket's tests and benchmarks share, as one crate instead of files included by path:
+//!
+//! - [`graph`]: the loopback stand-in for Meta's Graph API (the only stand-in the tests use);
+//! - [`envelope`]: webhook bodies as Meta sends them;
+//! - [`loopback`]: free ports and waiting for `/healthz`;
+//! - [`media`]: stand-in photos for the engine's plain-value tests;
+//! - [`transcript`]: the `[foto …]` syntax of `tests/transcripts/*.txt`.
+
+pub mod envelope;
+pub mod graph;
+pub mod loopback;
+pub mod media;
+pub mod transcript;
