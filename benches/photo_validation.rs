@@ -10,9 +10,7 @@
 //! committed. Peak memory is measured in a child process (this binary re-run with
 //! `--peak-memory FILE`), reading VmHWM from /proc/self/status.
 
-#[allow(dead_code, clippy::all)]
-#[path = "../examples/make_photo_fixtures.rs"]
-mod fixtures;
+use loket_testkit::photo_fixtures as fixtures;
 
 use std::hint::black_box;
 use std::io::Cursor;

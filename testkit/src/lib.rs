@@ -4,10 +4,13 @@
 //! - [`envelope`]: webhook bodies as Meta sends them;
 //! - [`loopback`]: free ports and waiting for `/healthz`;
 //! - [`media`]: stand-in photos for the engine's plain-value tests;
+//! - [`photo_fixtures`]: the generator of the labelled photos in `fixtures/photos/`, whose
+//!   renderer the photo benchmark also uses;
 //! - [`transcript`]: the `[foto …]` syntax of `tests/transcripts/*.txt`.
 
 pub mod envelope;
 pub mod graph;
 pub mod loopback;
 pub mod media;
+pub mod photo_fixtures;
 pub mod transcript;
