@@ -50,6 +50,19 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `loket` serving from `folder` on a free loopback port, healthy; its log goes to `log`.
+async fn serve(folder: &Path, log: Stdio) -> (Child, String) {
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = loket(folder, &[("LOKET_BIND", bind.as_str())])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    wait_healthy(&reqwest::Client::new(), port).await;
+    (child, bind)
+}
+
 fn terminate(child: &Child) {
     let status = Command::new("kill")
         .args(["-s", "TERM", &child.id().to_string()])
@@ -61,15 +74,8 @@ fn terminate(child: &Child) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_an_empty_folder_without_settings_it_serves_the_simulator_with_its_samples() {
     let folder = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let bind = format!("127.0.0.1:{port}");
-    let child = loket(folder.path(), &[("LOKET_BIND", bind.as_str())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (child, bind) = serve(folder.path(), Stdio::piped()).await;
     let client = reqwest::Client::new();
-    wait_healthy(&client, port).await;
 
     let page = client
         .get(format!("http://{bind}/sim"))
@@ -125,14 +131,7 @@ async fn from_an_empty_folder_without_settings_it_serves_the_simulator_with_its_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_loket_on_the_same_data_folder_is_told_so_once() {
     let folder = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let bind = format!("127.0.0.1:{port}");
-    let first = loket(folder.path(), &[("LOKET_BIND", bind.as_str())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_healthy(&reqwest::Client::new(), port).await;
+    let (first, _) = serve(folder.path(), Stdio::null()).await;
 
     let other_port = format!("127.0.0.1:{}", free_port());
     let second = run(folder.path(), &[("LOKET_BIND", other_port.as_str())], &[]);
@@ -215,15 +214,8 @@ fn exported_flows_are_checked_and_used_with_their_problems_named() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn it_stops_on_sigterm_even_when_nobody_reads_its_log() {
     let folder = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let bind = format!("127.0.0.1:{port}");
     // As `loket 2>&1 | head -2`: the reader of the log goes away while loket runs.
-    let mut child = loket(folder.path(), &[("LOKET_BIND", bind.as_str())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_healthy(&reqwest::Client::new(), port).await;
+    let (mut child, _) = serve(folder.path(), Stdio::piped()).await;
     drop(child.stderr.take());
     terminate(&child);
     let output = wait_with_deadline(child, Duration::from_secs(30));
