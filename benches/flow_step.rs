@@ -60,8 +60,7 @@ fn run(flows: &FlowSet, ctx: &Context, inputs: Vec<Input>, photos: &[&str]) -> V
                 verdict.findings.push(Finding {
                     code: "too_dark".into(),
                     severity: Severity::Warning,
-                    message_id: "Foto agak gelap.".into(),
-                    message_en: "The photo is a little dark.".into(),
+                    params: [("document".to_string(), document.id().to_string())].into(),
                     figures: vec![("brightness".into(), 61.5), ("sharpness".into(), 240.2)],
                 });
                 state = step(

@@ -35,12 +35,11 @@ fn monday_morning() -> Timestamp {
     wita(2026, 4, 13, 10, 0)
 }
 
-fn finding(code: &str, severity: Severity) -> Finding {
+fn finding(code: &str, severity: Severity, document: DocumentKind) -> Finding {
     Finding {
         code: code.into(),
         severity,
-        message_id: format!("Foto {code}."),
-        message_en: format!("Photo {code}."),
+        params: [("document".to_string(), document.id().to_string())].into(),
         figures: vec![],
     }
 }
@@ -699,7 +698,9 @@ fn three_photos_sent_together_get_one_combined_reply_after_the_verdicts() {
         "no reply until the verdicts are in"
     );
     let mut blurry = PhotoVerdict::default();
-    blurry.findings.push(finding("blurry", Severity::Refusal));
+    blurry
+        .findings
+        .push(finding("blurry", Severity::Refusal, DocumentKind::KtpAyah));
     let verdicts = checks
         .into_iter()
         .map(|(media, document)| Input::PhotoChecked {
@@ -719,7 +720,7 @@ fn three_photos_sent_together_get_one_combined_reply_after_the_verdicts() {
         "{reply}"
     );
     assert!(
-        reply.contains("KTP ayah belum bisa diterima: Foto blurry."),
+        reply.contains("KTP ayah belum bisa diterima: Foto KTP ayah kurang jelas (buram)."),
         "{reply}"
     );
     assert!(
@@ -733,14 +734,15 @@ fn captions_choose_the_document_and_warnings_are_kept_for_the_officer() {
     let mut chat = Chat::new();
     kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
     let mut dim = PhotoVerdict::default();
-    dim.findings.push(finding("too_dark", Severity::Warning));
+    dim.findings
+        .push(finding("too_dark", Severity::Warning, DocumentKind::KtpIbu));
     chat.verdicts.insert(media("ibu").sha256, dim);
     let reply = chat.send_all(vec![Input::Photo {
         media: media("ibu"),
         caption: Some("ini KTP Ibu".into()),
     }]);
     assert!(
-        reply.contains("KTP ibu diterima") && reply.contains("Foto too_dark."),
+        reply.contains("KTP ibu diterima") && reply.contains("Foto KTP ibu terlalu gelap."),
         "{reply}"
     );
     assert!(
@@ -1295,7 +1297,7 @@ mod properties {
             for (i, n) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
                 if refuse[i] {
                     let mut v = PhotoVerdict::default();
-                    v.findings.push(finding("blurry", Severity::Refusal));
+                    v.findings.push(finding("blurry", Severity::Refusal, DocumentKind::KartuKeluarga));
                     chat.verdicts.insert(media(n).sha256, v);
                 }
             }
@@ -1350,4 +1352,30 @@ fn a_button_tapped_twice_is_not_taken_as_the_answer_to_the_next_question() {
 
     let reply = chat.say("Ahmad Fauzi");
     assert!(reply.contains("tanggal lahir"), "{reply}");
+}
+
+#[test]
+fn photo_texts_come_from_the_catalog_where_staff_edit_them() {
+    let blurry = finding("blurry", Severity::Refusal, DocumentKind::KtpAyah);
+    let mut files = loket::bundle::built_in_flows();
+    let edited = files.get("messages.toml").unwrap().replace(
+        "Foto {document} kurang jelas (buram).",
+        "Foto {document} buram, ulangi ya.",
+    );
+    files.insert("messages.toml", edited);
+    let flows = FlowSet::load(&files).unwrap();
+    let text = flows.finding_text(&blurry, loket::flow::Lang::Id);
+    assert!(
+        text.starts_with("Foto KTP ayah buram, ulangi ya."),
+        "{text}"
+    );
+
+    let mut files = loket::bundle::built_in_flows();
+    let broken = files.get("messages.toml").unwrap().replace(
+        "Foto {document} terlalu gelap.",
+        "Foto {dokumen} terlalu gelap.",
+    );
+    files.insert("messages.toml", broken);
+    let err = FlowSet::load(&files).unwrap_err().to_string();
+    assert!(err.contains("unknown placeholder `{dokumen}`"), "{err}");
 }

@@ -26,8 +26,7 @@ fn blurry() -> PhotoVerdict {
         findings: vec![Finding {
             code: "blurry".into(),
             severity: Severity::Refusal,
-            message_id: "Foto buram; foto ulang dengan kamera diam dan cahaya cukup.".into(),
-            message_en: "The photo is blurry; hold the camera still in good light.".into(),
+            params: Default::default(),
             figures: vec![],
         }],
         figures: vec![],

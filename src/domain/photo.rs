@@ -1,5 +1,7 @@
 //! The verdict on one photo: what the photo checks found, in a form the conversation and officers read.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::document::DocumentKind;
@@ -14,16 +16,17 @@ pub enum Severity {
     Refusal,
 }
 
-/// One thing a check found, with the figures behind it.
+/// One thing a check found, with the figures behind it. Its text is not here: the flows'
+/// message catalog has one per code (`photo_<code>`), filled from `params` when it is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable reason code, e.g. `not_a_photo`, `blurry`, `too_dark`, `glare`, `wrong_background`.
     pub code: String,
     pub severity: Severity,
-    /// What the parent should do, in Bahasa Indonesia.
-    pub message_id: String,
-    /// The same in English.
-    pub message_en: String,
+    /// What the text needs: `document`, `earlier` (document ids), `expected`, `found` (colours),
+    /// sizes; `variant` picks `photo_<code>_<variant>` where a code has several texts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
     /// The measured figures (name, value) that led to the finding, for officers.
     #[serde(default)]
     pub figures: Vec<(String, f64)>,

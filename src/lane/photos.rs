@@ -108,8 +108,7 @@ fn unreadable() -> PhotoVerdict {
         findings: vec![Finding {
             code: "unreadable".into(),
             severity: Severity::Refusal,
-            message_id: "Foto tidak dapat kami buka.".into(),
-            message_en: "We could not open the photo.".into(),
+            params: Default::default(),
             figures: Vec::new(),
         }],
         figures: Vec::new(),

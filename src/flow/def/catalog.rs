@@ -37,6 +37,7 @@ pub(super) fn load_messages(
         }
     }
     let no_fields = BTreeSet::new();
+    let photo_fields: BTreeSet<String> = PHOTO_VARS.iter().map(|v| v.to_string()).collect();
     for (key, value) in &raw {
         if !MESSAGE_KEYS.contains(&key.as_str()) {
             problems.at(
@@ -46,7 +47,12 @@ pub(super) fn load_messages(
                 format!("unknown message `{key}` (a typo?)"),
             );
         }
-        check_placeholders(path, text, value, &no_fields, problems);
+        let fields = if key.starts_with("photo_") {
+            &photo_fields
+        } else {
+            &no_fields
+        };
+        check_placeholders(path, text, value, fields, problems);
     }
     for key in [
         "consent_yes",

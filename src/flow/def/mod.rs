@@ -4,11 +4,12 @@
 
 use crate::domain::calendar::{HolidayCalendar, ServiceHours};
 use crate::domain::document::DocumentKind;
+use crate::domain::photo::Finding;
 use crate::domain::region::{Kelurahan, RegionTable, kelurahan_from_csv};
 use crate::domain::rupiah::Rupiah;
 use crate::flow::condition::Condition;
 use crate::flow::files::FlowFiles;
-use crate::flow::text::{LocalText, placeholders};
+use crate::flow::text::{Lang, LocalText, fill, placeholders};
 use jiff::SignedDuration;
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
@@ -314,6 +315,35 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "nik_warning",
     "colour_red",
     "colour_blue",
+    "colour_other",
+    "parity_odd",
+    "parity_even",
+    "shape_id_card",
+    "shape_a4_landscape",
+    "shape_a4_portrait",
+    "shape_paper",
+    "shape_pas_foto",
+    "photo_file_too_large",
+    "photo_not_a_photo_pdf",
+    "photo_not_a_photo_office",
+    "photo_not_a_photo_video",
+    "photo_not_a_photo_audio",
+    "photo_not_a_photo_unsupported_image",
+    "photo_not_a_photo",
+    "photo_damaged_file",
+    "photo_image_too_large_megapixels",
+    "photo_image_too_large",
+    "photo_too_small",
+    "photo_blurry",
+    "photo_too_dark",
+    "photo_glare",
+    "photo_wrong_background_for_year",
+    "photo_wrong_background",
+    "photo_background_unchecked",
+    "photo_duplicate_photo",
+    "photo_unexpected_shape",
+    "photo_not_stored",
+    "photo_unreadable",
     "redo",
     "date_future",
     "age_too_old",
@@ -375,6 +405,24 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "language",
     "child",
     "status",
+];
+
+/// Placeholders the photo texts (`photo_<code>`) may use, filled from a finding's parameters.
+pub const PHOTO_VARS: &[&str] = &[
+    "document",
+    "earlier",
+    "expected",
+    "found",
+    "parity",
+    "shape",
+    "max_mb",
+    "megapixels",
+    "width",
+    "height",
+    "min_long",
+    "min_short",
+    "year",
+    "reason",
 ];
 
 /// Variables a `when` condition may read besides the flow's answers.
@@ -670,6 +718,41 @@ impl FlowSet {
             en: None,
         };
         self.messages.get(key).unwrap_or(&MISSING)
+    }
+
+    /// What a photo check found, as the parent reads it: the catalog's `photo_<code>_<variant>`
+    /// (or `photo_<code>`), with documents, colours, parities and shapes named in `lang`.
+    pub fn finding_text(&self, finding: &Finding, lang: Lang) -> String {
+        let key = format!("photo_{}", finding.code);
+        let template = finding
+            .params
+            .get("variant")
+            .and_then(|v| self.messages.get(&format!("{key}_{v}")))
+            .or_else(|| self.messages.get(&key))
+            .unwrap_or_else(|| self.message("photo_unreadable"));
+        let named = |prefix: &str, value: &str| {
+            let key = format!("{prefix}_{value}");
+            self.messages.get(&key).map(|t| t.get(lang).to_string())
+        };
+        fill(template.get(lang), &|name| {
+            let Some(value) = finding.params.get(name) else {
+                // A finding kept from before its parameters were recorded.
+                return matches!(name, "document" | "earlier").then(|| match lang {
+                    Lang::Id => "dokumen".to_string(),
+                    Lang::En => "document".to_string(),
+                });
+            };
+            match name {
+                "document" | "earlier" => DocumentKind::from_id(value).map(|kind| match lang {
+                    Lang::Id => kind.label_id().to_string(),
+                    Lang::En => kind.label_en().to_string(),
+                }),
+                "expected" | "found" => named("colour", value),
+                "parity" => named("parity", value),
+                "shape" => named("shape", value),
+                _ => Some(value.clone()),
+            }
+        })
     }
 
     /// The local calendar date of `now` at the office: the key of the daily request sequence.

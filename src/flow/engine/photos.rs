@@ -137,10 +137,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         };
         draft.pending.remove(index);
         let label = self.doc_label(document, lang).to_string();
-        let message = |f: &crate::domain::photo::Finding| match lang {
-            Lang::Id => f.message_id.clone(),
-            Lang::En => f.message_en.clone(),
-        };
+        let message = |f: &crate::domain::photo::Finding| self.flows.finding_text(f, lang);
         if verdict.accepted() {
             let replaced: Vec<MediaRef> = draft
                 .documents

@@ -533,14 +533,8 @@ fn ratio_fits(shape: DocumentShape, ratio: f64, tolerance: f64) -> bool {
 
 fn pas_foto_shape(kind: DocumentKind, width: u32, height: u32, tolerance: f64) -> Option<Finding> {
     let ratio = f64::from(height) / f64::from(width.max(1));
-    (!ratio_fits(DocumentShape::PasFoto, ratio, tolerance)).then(|| {
-        messages::unexpected_shape(
-            kind,
-            "pas foto tegak, ukuran 3x4 atau 2x3",
-            "an upright 3x4 or 2x3 photo",
-            vec![fig("frame_aspect", ratio)],
-        )
-    })
+    (!ratio_fits(DocumentShape::PasFoto, ratio, tolerance))
+        .then(|| messages::unexpected_shape(kind, "pas_foto", vec![fig("frame_aspect", ratio)]))
 }
 
 fn document_shape(
@@ -550,26 +544,17 @@ fn document_shape(
     tolerance: f64,
 ) -> Option<Finding> {
     let ratio = ratio_fits(shape, region.aspect, tolerance);
-    let (fits, expected_id, expected_en) = match shape {
-        DocumentShape::IdCard => (ratio, "kartu seukuran KTP", "an ID-card sized card"),
-        DocumentShape::A4Landscape => (
-            ratio && region.landscape,
-            "kertas A4 mendatar",
-            "an A4 sheet held landscape",
-        ),
-        DocumentShape::A4Portrait => (
-            ratio && !region.landscape,
-            "kertas A4 tegak",
-            "an A4 sheet held upright",
-        ),
-        DocumentShape::Paper => (ratio, "selembar kertas utuh", "a whole sheet of paper"),
-        DocumentShape::PasFoto => (true, "", ""),
+    let (fits, expected) = match shape {
+        DocumentShape::IdCard => (ratio, "id_card"),
+        DocumentShape::A4Landscape => (ratio && region.landscape, "a4_landscape"),
+        DocumentShape::A4Portrait => (ratio && !region.landscape, "a4_portrait"),
+        DocumentShape::Paper => (ratio, "paper"),
+        DocumentShape::PasFoto => (true, "pas_foto"),
     };
     (!fits).then(|| {
         messages::unexpected_shape(
             kind,
-            expected_id,
-            expected_en,
+            expected,
             vec![
                 fig("region_aspect", region.aspect),
                 fig("region_landscape", if region.landscape { 1.0 } else { 0.0 }),
