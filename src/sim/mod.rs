@@ -15,6 +15,7 @@
 mod delivery;
 mod envelope;
 mod graph;
+pub use graph::{GraphFault, check_send};
 mod page;
 mod samples;
 pub use samples::is_sample_name;

@@ -1,6 +1,8 @@
 //! A loopback stand-in for Meta's Graph API: the only stand-in the tests use. It speaks the
 //! documented contract (messages, mark-as-read, media info, media download with the bearer
-//! token) and can be told to fail the way Meta fails.
+//! token), checks every send with the simulator's checks of that contract
+//! (`loket::sim::check_send`), records what it was sent, and can be told to fail the way Meta
+//! fails.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -183,8 +185,9 @@ async fn messages(
         return graph_error(400, 100);
     }
     let body = body.into_inner();
-    if body["messaging_product"] != "whatsapp" {
-        return graph_error(400, 100);
+    // What Meta would refuse is refused here too, by the simulator's own checks of the contract.
+    if let Err(fault) = loket::sim::check_send(&body) {
+        return actix_web::ResponseError::error_response(&fault);
     }
     let mut state = shared.state.lock().unwrap();
     if let Some((status, code)) = state.send_failures.pop_front() {

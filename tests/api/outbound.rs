@@ -253,3 +253,31 @@ async fn acknowledged_messages_survive_a_restart_before_they_are_handled() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_graph_stand_in_refuses_a_send_meta_would_refuse() {
+    let graph = loket_testkit::graph::GraphStandIn::start().await;
+    let four_buttons: Vec<Value> = (0..4)
+        .map(|i| json!({"type": "reply", "reply": {"id": format!("b{i}"), "title": "Pilih"}}))
+        .collect();
+    let answer = reqwest::Client::new()
+        .post(format!(
+            "{}/{}/messages",
+            graph.base_url,
+            loket_testkit::graph::PHONE_NUMBER_ID
+        ))
+        .bearer_auth(loket_testkit::graph::TOKEN)
+        .json(&json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": "6281234567890",
+            "type": "interactive",
+            "interactive": {"type": "button", "body": {"text": "Pilih"}, "action": {"buttons": four_buttons}}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: Value = answer.json().await.unwrap();
+    assert!(body["error"]["code"].is_i64(), "{body}");
+    assert!(graph.sent().is_empty(), "a refused send is not recorded");
+    graph.stop().await;
+}
