@@ -1379,3 +1379,17 @@ fn photo_texts_come_from_the_catalog_where_staff_edit_them() {
     let err = FlowSet::load(&files).unwrap_err().to_string();
     assert!(err.contains("unknown placeholder `{dokumen}`"), "{err}");
 }
+
+#[test]
+fn every_document_is_named_to_parents_in_both_languages() {
+    for kind in DocumentKind::ALL {
+        for lang in [loket::flow::Lang::Id, loket::flow::Lang::En] {
+            let label = FLOWS.document_label(kind, lang);
+            assert!(!label.is_empty(), "{kind:?} has no {lang:?} name");
+        }
+    }
+    assert_eq!(
+        FLOWS.document_label(DocumentKind::KartuKeluarga, loket::flow::Lang::Id),
+        "Kartu Keluarga (KK)"
+    );
+}

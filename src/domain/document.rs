@@ -77,39 +77,6 @@ impl DocumentKind {
         DocumentKind::ALL.into_iter().find(|k| k.id() == id)
     }
 
-    /// Name as citizens and officers say it (Indonesian).
-    pub fn label_id(self) -> &'static str {
-        match self {
-            DocumentKind::AktaKelahiran => "akta kelahiran anak",
-            DocumentKind::KartuKeluarga => "Kartu Keluarga (KK)",
-            DocumentKind::KtpAyah => "KTP ayah",
-            DocumentKind::KtpIbu => "KTP ibu",
-            DocumentKind::PasFoto => "pas foto anak",
-            DocumentKind::SuratKehilangan => "surat keterangan kehilangan dari kepolisian",
-            DocumentKind::KiaRusak => "KIA yang rusak",
-            DocumentKind::SuratKeteranganLahir => "surat keterangan lahir dari rumah sakit/bidan",
-            DocumentKind::BukuNikah => "buku nikah / akta perkawinan",
-            DocumentKind::KtpSaksi1 => "KTP saksi pertama",
-            DocumentKind::KtpSaksi2 => "KTP saksi kedua",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            DocumentKind::AktaKelahiran => "child's birth certificate",
-            DocumentKind::KartuKeluarga => "family card (KK)",
-            DocumentKind::KtpAyah => "father's ID card (KTP)",
-            DocumentKind::KtpIbu => "mother's ID card (KTP)",
-            DocumentKind::PasFoto => "child's passport photo",
-            DocumentKind::SuratKehilangan => "police loss report",
-            DocumentKind::KiaRusak => "the damaged KIA",
-            DocumentKind::SuratKeteranganLahir => "birth letter from the hospital or midwife",
-            DocumentKind::BukuNikah => "marriage book or certificate",
-            DocumentKind::KtpSaksi1 => "first witness's ID card",
-            DocumentKind::KtpSaksi2 => "second witness's ID card",
-        }
-    }
-
     pub fn shape(self) -> DocumentShape {
         match self {
             DocumentKind::KtpAyah

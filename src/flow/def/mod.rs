@@ -316,6 +316,17 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "colour_red",
     "colour_blue",
     "colour_other",
+    "document_akta_kelahiran",
+    "document_kartu_keluarga",
+    "document_ktp_ayah",
+    "document_ktp_ibu",
+    "document_pas_foto",
+    "document_surat_kehilangan",
+    "document_kia_rusak",
+    "document_surat_keterangan_lahir",
+    "document_buku_nikah",
+    "document_ktp_saksi_1",
+    "document_ktp_saksi_2",
     "parity_odd",
     "parity_even",
     "shape_id_card",
@@ -720,6 +731,11 @@ impl FlowSet {
         self.messages.get(key).unwrap_or(&MISSING)
     }
 
+    /// How a document is named to parents (`document_<id>` in the catalog).
+    pub fn document_label(&self, kind: DocumentKind, lang: Lang) -> &str {
+        self.message(&format!("document_{}", kind.id())).get(lang)
+    }
+
     /// What a photo check found, as the parent reads it: the catalog's `photo_<code>_<variant>`
     /// (or `photo_<code>`), with documents, colours, parities and shapes named in `lang`.
     pub fn finding_text(&self, finding: &Finding, lang: Lang) -> String {
@@ -743,10 +759,9 @@ impl FlowSet {
                 });
             };
             match name {
-                "document" | "earlier" => DocumentKind::from_id(value).map(|kind| match lang {
-                    Lang::Id => kind.label_id().to_string(),
-                    Lang::En => kind.label_en().to_string(),
-                }),
+                "document" | "earlier" => {
+                    DocumentKind::from_id(value).map(|kind| self.document_label(kind, lang).into())
+                }
                 "expected" | "found" => named("colour", value),
                 "parity" => named("parity", value),
                 "shape" => named("shape", value),

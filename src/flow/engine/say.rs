@@ -286,11 +286,8 @@ impl<'a, 'c> Engine<'a, 'c> {
         lines.join("\n")
     }
 
-    pub(super) fn doc_label(&self, kind: DocumentKind, lang: Lang) -> &'static str {
-        match lang {
-            Lang::Id => kind.label_id(),
-            Lang::En => kind.label_en(),
-        }
+    pub(super) fn doc_label(&self, kind: DocumentKind, lang: Lang) -> &'a str {
+        self.flows.document_label(kind, lang)
     }
 
     pub(super) fn status_text(&self, st: &Conversation) -> String {
