@@ -363,6 +363,8 @@ impl Store {
     ) -> Result<Option<T>> {
         let mut failure = None;
         let written = tree.update_and_fetch(key, |old| {
+            // sled may run this more than once (compare-and-swap retries): the last run counts.
+            failure = None;
             let current = match old.map(|bytes| serde_json::from_slice::<T>(bytes)) {
                 None => None,
                 Some(Ok(value)) => Some(value),
@@ -376,10 +378,7 @@ impl Store {
             };
             match change(current).map(|next| serde_json::to_vec(&next)) {
                 None => None,
-                Some(Ok(bytes)) => {
-                    failure = None;
-                    Some(bytes)
-                }
+                Some(Ok(bytes)) => Some(bytes),
                 Some(Err(e)) => {
                     failure = Some(StoreError::Corrupt {
                         what: "encoding",
