@@ -91,7 +91,7 @@ pub fn decide_batch(
                 } => Some((media.clone(), *document, *child_birth_year)),
                 _ => None,
             })
-            .filter(|c| !recorded_media(&photos, &recorded, &c.0))
+            .filter(|c| !recorded_media(&photos, &c.0))
             .collect();
         if checks.is_empty() {
             break;
@@ -120,7 +120,8 @@ pub fn decide_batch(
     }
 }
 
-fn recorded_media(photos: &[PhotoRecord], _: &[PhotoVerdict], media: &MediaRef) -> bool {
+/// Whether this batch already checked (and recorded) the photo.
+fn recorded_media(photos: &[PhotoRecord], media: &MediaRef) -> bool {
     photos.iter().any(|p| p.original_sha256 == media.sha256)
 }
 
