@@ -224,6 +224,14 @@ pub fn parse_size(text: &str) -> Option<u64> {
     number.checked_mul(factor)
 }
 
+/// `LOKET_FLOWS_DIR`, blank meaning unset: the office's own flow folder, `None` for the built-in
+/// flows. `loket check-flows` reads it this way too, without the other settings.
+pub fn flows_dir_of(lookup: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    lookup("LOKET_FLOWS_DIR")
+        .filter(|v| !v.trim().is_empty())
+        .map(PathBuf::from)
+}
+
 /// Whether a Graph URL points at this machine (a loopback stand-in or the simulator).
 fn is_loopback_url(url: &str) -> bool {
     let rest = url
@@ -268,7 +276,7 @@ impl Settings {
             |v| v.parse().ok(),
         );
         let data_dir = PathBuf::from(env.get("LOKET_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let flows_dir = env.get("LOKET_FLOWS_DIR").map(PathBuf::from);
+        let flows_dir = flows_dir_of(|name| env.get(name));
 
         let mut verify_token = Secret::new(env.get("WA_VERIFY_TOKEN").unwrap_or_default());
         let mut app_secret = Secret::new(env.get("WA_APP_SECRET").unwrap_or_default());

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
 fn check_flows(dir: Option<&str>) -> ExitCode {
     let dir = dir
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("LOKET_FLOWS_DIR").map(Into::into));
+        .or_else(|| loket::config::flows_dir_of(|name| std::env::var(name).ok()));
     let checked = loket::bundle::flow_files(dir.as_deref())
         .and_then(|files| loket::flow::check(&files).map(|report| (files, report)));
     match checked {
