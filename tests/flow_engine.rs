@@ -228,18 +228,16 @@ fn render_for_test(out: &Outgoing) -> String {
 }
 
 /// Fills a KIA request up to the first photo, for a child born on `born` ("12-03-2019").
-fn kia_until_photos(chat: &mut Chat, nik: &str, born: &str, sex: &str) {
+/// The shortest way to the photo steps: the NIK gives the birth date and sex, the only delivery
+/// offered is said, the kelurahan gives the kecamatan.
+fn kia_until_photos(chat: &mut Chat, nik: &str) {
     chat.say("halo");
     chat.say("kia");
     chat.say("setuju");
     chat.say("Ahmad Fauzi");
-    chat.say(born);
-    chat.say(sex);
     chat.say(nik);
     chat.say("baru");
-    chat.say("antar");
     chat.say("setuju");
-    chat.say("Banjarmasin Tengah");
     chat.say("Melayu");
     chat.say("Jl. Pramuka Gg. Mawar No. 12");
     let reply = chat.say("5/2");
@@ -401,17 +399,23 @@ fn a_parent_files_a_complete_kia_request_for_a_six_year_old() {
         "{reply}"
     );
     assert!(chat.say("setuju").contains("nama lengkap anak"));
-    assert!(chat.say("Ahmad Fauzi").contains("tanggal lahir"));
-    assert!(chat.say("12 Maret 2019").contains("jenis kelamin"));
-    assert!(chat.tap("child_sex.l").contains("NIK"));
+    assert!(chat.say("Ahmad Fauzi").contains("NIK"));
     let reply = chat.say("6371 0512 0319 0001");
+    assert!(
+        reply.contains("12 Maret 2019") && reply.contains("laki-laki"),
+        "the birth date and sex are read from the NIK, not asked: {reply}"
+    );
     assert!(
         reply.contains("Ganti usia 5 tahun"),
         "renewal is offered from age 5: {reply}"
     );
-    assert!(chat.say("1").contains("Bagaimana KIA"));
-    assert!(chat.say("antar").contains("Rp 10.000"));
-    assert!(chat.tap("cod_accepted.setuju").contains("kecamatan"));
+    let reply = chat.say("1");
+    assert!(
+        reply.contains("*Antar ke rumah (Pos)* (satu-satunya") && reply.contains("Rp 10.000"),
+        "the only delivery offered is said, not asked: {reply}"
+    );
+    assert!(chat.tap("cod_accepted.setuju").contains("kelurahan"));
+    // Not sure of the kelurahan: the parent narrows it down by its kecamatan.
     let reply = chat.say("banjarmasin tengah");
     assert!(reply.contains("Kertak Baru Ilir"), "{reply}");
     assert!(chat.say("melayu").contains("nama jalan"));
@@ -477,7 +481,7 @@ fn a_parent_files_a_complete_kia_request_for_a_six_year_old() {
 #[test]
 fn a_child_under_five_needs_no_pas_foto() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "perempuan");
+    kia_until_photos(&mut chat, "6371056005220002");
     for doc in ["akta", "kk", "ayah"] {
         chat.photo(doc);
     }
@@ -566,17 +570,17 @@ fn photos_sent_before_consent_or_before_the_photo_steps_are_not_checked_nor_kept
 #[test]
 fn dates_of_birth_are_read_in_common_formats_and_checked() {
     let cases = [
-        ("12-03-2019", "jenis kelamin"),
-        ("12/3/2019", "jenis kelamin"),
-        ("12 maret 2019", "jenis kelamin"),
+        ("12-03-2026", "jenis kelamin"),
+        ("12/3/2026", "jenis kelamin"),
+        ("12 maret 2026", "jenis kelamin"),
         ("kemarin", "belum kami pahami"),
-        ("31-02-2019", "tidak ada di kalender"),
+        ("31-02-2026", "tidak ada di kalender"),
         ("01-01-2027", "masa depan"),
-        ("01-01-2005", "21 tahun"),
     ];
+    // The birth certificate asks the date; a KIA reads it from the NIK.
     for (input, expected) in cases {
         let mut chat = Chat::new();
-        for text in ["kia", "setuju", "Budi"] {
+        for text in ["akta kelahiran", "setuju", "Budi"] {
             chat.say(text);
         }
         let reply = chat.say(input);
@@ -585,19 +589,25 @@ fn dates_of_birth_are_read_in_common_formats_and_checked() {
 }
 
 #[test]
-fn the_nik_is_checked_for_form_and_against_the_stated_birth_date_and_sex() {
+fn the_nik_is_checked_for_form_and_gives_the_birth_date_and_sex() {
     let cases = [
         ("637105120319000", "16 angka"),
         ("63710512031900x1", "hanya berisi angka"),
         ("6371053512190001", "tanggal lahir"),
         ("6371051213190001", "bulan lahir"),
-        ("6371051303190001", "berbeda dengan tanggal lahir"),
-        ("6371055203190001", "jenis kelamin"),
-        ("6371051203190001", "Ganti usia 5 tahun"),
+        ("6371050101050001", "di bawah 17 tahun"),
+        (
+            "6371051203190001",
+            "lahir *Selasa, 12 Maret 2019*, *laki-laki*",
+        ),
+        (
+            "6371055203190001",
+            "lahir *Selasa, 12 Maret 2019*, *perempuan*",
+        ),
     ];
     for (nik, expected) in cases {
         let mut chat = Chat::new();
-        for text in ["kia", "setuju", "Budi", "12-03-2019", "laki-laki"] {
+        for text in ["kia", "setuju", "Budi"] {
             chat.say(text);
         }
         let reply = chat.say(nik);
@@ -606,9 +616,38 @@ fn the_nik_is_checked_for_form_and_against_the_stated_birth_date_and_sex() {
 }
 
 #[test]
+fn a_corrected_birth_date_is_checked_against_the_nik_and_a_corrected_nik_is_read_afresh() {
+    let mut chat = Chat::new();
+    kia_until_photos(&mut chat, "6371051203190001");
+    for name in ["akta", "kk", "ayah", "ibu", "pas"] {
+        chat.photo(name);
+    }
+    chat.tap("summary.edit");
+    assert!(chat.tap("edit.child_birth_date").contains("tanggal lahir"));
+    let reply = chat.say("13-03-2019");
+    assert!(
+        reply.contains("NIK"),
+        "the NIK no longer fits: asked again. {reply}"
+    );
+    let reply = chat.say("6371051203190001");
+    assert!(reply.contains("berbeda dengan tanggal lahir"), "{reply}");
+    let reply = chat.say("6371051303190001");
+    assert!(reply.contains("Ringkasan"), "{reply}");
+
+    // Changing the NIK re-reads the sex it carries; the birth date the parent typed stays.
+    chat.tap("summary.edit");
+    chat.tap("edit.child_nik");
+    let reply = chat.say("6371055303190001");
+    assert!(reply.contains("*perempuan*"), "{reply}");
+    let draft = chat.state.draft.as_ref().unwrap();
+    assert_eq!(draft.answers["child_birth_date"].raw(), "2019-03-13");
+    assert_eq!(draft.answers["child_sex"].raw(), "p");
+}
+
+#[test]
 fn an_unknown_region_code_in_the_nik_is_a_warning_recorded_for_the_officer() {
     let mut chat = Chat::new();
-    for text in ["kia", "setuju", "Budi", "12-03-2019", "l"] {
+    for text in ["kia", "setuju", "Budi"] {
         chat.say(text);
     }
     let reply = chat.say("6399991203190000");
@@ -626,7 +665,7 @@ fn a_child_with_an_open_kia_request_cannot_get_a_second_one() {
     let number: RequestNumber = "KIA-6371-260401-0007".parse().unwrap();
     chat.open
         .insert(("kia".into(), "6371051203190001".into()), number);
-    for text in ["kia", "setuju", "Budi", "12-03-2019", "l"] {
+    for text in ["kia", "setuju", "Budi"] {
         chat.say(text);
     }
     let reply = chat.say("6371051203190001");
@@ -640,7 +679,7 @@ fn names_streets_and_rt_rw_are_validated() {
     chat.say("setuju");
     assert!(chat.say("12345").contains("huruf saja"));
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371051203190001", "12-03-2019", "l");
+    kia_until_photos(&mut chat, "6371051203190001");
     let draft = chat.state.draft.as_ref().unwrap();
     assert_eq!(draft.answers["rt_rw"].raw(), "005/002");
     let mut chat = Chat::new();
@@ -648,11 +687,8 @@ fn names_streets_and_rt_rw_are_validated() {
         "kia",
         "setuju",
         "Budi",
-        "12-03-2019",
-        "l",
         "6371051203190001",
         "baru",
-        "pos",
         "ya",
         "1",
         "1",
@@ -670,7 +706,7 @@ fn names_streets_and_rt_rw_are_validated() {
 #[test]
 fn three_photos_sent_together_get_one_combined_reply_after_the_verdicts() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     let photos = ["a", "b", "c"].map(|n| Input::Photo {
         media: media(n),
         caption: None,
@@ -715,12 +751,12 @@ fn three_photos_sent_together_get_one_combined_reply_after_the_verdicts() {
         .collect();
     let reply = reply_of(&chat.run(verdicts));
     assert!(
-        reply.contains("akta kelahiran anak diterima")
-            && reply.contains("Kartu Keluarga (KK) diterima"),
+        reply.contains("Foto diterima: akta kelahiran anak")
+            && reply.contains("Foto diterima: Kartu Keluarga (KK)"),
         "{reply}"
     );
     assert!(
-        reply.contains("KTP ayah belum bisa diterima: Foto KTP ayah kurang jelas (buram)."),
+        reply.contains("Foto belum bisa diterima (KTP ayah): Foto KTP ayah kurang jelas (buram)."),
         "{reply}"
     );
     assert!(
@@ -732,7 +768,7 @@ fn three_photos_sent_together_get_one_combined_reply_after_the_verdicts() {
 #[test]
 fn captions_choose_the_document_and_warnings_are_kept_for_the_officer() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     let mut dim = PhotoVerdict::default();
     dim.findings
         .push(finding("too_dark", Severity::Warning, DocumentKind::KtpIbu));
@@ -742,7 +778,7 @@ fn captions_choose_the_document_and_warnings_are_kept_for_the_officer() {
         caption: Some("ini KTP Ibu".into()),
     }]);
     assert!(
-        reply.contains("KTP ibu diterima") && reply.contains("Foto KTP ibu terlalu gelap."),
+        reply.contains("Foto diterima: KTP ibu") && reply.contains("Foto KTP ibu terlalu gelap."),
         "{reply}"
     );
     assert!(
@@ -764,7 +800,7 @@ fn captions_choose_the_document_and_warnings_are_kept_for_the_officer() {
 #[test]
 fn pdfs_unreadable_media_duplicates_and_voice_notes_get_clear_answers() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     let reply = chat.send_all(vec![Input::NotAPhoto {
         mime: "application/pdf".into(),
         filename: Some("akta.pdf".into()),
@@ -778,7 +814,10 @@ fn pdfs_unreadable_media_duplicates_and_voice_notes_get_clear_answers() {
             .contains("kirim ulang")
     );
     chat.photo("akta");
-    assert!(chat.photo("akta").contains("sama dengan foto akta"));
+    assert!(
+        chat.photo("akta")
+            .contains("sama dengan foto yang sudah Anda kirim untuk akta")
+    );
     assert!(
         chat.send_all(vec![Input::Unsupported {
             what: "audio".into()
@@ -790,7 +829,7 @@ fn pdfs_unreadable_media_duplicates_and_voice_notes_get_clear_answers() {
 #[test]
 fn a_late_verdict_for_a_cancelled_draft_deletes_the_photo() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     chat.run(vec![Input::Photo {
         media: media("akta"),
         caption: None,
@@ -816,11 +855,8 @@ fn snapshots_at_every_kia_step() -> Vec<(String, Conversation)> {
         "kia",
         "setuju",
         "Budi",
-        "12-03-2019",
-        "l",
         "6371051203190001",
         "hilang",
-        "pos",
         "ya",
         "5",
         "3",
@@ -887,7 +923,7 @@ fn every_global_command_works_at_every_step() {
 #[test]
 fn cancelling_asks_for_confirmation_and_then_deletes_the_photos() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     chat.photo("akta");
     chat.say("batal");
     let reply = chat.say("tidak");
@@ -993,7 +1029,7 @@ fn three_failed_attempts_hand_the_chat_to_an_officer_until_handed_back() {
     assert_eq!(
         chat.escalated(),
         Some(EscalationReason::RepeatedFailure {
-            step: "child_birth_date".into()
+            step: "child_nik".into()
         })
     );
     assert!(
@@ -1004,7 +1040,7 @@ fn three_failed_attempts_hand_the_chat_to_an_officer_until_handed_back() {
     assert!(chat.photo("x").is_empty());
     let reply = chat.send_all(vec![Input::HandBack]);
     assert!(
-        reply.contains("lanjutkan") && reply.contains("tanggal lahir"),
+        reply.contains("lanjutkan") && reply.contains("NIK"),
         "{reply}"
     );
 }
@@ -1035,7 +1071,7 @@ fn repeated_input_the_bot_cannot_understand_is_escalated() {
 #[test]
 fn an_abandoned_request_gets_one_reminder_then_expires_and_is_deleted() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     chat.photo("akta");
     chat.say("status");
     let Some(Effect::WakeAt(reminder_at)) = chat
@@ -1125,7 +1161,7 @@ fn a_parent_files_a_birth_certificate_request_with_witnesses() {
         .collect();
     let reply = chat.send_all(photos);
     assert!(
-        reply.contains("KTP saksi kedua diterima") && reply.contains("Ringkasan"),
+        reply.contains("Foto diterima: KTP saksi kedua") && reply.contains("Ringkasan"),
         "{reply}"
     );
     let reply = chat.say("kirim");
@@ -1138,7 +1174,7 @@ fn a_parent_files_a_birth_certificate_request_with_witnesses() {
 #[test]
 fn a_parent_can_request_for_a_second_child_after_filing() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     for doc in ["akta", "kk", "ayah", "ibu"] {
         chat.photo(doc);
     }
@@ -1152,7 +1188,7 @@ fn a_parent_can_request_for_a_second_child_after_filing() {
 #[test]
 fn the_summary_can_change_an_answer_and_returns_to_the_summary() {
     let mut chat = Chat::new();
-    kia_until_photos(&mut chat, "6371056005220002", "20-05-2022", "p");
+    kia_until_photos(&mut chat, "6371056005220002");
     for doc in ["akta", "kk", "ayah", "ibu"] {
         chat.photo(doc);
     }
@@ -1322,7 +1358,7 @@ mod properties {
             inputs in prop::collection::vec(any_input(), 0..12),
         ) {
             let mut chat = Chat::new();
-            kia_until_photos(&mut chat, "6371051203190001", "12-03-2019", "l");
+            kia_until_photos(&mut chat, "6371051203190001");
             chat.send_all(inputs);
         }
     }
@@ -1351,7 +1387,7 @@ fn a_button_tapped_twice_is_not_taken_as_the_answer_to_the_next_question() {
     );
 
     let reply = chat.say("Ahmad Fauzi");
-    assert!(reply.contains("tanggal lahir"), "{reply}");
+    assert!(reply.contains("NIK"), "{reply}");
 }
 
 #[test]

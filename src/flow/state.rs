@@ -93,6 +93,10 @@ pub struct Draft {
     pub attempts: u8,
     #[serde(default)]
     pub attempts_step: String,
+    /// Steps answered from another answer (the birth date and sex a NIK encodes): changing that
+    /// answer clears them, so a corrected NIK is read afresh instead of refused as a mismatch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub derived: Vec<String>,
 }
 
 impl Draft {
@@ -107,6 +111,7 @@ impl Draft {
             data_warnings: Vec::new(),
             attempts: 0,
             attempts_step: String::new(),
+            derived: Vec::new(),
         }
     }
 

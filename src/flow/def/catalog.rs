@@ -178,6 +178,12 @@ pub(super) fn load_commands(
                 .iter()
                 .map(|w| w.to_lowercase())
                 .collect(),
+            openers: spanned
+                .get_ref()
+                .openers
+                .iter()
+                .map(|w| w.to_lowercase())
+                .collect(),
         });
     }
     (problems.list.len() == before).then_some(commands)

@@ -135,6 +135,9 @@ pub struct CommandPatterns {
     pub patterns: Vec<Regex>,
     /// Single words that also match with one typo (`statsu`, `syarta`).
     pub words: Vec<String>,
+    /// Words that, opening a message nothing else understood, mean this command
+    /// ("Halo kak, selamat siang" opens the menu).
+    pub openers: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -207,6 +210,9 @@ pub struct Step {
     /// Short name in summaries and the "what to change" list.
     pub label: LocalText,
     pub when: Option<Condition>,
+    /// A NIK step's answer also answers these steps (the birth date and the sex it encodes),
+    /// so the parent is not asked three times for one fact.
+    pub fills: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +270,13 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "options_hint",
     "not_understood",
     "invalid_choice",
+    "choice_ambiguous",
+    "option_unavailable",
+    "only_option",
+    "nik_filled",
+    "kelurahan_in_kecamatan",
+    "kelurahan_ambiguous",
+    "kelurahan_unknown",
     "draft_exists",
     "consent_declined",
     "consent_yes",
@@ -412,6 +425,11 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "kecamatan_name",
     "kelurahan_name",
     "postal_code",
+    "choices",
+    "option",
+    "label",
+    "birth_date",
+    "sex",
     "prompt",
     "language",
     "child",
@@ -560,6 +578,8 @@ struct RawCommand {
     patterns: Vec<Spanned<String>>,
     #[serde(default)]
     words: Vec<String>,
+    #[serde(default)]
+    openers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -609,6 +629,7 @@ struct RawStep {
     document: Option<Spanned<String>>,
     #[serde(default)]
     captions: Vec<String>,
+    fills: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]

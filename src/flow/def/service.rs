@@ -36,9 +36,15 @@ pub(super) fn load_service(path: &Path, text: &str, problems: &mut Problems) -> 
                 kind,
                 prompt: step.prompt.get_ref().clone(),
                 when,
+                fills: step
+                    .fills
+                    .as_ref()
+                    .map(|f| f.get_ref().clone())
+                    .unwrap_or_default(),
             });
         }
     }
+    file.check_fills(&raw, &steps, problems);
     file.check_well_known(&raw, &steps, &step_ids, problems);
     for t in [&raw.requirements, &raw.done] {
         check_placeholders(path, text, t, &step_ids, problems);
@@ -74,6 +80,46 @@ struct ServiceFile<'f> {
 }
 
 impl ServiceFile<'_> {
+    /// `fills` belongs to a NIK step and names a birth-date step or a sex choice (`l`, `p`).
+    fn check_fills(&self, raw: &RawService, steps: &[Step], problems: &mut Problems) {
+        for spanned in &raw.steps {
+            let step = spanned.get_ref();
+            let Some(fills) = &step.fills else {
+                continue;
+            };
+            let own = steps.iter().find(|s| s.id == *step.id.get_ref());
+            if !matches!(own.map(|s| &s.kind), Some(StepKind::Text(Validator::Nik))) {
+                self.at(
+                    problems,
+                    fills.span(),
+                    "only a step with validator nik can fill other steps".into(),
+                );
+                continue;
+            }
+            for target in fills.get_ref() {
+                let fits = match steps.iter().find(|s| s.id == *target).map(|s| &s.kind) {
+                    Some(StepKind::Text(Validator::BirthDate { .. })) => true,
+                    Some(StepKind::Choice(options)) => {
+                        let mut ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
+                        ids.sort_unstable();
+                        ids == ["l", "p"]
+                    }
+                    _ => false,
+                };
+                if !fits {
+                    self.at(
+                        problems,
+                        fills.span(),
+                        format!(
+                            "`{target}` cannot be filled from a NIK: name a step with validator \
+                             birth_date or a choice with options `l` and `p`"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
     fn at(&self, problems: &mut Problems, span: std::ops::Range<usize>, reason: String) {
         problems.at(self.path, self.text, span, reason)
     }
@@ -413,7 +459,9 @@ impl ServiceFile<'_> {
         if has_kelurahan && !has_kecamatan {
             problems.whole(
                 path,
-                "a kelurahan step needs a step `kecamatan` of kind kecamatan before it".into(),
+                "a kelurahan step needs a step `kecamatan` of kind kecamatan (before it, or \
+                 after it to be filled from the kelurahan)"
+                    .into(),
             );
         }
         if let Some(unique) = &raw.unique_open_nik

@@ -1,6 +1,7 @@
 //! Answers to the current question and the global commands: typed text, taps, validation,
 //! failed attempts and escalation, cancelling.
 
+use super::choose::{Choice, Typed, match_choice};
 use super::*;
 
 impl<'a, 'c> Engine<'a, 'c> {
@@ -16,17 +17,42 @@ impl<'a, 'c> Engine<'a, 'c> {
             t.ask = true;
             return;
         }
+        if self.on_kelurahan_text(st, text, t) {
+            return;
+        }
         let question = self.question(st);
         if !question.options.is_empty() {
-            if let Some(id) = self.match_typed(st, &question, text) {
-                self.on_option(st, &id, t);
-                return;
-            }
+            let typed = self.match_typed(st, &question, text);
             // The parent typed past a menu they opened mid-request: treat it as the step's answer.
-            if matches!(st.overlay, Overlay::Menu | Overlay::Faq) && st.draft.is_some() {
+            if !matches!(typed, Typed::One(_))
+                && matches!(st.overlay, Overlay::Menu | Overlay::Faq)
+                && st.draft.is_some()
+            {
                 st.overlay = Overlay::None;
                 self.on_text(st, text, t);
                 return;
+            }
+            match typed {
+                Typed::One(i) => {
+                    if let Some(option) = question.options.get(i) {
+                        let id = option.id.clone();
+                        self.on_option(st, &id, t);
+                        return;
+                    }
+                }
+                Typed::Ambiguous(hits) => {
+                    let choices = hits
+                        .iter()
+                        .filter_map(|i| question.options.get(*i).map(|o| (i + 1, &o.title)))
+                        .map(|(n, title)| format!("{n}. {title}"))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    t.notes
+                        .push(self.msg_with(st, "choice_ambiguous", &[("choices", choices)]));
+                    t.ask = true;
+                    return;
+                }
+                Typed::Nothing => {}
             }
         }
         if let Some(faq) = self.match_faq(text) {
@@ -54,8 +80,93 @@ impl<'a, 'c> Engine<'a, 'c> {
                 | StepKind::Kelurahan
                 | StepKind::Consent
                 | StepKind::Summary,
-            )) => self.fail(st, &step.id, "invalid_choice", &[], t),
+            )) => {
+                // An option this office does not offer: say so, and ask again without counting it.
+                if let Some(option) = self.unavailable_option(st, text) {
+                    t.notes
+                        .push(self.msg_with(st, "option_unavailable", &[("option", option)]));
+                    t.ask = true;
+                } else if matches!(step.kind, StepKind::Kelurahan) {
+                    self.fail(st, &step.id, "kelurahan_unknown", &[], t)
+                } else {
+                    self.fail(st, &step.id, "invalid_choice", &[], t)
+                }
+            }
+            // A greeting that says nothing more opens the menu; it is never "not understood".
+            None if self.opener_command(text).is_some() => {
+                if let Some(command) = self.opener_command(text) {
+                    self.run_command(st, command, text, t);
+                }
+            }
             _ => self.unclear(st, "not_understood", t),
+        }
+    }
+
+    /// At a kelurahan step a typed name is looked up among all kelurahan of the kecamatan, or
+    /// of the whole region when the kelurahan is asked first. True when the text was used.
+    fn on_kelurahan_text(&self, st: &mut Conversation, text: &str, t: &mut Turn) -> bool {
+        if !st.overlay.is_none() {
+            return false;
+        }
+        let Some(draft) = st.draft.as_ref() else {
+            return false;
+        };
+        let Some(step) = self
+            .flows
+            .service(&draft.service)
+            .and_then(|s| self.current_step(s, draft, true))
+            .filter(|s| matches!(s.kind, StepKind::Kelurahan))
+        else {
+            return false;
+        };
+        // A number means a row of the list shown, never a kelurahan elsewhere in the region.
+        if words(text)
+            .split(' ')
+            .next()
+            .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()))
+        {
+            return false;
+        }
+        let kecamatan = draft.answers.get(well_known::KECAMATAN).map(Answer::raw);
+        let candidates: Vec<&crate::domain::region::Kelurahan> = self
+            .flows
+            .kelurahan
+            .iter()
+            .filter(|k| kecamatan.as_ref().is_none_or(|c| k.kecamatan_code == *c))
+            .collect();
+        let choices: Vec<Choice> = candidates
+            .iter()
+            .map(|k| Choice {
+                names: vec![k.name.as_str()],
+            })
+            .collect();
+        match match_choice(text, &choices) {
+            Typed::One(i) => {
+                let Some(code) = candidates.get(i).map(|k| k.code.clone()) else {
+                    return false;
+                };
+                let step_id = step.id.clone();
+                self.answer_option(st, &step_id, &code, t);
+                true
+            }
+            Typed::Ambiguous(hits) => {
+                let choices = hits
+                    .iter()
+                    .filter_map(|i| candidates.get(*i))
+                    .map(|k| {
+                        let kecamatan = self
+                            .kecamatan_name(&k.kecamatan_code)
+                            .unwrap_or_else(|| k.kecamatan_code.clone());
+                        format!("• {} ({kecamatan})", k.name)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                t.notes
+                    .push(self.msg_with(st, "kelurahan_ambiguous", &[("choices", choices)]));
+                t.ask = true;
+                true
+            }
+            Typed::Nothing => false,
         }
     }
 
@@ -139,15 +250,53 @@ impl<'a, 'c> Engine<'a, 'c> {
                                 t.effects.push(Effect::ForgetMedia(removed));
                             }
                         }
-                        _ => {
+                        Some(_) => {
                             draft.answers.remove(step_id);
+                            if let Some(step) = service.step(step_id) {
+                                for filled in &step.fills {
+                                    if draft.derived.contains(filled) {
+                                        draft.answers.remove(filled);
+                                    }
+                                }
+                                draft.derived.retain(|d| !step.fills.contains(d));
+                            }
                         }
+                        None => {}
                     }
                 }
                 t.ask = true;
             }
             (step_id, option) => self.answer_option(st, step_id, option, t),
         }
+    }
+
+    /// The title of an option of this service that its condition hides (the office does not
+    /// offer it), when that is what the parent typed.
+    pub(super) fn unavailable_option(&self, st: &Conversation, text: &str) -> Option<String> {
+        let draft = st.draft.as_ref()?;
+        let service = self.flows.service(&draft.service)?;
+        let lang = st.lang;
+        service.steps.iter().find_map(|step| {
+            let StepKind::Choice(options) = &step.kind else {
+                return None;
+            };
+            let hidden: Vec<&crate::flow::def::ChoiceOption> = options
+                .iter()
+                .filter(|o| !self.condition_holds(o.when.as_ref(), draft))
+                .collect();
+            let choices: Vec<Choice> = hidden
+                .iter()
+                .map(|o| Choice {
+                    names: std::iter::once(o.title.get(lang))
+                        .chain(o.aliases.iter().map(String::as_str))
+                        .collect(),
+                })
+                .collect();
+            match match_choice(text, &choices) {
+                Typed::One(i) => hidden.get(i).map(|o| o.title.get(lang).to_string()),
+                _ => None,
+            }
+        })
     }
 
     pub(super) fn start_service(&self, st: &mut Conversation, service_id: &str, t: &mut Turn) {
@@ -217,6 +366,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 draft
                     .answers
                     .insert(step.id.clone(), Answer::Choice(chosen.id.clone()));
+                draft.derived.retain(|d| *d != step.id);
             }
             StepKind::Kecamatan | StepKind::Kelurahan => {
                 draft
@@ -239,6 +389,20 @@ impl<'a, 'c> Engine<'a, 'c> {
                     let stale = matches!(draft.answers.get(well_known::CHILD_NIK), Some(Answer::Nik(nik)) if nik.cross_check(birth, sex, today).is_err());
                     if stale {
                         draft.answers.remove(well_known::CHILD_NIK);
+                    }
+                }
+                // The kelurahan determines its kecamatan (and postal code).
+                well_known::KELURAHAN => {
+                    let code = draft
+                        .answers
+                        .get(well_known::KELURAHAN)
+                        .map(Answer::raw)
+                        .unwrap_or_default();
+                    if let Some(k) = self.flows.kelurahan.iter().find(|k| k.code == code) {
+                        draft.answers.insert(
+                            well_known::KECAMATAN.to_string(),
+                            Answer::Choice(k.kecamatan_code.clone()),
+                        );
                     }
                 }
                 well_known::KECAMATAN => {
@@ -279,8 +443,32 @@ impl<'a, 'c> Engine<'a, 'c> {
         };
         let service_id = draft.service.clone();
         match self.validate(draft, &service_id, validator, text) {
-            Ok((answer, warnings)) => {
+            Ok((mut answer, warnings)) => {
+                let filled = match self.filled_from(st, step, &answer) {
+                    Ok(filled) => filled,
+                    Err((code, extra)) => return self.fail(st, &step.id, code, &extra, t),
+                };
+                let rt_rw = match (&validator, &answer) {
+                    (Validator::Street, Answer::Text(street)) => self.rt_rw_in_street(st, street),
+                    _ => None,
+                };
+                if let Some((street, _, _)) = &rt_rw {
+                    answer = Answer::Text(street.clone());
+                }
+                if let Some(note) = self.filled_note(st, step, &answer) {
+                    t.notes.push(note);
+                }
                 if let Some(draft) = st.draft.as_mut() {
+                    draft.derived.retain(|d| *d != step.id);
+                    for (id, value) in filled {
+                        draft.answers.insert(id.clone(), value);
+                        if !draft.derived.contains(&id) {
+                            draft.derived.push(id);
+                        }
+                    }
+                    if let Some((_, rt_rw_step, value)) = rt_rw {
+                        draft.answers.insert(rt_rw_step, value);
+                    }
                     draft.answers.insert(step.id.clone(), answer);
                     for w in &warnings {
                         if !draft.data_warnings.iter().any(|x| x == w.code()) {
@@ -298,6 +486,107 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             Err((code, extra)) => self.fail(st, &step.id, code, &extra, t),
         }
+    }
+
+    /// The answers a NIK step fills (`fills`): the birth date and sex the number encodes, for
+    /// steps not yet answered. A derived birth date must pass its own step's checks.
+    #[allow(clippy::type_complexity)]
+    fn filled_from(
+        &self,
+        st: &Conversation,
+        step: &Step,
+        answer: &Answer,
+    ) -> Result<Vec<(String, Answer)>, (&'static str, Vec<(&'static str, String)>)> {
+        let (Some(draft), Some(service), Answer::Nik(nik)) =
+            (st.draft.as_ref(), self.service_of(st), answer)
+        else {
+            return Ok(Vec::new());
+        };
+        let today = self.today();
+        let Ok((birth, sex)) = nik.decode(today) else {
+            return Ok(Vec::new());
+        };
+        let mut filled = Vec::new();
+        for target in &step.fills {
+            if draft.answers.contains_key(target) && !draft.derived.contains(target) {
+                continue;
+            }
+            match service.step(target).map(|s| &s.kind) {
+                Some(StepKind::Text(Validator::BirthDate { max_age_years })) => {
+                    let age = age_in_years(birth, today);
+                    if birth > today {
+                        return Err(("date_future", Vec::new()));
+                    }
+                    if max_age_years.is_some_and(|max| age >= max) {
+                        return Err(("age_too_old", vec![("child_age", age.to_string())]));
+                    }
+                    filled.push((target.clone(), Answer::Date(birth)));
+                }
+                Some(StepKind::Choice(_)) => {
+                    let id = match sex {
+                        Sex::Male => "l",
+                        Sex::Female => "p",
+                    };
+                    filled.push((target.clone(), Answer::Choice(id.into())));
+                }
+                _ => {}
+            }
+        }
+        Ok(filled)
+    }
+
+    /// "Menurut NIK: lahir Selasa, 12 Maret 2019, laki-laki": what the number says, to be
+    /// checked now and again in the summary. Only for a NIK step that fills other steps.
+    fn filled_note(&self, st: &Conversation, step: &Step, answer: &Answer) -> Option<String> {
+        let (Answer::Nik(nik), Some(service)) = (answer, self.service_of(st)) else {
+            return None;
+        };
+        if step.fills.is_empty() {
+            return None;
+        }
+        let (birth, sex) = nik.decode(self.today()).ok()?;
+        let lang = st.lang;
+        let sex_id = match sex {
+            Sex::Male => "l",
+            Sex::Female => "p",
+        };
+        let sex_title = step
+            .fills
+            .iter()
+            .filter_map(|id| match service.step(id).map(|s| &s.kind) {
+                Some(StepKind::Choice(options)) => options.iter().find(|o| o.id == sex_id),
+                _ => None,
+            })
+            .map(|o| o.title.get(lang).to_lowercase())
+            .next()
+            .unwrap_or_else(|| match lang {
+                Lang::Id => sex.label_id().to_lowercase(),
+                Lang::En => sex.label_en().to_lowercase(),
+            });
+        Some(self.msg_with(
+            st,
+            "nik_filled",
+            &[
+                ("birth_date", self.date_text(birth, lang)),
+                ("sex", sex_title),
+            ],
+        ))
+    }
+
+    /// A street line that carries its RT/RW ("Jl. Pramuka No. 12 RT 5 RW 2") also answers the
+    /// service's RT/RW step when it is still open: (the street without it, that step, RT/RW).
+    fn rt_rw_in_street(&self, st: &Conversation, street: &str) -> Option<(String, String, Answer)> {
+        let draft = st.draft.as_ref()?;
+        let service = self.service_of(st)?;
+        let step = service.steps.iter().find(|s| {
+            matches!(s.kind, StepKind::Text(Validator::RtRw)) && !draft.answers.contains_key(&s.id)
+        })?;
+        let (rest, rt, rw) = crate::domain::address::split_rt_rw(street)?;
+        Some((
+            rest,
+            step.id.clone(),
+            Answer::Text(format!("{rt:03}/{rw:03}")),
+        ))
     }
 
     #[allow(clippy::type_complexity)]

@@ -77,6 +77,63 @@ impl<'a, 'c> Engine<'a, 'c> {
         })
     }
 
+    /// The service asks the kelurahan before the kecamatan (which is then filled from it).
+    pub(super) fn kelurahan_first(&self, service: &Service) -> bool {
+        let position =
+            |kind: fn(&StepKind) -> bool| service.steps.iter().position(|s| kind(&s.kind));
+        match (
+            position(|k| matches!(k, StepKind::Kelurahan)),
+            position(|k| matches!(k, StepKind::Kecamatan)),
+        ) {
+            (Some(kelurahan), Some(kecamatan)) => kelurahan < kecamatan,
+            _ => false,
+        }
+    }
+
+    /// A question with one option is not a question: say what the office offers and go on
+    /// ("Pengiriman: *Antar ke rumah (Pos)*, satu-satunya pilihan di kantor ini").
+    pub(super) fn settle_single_options(&self, st: &mut Conversation, t: &mut Turn) {
+        let lang = st.lang;
+        loop {
+            let Some(draft) = st.draft.as_ref() else {
+                return;
+            };
+            let Some(service) = self.flows.service(&draft.service) else {
+                return;
+            };
+            let Some(step) = self.current_step(service, draft, true) else {
+                return;
+            };
+            let StepKind::Choice(options) = &step.kind else {
+                return;
+            };
+            let shown: Vec<&crate::flow::def::ChoiceOption> = options
+                .iter()
+                .filter(|o| self.condition_holds(o.when.as_ref(), draft))
+                .collect();
+            let [only] = shown.as_slice() else {
+                return;
+            };
+            if !only.clears.is_empty() {
+                return;
+            }
+            let note = self.msg_with(
+                st,
+                "only_option",
+                &[
+                    ("label", step.label.get(lang).to_string()),
+                    ("option", only.title.get(lang).to_string()),
+                ],
+            );
+            if let Some(draft) = st.draft.as_mut() {
+                draft
+                    .answers
+                    .insert(step.id.clone(), Answer::Choice(only.id.clone()));
+            }
+            t.notes.push(note);
+        }
+    }
+
     pub(super) fn required_documents(&self, service: &Service, draft: &Draft) -> Vec<DocumentKind> {
         service
             .steps
@@ -244,23 +301,43 @@ impl<'a, 'c> Engine<'a, 'c> {
                     description: None,
                 })
                 .collect(),
-            StepKind::Kelurahan => {
-                let kecamatan = draft
-                    .answers
-                    .get(well_known::KECAMATAN)
-                    .map(Answer::raw)
-                    .unwrap_or_default();
-                self.flows
-                    .kelurahan
+            StepKind::Kelurahan => match draft.answers.get(well_known::KECAMATAN) {
+                Some(kecamatan) => {
+                    let kecamatan = kecamatan.raw();
+                    let options = self
+                        .flows
+                        .kelurahan
+                        .iter()
+                        .filter(|k| k.kecamatan_code == kecamatan)
+                        .map(|k| Opt {
+                            id: format!("{id}.{}", k.code),
+                            title: k.name.clone(),
+                            description: None,
+                        })
+                        .collect();
+                    // Asked kelurahan first, the parent chose the kecamatan to see a shorter list.
+                    if self.kelurahan_first(service) {
+                        return Question {
+                            body: self.msg(st, "kelurahan_in_kecamatan"),
+                            options,
+                            more,
+                            ..base
+                        };
+                    }
+                    options
+                }
+                // Kelurahan first: typed by name, or narrowed down by tapping its kecamatan.
+                None => self
+                    .flows
+                    .kecamatan
                     .iter()
-                    .filter(|k| k.kecamatan_code == kecamatan)
-                    .map(|k| Opt {
-                        id: format!("{id}.{}", k.code),
-                        title: k.name.clone(),
+                    .map(|(code, name)| Opt {
+                        id: format!("{}.{code}", well_known::KECAMATAN),
+                        title: name.clone(),
                         description: None,
                     })
-                    .collect()
-            }
+                    .collect(),
+            },
             StepKind::Summary => {
                 return Question {
                     body: format!("{}\n\n{prompt}", self.summary_text(st, service, draft)),

@@ -10,7 +10,8 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | `understand.rs` | what a parent typed: words, typos, yes/no, typed choices, commands, FAQ |
+//! | `understand.rs` | what a parent typed: words, typos, yes/no, commands, FAQ |
+//! | `choose.rs` | a typed answer against the choices shown: numbers, titles, prefixes, typos |
 //! | `ask.rs` | which question is next, and how it is put |
 //! | `answer.rs` | answers, validation, failed attempts, escalation, commands, cancelling |
 //! | `photos.rs` | photos arriving and their verdicts |
@@ -20,6 +21,7 @@
 
 mod answer;
 mod ask;
+mod choose;
 mod file;
 mod photos;
 mod say;
@@ -168,6 +170,9 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
         // While photos are being checked the question waits for their verdicts.
         let waiting = st.draft.as_ref().is_some_and(|d| !d.pending.is_empty());
+        if t.ask && st.escalation.is_none() && !waiting && st.overlay.is_none() {
+            self.settle_single_options(&mut st, &mut t);
+        }
         let question = (t.ask && st.escalation.is_none() && !waiting).then(|| self.question(&st));
         let mut effects = t.effects;
         if let Some(message) = render(&t.notes, question.as_ref()) {

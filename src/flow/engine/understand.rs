@@ -1,6 +1,7 @@
 //! Understanding what a parent typed: normalised words, one-typo matches, yes and no, questions,
 //! typed answers against the choices shown, global commands and FAQ.
 
+use super::choose::{Choice, Typed, match_choice};
 use super::*;
 
 pub(super) const YES: &[&str] = &[
@@ -121,34 +122,24 @@ pub(super) fn is_question(text: &str) -> bool {
 }
 
 impl<'a, 'c> Engine<'a, 'c> {
-    /// Finds the option a typed answer means: its number, title, id or an alias.
-    pub(super) fn match_typed(
-        &self,
-        st: &Conversation,
-        question: &Question,
-        text: &str,
-    ) -> Option<String> {
-        let n = norm(text);
-        if n.is_empty() {
-            return None;
-        }
-        let number = n.trim_end_matches('.');
-        if let Ok(k) = number.parse::<usize>() {
-            return k
-                .checked_sub(1)
-                .and_then(|i| question.options.get(i))
-                .map(|o| o.id.clone());
-        }
+    /// Finds the option a typed answer means among those shown: see [`super::choose`].
+    pub(super) fn match_typed(&self, st: &Conversation, question: &Question, text: &str) -> Typed {
         let aliases = self.aliases_of_question(st);
-        question
+        let choices: Vec<Choice> = question
             .options
             .iter()
-            .find(|o| {
-                norm(&o.title) == n
-                    || o.id.rsplit('.').next().is_some_and(|suffix| suffix == n)
-                    || aliases.get(&o.id).is_some_and(|a| a.contains(&n))
+            .map(|o| {
+                let mut names = vec![o.title.as_str()];
+                if let Some(suffix) = o.id.rsplit('.').next() {
+                    names.push(suffix);
+                }
+                if let Some(a) = aliases.get(&o.id) {
+                    names.extend(a.iter().map(String::as_str));
+                }
+                Choice { names }
             })
-            .map(|o| o.id.clone())
+            .collect();
+        match_choice(text, &choices)
     }
 
     pub(super) fn aliases_of_question(&self, st: &Conversation) -> BTreeMap<String, Vec<String>> {
@@ -244,6 +235,21 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
         }
         None
+    }
+
+    /// A command whose opener word starts the message ("Halo kak, selamat pagi" opens the menu),
+    /// for a message nothing else understood.
+    pub(super) fn opener_command(&self, text: &str) -> Option<Command> {
+        let w = words(text);
+        self.flows
+            .commands
+            .iter()
+            .find(|c| {
+                c.openers
+                    .iter()
+                    .any(|o| w == *o || w.starts_with(&format!("{o} ")))
+            })
+            .map(|c| c.command)
     }
 
     pub(super) fn match_faq(&self, text: &str) -> Option<&'a crate::flow::def::FaqEntry> {
