@@ -51,6 +51,18 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
         include_bytes!("../fixtures/photos/akta_scan.pdf"),
     ),
     (
+        "akta_shake_24_0.jpg",
+        include_bytes!("../fixtures/photos/akta_shake_24_0.jpg"),
+    ),
+    (
+        "akta_shake_28_60.jpg",
+        include_bytes!("../fixtures/photos/akta_shake_28_60.jpg"),
+    ),
+    (
+        "akta_shake_41_135.jpg",
+        include_bytes!("../fixtures/photos/akta_shake_41_135.jpg"),
+    ),
+    (
         "akta_shaken.jpg",
         include_bytes!("../fixtures/photos/akta_shaken.jpg"),
     ),
@@ -78,6 +90,10 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
         include_bytes!("../fixtures/photos/kk_glare.jpg"),
     ),
     (
+        "kk_portrait_frame.jpg",
+        include_bytes!("../fixtures/photos/kk_portrait_frame.jpg"),
+    ),
+    (
         "kk_scan.doc",
         include_bytes!("../fixtures/photos/kk_scan.doc"),
     ),
@@ -86,8 +102,24 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
         include_bytes!("../fixtures/photos/kk_scan.docx"),
     ),
     (
+        "kk_shake_16_110.jpg",
+        include_bytes!("../fixtures/photos/kk_shake_16_110.jpg"),
+    ),
+    (
+        "kk_shake_30_20.jpg",
+        include_bytes!("../fixtures/photos/kk_shake_30_20.jpg"),
+    ),
+    (
+        "kk_shake_41_70.jpg",
+        include_bytes!("../fixtures/photos/kk_shake_41_70.jpg"),
+    ),
+    (
         "kk_small.jpg",
         include_bytes!("../fixtures/photos/kk_small.jpg"),
+    ),
+    (
+        "kk_steady.jpg",
+        include_bytes!("../fixtures/photos/kk_steady.jpg"),
     ),
     (
         "ktp_ayah.jpg",
@@ -110,12 +142,24 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
         include_bytes!("../fixtures/photos/ktp_ayah_forwarded_as_ibu.jpg"),
     ),
     (
+        "ktp_ayah_shake_24_45.jpg",
+        include_bytes!("../fixtures/photos/ktp_ayah_shake_24_45.jpg"),
+    ),
+    (
+        "ktp_ayah_shake_36_160.jpg",
+        include_bytes!("../fixtures/photos/ktp_ayah_shake_36_160.jpg"),
+    ),
+    (
         "ktp_ayah_small.jpg",
         include_bytes!("../fixtures/photos/ktp_ayah_small.jpg"),
     ),
     (
         "ktp_ayah_soft.jpg",
         include_bytes!("../fixtures/photos/ktp_ayah_soft.jpg"),
+    ),
+    (
+        "ktp_ayah_steady.jpg",
+        include_bytes!("../fixtures/photos/ktp_ayah_steady.jpg"),
     ),
     (
         "ktp_corrupt.jpg",
@@ -136,6 +180,14 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
     (
         "ktp_ibu_glare.jpg",
         include_bytes!("../fixtures/photos/ktp_ibu_glare.jpg"),
+    ),
+    (
+        "ktp_ibu_shake_32_90.jpg",
+        include_bytes!("../fixtures/photos/ktp_ibu_shake_32_90.jpg"),
+    ),
+    (
+        "ktp_ibu_shake_41_20.jpg",
+        include_bytes!("../fixtures/photos/ktp_ibu_shake_41_20.jpg"),
     ),
     (
         "ktp_truncated.jpg",
@@ -162,8 +214,40 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
         include_bytes!("../fixtures/photos/pas_foto_landscape.jpg"),
     ),
     (
+        "pas_foto_print_blue_cloth.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_print_blue_cloth.jpg"),
+    ),
+    (
+        "pas_foto_print_blue_tile.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_print_blue_tile.jpg"),
+    ),
+    (
+        "pas_foto_print_blue_wood.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_print_blue_wood.jpg"),
+    ),
+    (
+        "pas_foto_print_red_cloth.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_print_red_cloth.jpg"),
+    ),
+    (
+        "pas_foto_print_red_tile.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_print_red_tile.jpg"),
+    ),
+    (
+        "pas_foto_print_red_wood.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_print_red_wood.jpg"),
+    ),
+    (
+        "pas_foto_print_sideways.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_print_sideways.jpg"),
+    ),
+    (
         "pas_foto_red.jpg",
         include_bytes!("../fixtures/photos/pas_foto_red.jpg"),
+    ),
+    (
+        "pas_foto_shake_28_60.jpg",
+        include_bytes!("../fixtures/photos/pas_foto_shake_28_60.jpg"),
     ),
     (
         "pas_foto_truncated.png",

@@ -814,9 +814,13 @@ fn pdfs_unreadable_media_duplicates_and_voice_notes_get_clear_answers() {
             .contains("kirim ulang")
     );
     chat.photo("akta");
+    // The akta's photo again where the KK is asked: which of the two is it?
+    let reply = chat.photo("akta");
     assert!(
-        chat.photo("akta")
-            .contains("sama dengan foto yang sudah Anda kirim untuk akta")
+        reply.contains("sama dengan foto yang sudah Anda kirim untuk *akta kelahiran anak*")
+            && reply.contains("[Itu KK]")
+            && reply.contains("[Itu akta]"),
+        "{reply}"
     );
     assert!(
         chat.send_all(vec![Input::Unsupported {

@@ -15,9 +15,10 @@ use loket_testkit::transcript::{PhotoLine, photo_line};
 use jiff::civil::date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use loket::domain::document::{DocumentKind, DocumentShape};
 use loket::domain::photo::{Finding, PhotoVerdict, Severity};
 use loket::flow::{
-    Context, Conversation, Effect, FlowSet, Input, NoOpenRequests, Outgoing, step_batch,
+    Context, Conversation, Effect, FlowSet, Input, MediaRef, NoOpenRequests, Outgoing, step_batch,
 };
 use std::path::{Path, PathBuf};
 
@@ -85,7 +86,7 @@ impl Runtime<'_> {
                     verdict: if blurry_hashes.contains(&media.sha256) {
                         blurry()
                     } else {
-                        PhotoVerdict::default()
+                        looks_like(&name_of(media), *document)
                     },
                 }),
                 _ => None,
@@ -111,6 +112,67 @@ impl Runtime<'_> {
             other => panic!("the engine says only text, buttons and lists: {other:?}"),
         };
         found.map(|(id, title)| Input::Choice { id, title })
+    }
+}
+
+/// The file name a stand-in media was made from (its hash is the name's bytes in hex).
+fn name_of(media: &MediaRef) -> String {
+    let hex = media.sha256.trim_start_matches('0');
+    let hex = if hex.len() % 2 == 1 {
+        format!("0{hex}")
+    } else {
+        hex.to_string()
+    };
+    (0..hex.len())
+        .step_by(2)
+        .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .map(char::from)
+        .collect()
+}
+
+/// What the real checks say of a photo sent for `document`, by what its name says it shows:
+/// `kk…` a landscape sheet, `akta…` an upright one, `ktp…`/`ayah…`/`ibu…` an ID card. Another
+/// document's shape is an `other_document` warning, as the photo checks report it.
+fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
+    let shape = match name {
+        n if n.starts_with("kk") => Some(("a4_landscape", DocumentShape::A4Landscape)),
+        n if n.starts_with("akta") => Some(("a4_portrait", DocumentShape::A4Portrait)),
+        n if n.starts_with("ktp") || n.starts_with("ayah") || n.starts_with("ibu") => {
+            Some(("id_card", DocumentShape::IdCard))
+        }
+        _ => None,
+    };
+    let figures = shape
+        .iter()
+        .filter_map(|(id, _)| {
+            loket::validate::photo::LOOKS_LIKE
+                .iter()
+                .position(|l| l == id)
+        })
+        .map(|i| ("looks_like".to_string(), (i + 1) as f64))
+        .collect();
+    match shape {
+        Some((id, shape))
+            if shape != document.shape() && document.shape() != DocumentShape::Paper =>
+        {
+            PhotoVerdict {
+                findings: vec![Finding {
+                    code: "other_document".into(),
+                    severity: Severity::Warning,
+                    params: [
+                        ("document".to_string(), document.id().to_string()),
+                        ("looks_like".to_string(), id.to_string()),
+                    ]
+                    .into(),
+                    figures: vec![],
+                }],
+                figures,
+            }
+        }
+        _ => PhotoVerdict {
+            findings: vec![],
+            figures,
+        },
     }
 }
 

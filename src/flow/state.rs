@@ -97,6 +97,28 @@ pub struct Draft {
     /// answer clears them, so a corrected NIK is read afresh instead of refused as a mismatch.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub derived: Vec<String>,
+    /// A photo the parent is asked about: it looks like another document, or it is the picture
+    /// already taken for another one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doubt: Option<PhotoDoubt>,
+}
+
+/// "Which document is this photo?", asked instead of accepting a photo silently for the wrong
+/// document or refusing the same picture again and again.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PhotoDoubt {
+    /// The document it was sent for.
+    pub sent_for: DocumentKind,
+    /// What it may be instead, in the order offered: `sent_for` first.
+    pub candidates: Vec<DocumentKind>,
+    /// A photo that passed its checks but looks like another document, held until the parent
+    /// says which it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<DocumentEntry>,
+    /// The document whose accepted picture this one repeats (then nothing is held: choosing
+    /// `sent_for` moves that picture over).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<DocumentKind>,
 }
 
 impl Draft {
@@ -112,6 +134,7 @@ impl Draft {
             attempts: 0,
             attempts_step: String::new(),
             derived: Vec::new(),
+            doubt: None,
         }
     }
 
@@ -125,6 +148,11 @@ impl Draft {
             .iter()
             .map(|d| d.media.clone())
             .chain(self.pending.iter().map(|p| p.media.clone()))
+            .chain(
+                self.doubt
+                    .iter()
+                    .filter_map(|d| d.held.as_ref().map(|h| h.media.clone())),
+            )
             .collect()
     }
 }
@@ -159,6 +187,11 @@ pub struct DocumentEntry {
     pub media: MediaRef,
     #[serde(default)]
     pub warnings: Vec<Finding>,
+    /// What the checks saw in the picture (`id_card`, `a4_landscape`, `a4_portrait`, `paper`,
+    /// `pas_foto`), when clear: photos sent together and taken in the wrong order are swapped
+    /// back by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub looks_like: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

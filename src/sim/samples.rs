@@ -19,13 +19,14 @@ pub(crate) struct Sample {
 }
 
 /// Shown first, with friendly names, in this order.
-const RECOMMENDED: [(&str, &str); 7] = [
+const RECOMMENDED: [(&str, &str); 8] = [
     ("akta.jpg", "Akta kelahiran"),
     ("kk.jpg", "Kartu Keluarga"),
     ("ktp_ayah.jpg", "KTP ayah"),
     ("ktp_ibu.jpg", "KTP ibu"),
     ("pas_foto_red.jpg", "Pas foto latar merah"),
     ("pas_foto_blue.jpg", "Pas foto latar biru"),
+    ("pas_foto_print_red_wood.jpg", "Pas foto cetak di meja"),
     ("akta_scan.pdf", "Akta (PDF)"),
 ];
 
@@ -115,7 +116,7 @@ mod tests {
     fn the_happy_path_photos_come_first() {
         let names: Vec<String> = list().into_iter().map(|s| s.name).collect();
         assert_eq!(
-            names[..7],
+            names[..8],
             [
                 "akta.jpg",
                 "kk.jpg",
@@ -123,6 +124,7 @@ mod tests {
                 "ktp_ibu.jpg",
                 "pas_foto_red.jpg",
                 "pas_foto_blue.jpg",
+                "pas_foto_print_red_wood.jpg",
                 "akta_scan.pdf"
             ]
         );

@@ -7,6 +7,6 @@ pub mod photo;
 
 pub use photo::{
     AcceptedPhoto, BackgroundRule, CheckedPhoto, Colour, EarlierPhoto, FileKind, MinResolution,
-    PhotoPolicy, PhotoToCheck, Resolution, Thresholds, check_photo, codes,
+    PhotoPolicy, PhotoToCheck, Resolution, Thresholds, check_photo, codes, looks_like_of,
     perceptual_hash_distance, sniff,
 };

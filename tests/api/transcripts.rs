@@ -36,7 +36,7 @@ fn photo_for(name: &str, blurry: bool) -> Vec<u8> {
     photo_bytes(fixture)
 }
 
-/// A sharp, well-lit photo of a document on a dark table: an ID card or an A4 letter with
+/// A sharp, well-lit photo of a document on a dark table: a light-blue ID card or an A4 letter with
 /// lines of "text" whose lengths come from the name, so every name gives a different picture.
 fn synthetic_document(name: &str, card: bool) -> Vec<u8> {
     let (w, h) = (1600u32, 1200u32);
@@ -52,9 +52,15 @@ fn synthetic_document(name: &str, card: bool) -> Vec<u8> {
     let (dw, dh) = if card { (1000, 630) } else { (760, 1075) };
     let (x0, y0) = ((w - dw) / 2, (h - dh) / 2);
     let mut img = image::RgbImage::from_pixel(w, h, image::Rgb([62, 44, 30]));
+    // A KTP-el is light blue; letters are white paper.
+    let face = if card {
+        [178, 212, 238]
+    } else {
+        [236, 234, 226]
+    };
     for y in y0..y0 + dh {
         for x in x0..x0 + dw {
-            img.put_pixel(x, y, image::Rgb([236, 234, 226]));
+            img.put_pixel(x, y, image::Rgb(face));
         }
     }
     let mut y = y0 + 40;
@@ -85,6 +91,7 @@ struct Chat<'a> {
     seen: usize,
     next_id: u64,
     media_id: u64,
+    clock: i64,
 }
 
 impl Chat<'_> {
@@ -124,12 +131,16 @@ impl Chat<'_> {
         out
     }
 
+    /// Every message is stamped a second after the one before at the latest, as the parent's
+    /// phone stamps them in the order they were sent: photos posted together (concurrently, so
+    /// they reach loket in any order) keep the order the transcript sends them in.
     fn body(&mut self, kind: &str, payload: Value) -> Vec<u8> {
         self.next_id += 1;
+        self.clock = now().max(self.clock + 1);
         message_body(
             &format!("wamid.{}.{}", self.phone, self.next_id),
             &self.phone,
-            now(),
+            self.clock,
             kind,
             payload,
         )
@@ -278,6 +289,7 @@ async fn run(app: &TestApp, path: &Path, phone: &str) -> Result<(usize, usize), 
         seen: 0,
         next_id: 0,
         media_id: 0,
+        clock: 0,
     };
     let lines: Vec<(usize, &str)> = text
         .lines()

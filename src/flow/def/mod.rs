@@ -340,6 +340,23 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "document_buku_nikah",
     "document_ktp_saksi_1",
     "document_ktp_saksi_2",
+    "short_akta_kelahiran",
+    "short_kartu_keluarga",
+    "short_ktp_ayah",
+    "short_ktp_ibu",
+    "short_pas_foto",
+    "short_surat_kehilangan",
+    "short_kia_rusak",
+    "short_surat_keterangan_lahir",
+    "short_buku_nikah",
+    "short_ktp_saksi_1",
+    "short_ktp_saksi_2",
+    "doubt_looks_like",
+    "doubt_same_as",
+    "doubt_question",
+    "doubt_option",
+    "doubt_moved",
+    "photos_swapped",
     "parity_odd",
     "parity_even",
     "shape_id_card",
@@ -366,6 +383,7 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "photo_background_unchecked",
     "photo_duplicate_photo",
     "photo_unexpected_shape",
+    "photo_other_document",
     "photo_not_stored",
     "photo_unreadable",
     "redo",
@@ -430,6 +448,8 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "label",
     "birth_date",
     "sex",
+    "found",
+    "earlier",
     "prompt",
     "language",
     "child",
@@ -439,6 +459,7 @@ pub const TEMPLATE_VARS: &[&str] = &[
 /// Placeholders the photo texts (`photo_<code>`) may use, filled from a finding's parameters.
 pub const PHOTO_VARS: &[&str] = &[
     "document",
+    "looks_like",
     "earlier",
     "expected",
     "found",
@@ -757,6 +778,11 @@ impl FlowSet {
         self.message(&format!("document_{}", kind.id())).get(lang)
     }
 
+    /// The document's short name, for a button: "akta", "KK", "KTP ayah".
+    pub fn document_short(&self, kind: DocumentKind, lang: Lang) -> &str {
+        self.message(&format!("short_{}", kind.id())).get(lang)
+    }
+
     /// What a photo check found, as the parent reads it: the catalog's `photo_<code>_<variant>`
     /// (or `photo_<code>`), with documents, colours, parities and shapes named in `lang`.
     pub fn finding_text(&self, finding: &Finding, lang: Lang) -> String {
@@ -785,7 +811,7 @@ impl FlowSet {
                 }
                 "expected" | "found" => named("colour", value),
                 "parity" => named("parity", value),
-                "shape" => named("shape", value),
+                "shape" | "looks_like" => named("shape", value),
                 _ => Some(value.clone()),
             }
         })

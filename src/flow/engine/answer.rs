@@ -224,6 +224,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 t.notes.push(self.msg(st, "cancel_kept"));
                 t.ask = true;
             }
+            ("doubt", document) => self.resolve_doubt(st, document, t),
             ("summary", "send") => self.file(st, t),
             ("summary", "edit") => {
                 st.overlay = Overlay::EditList;

@@ -206,6 +206,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                 }
             }
             (Overlay::Menu, _) => self.menu_question(st, base),
+            (Overlay::None, Some(draft)) if draft.doubt.is_some() => {
+                self.doubt_question(st, draft, base)
+            }
             (_, Some(draft)) => match self.flows.service(&draft.service) {
                 Some(service) => match self.current_step(service, draft, true) {
                     Some(step) => self.step_question(st, service, draft, step, base),
@@ -214,6 +217,44 @@ impl<'a, 'c> Engine<'a, 'c> {
                 None => self.menu_question(st, base),
             },
             _ => self.menu_question(st, base),
+        }
+    }
+
+    /// "Which document is that photo?" with a button per candidate: "Itu akta", "Itu KK".
+    pub(super) fn doubt_question(
+        &self,
+        st: &Conversation,
+        draft: &Draft,
+        base: Question,
+    ) -> Question {
+        let lang = st.lang;
+        let Some(doubt) = draft.doubt.as_ref() else {
+            return base;
+        };
+        let options = doubt
+            .candidates
+            .iter()
+            .map(|kind| Opt {
+                id: format!("doubt.{}", kind.id()),
+                title: self.msg_with(
+                    st,
+                    "doubt_option",
+                    &[(
+                        "document",
+                        self.flows.document_short(*kind, lang).to_string(),
+                    )],
+                ),
+                description: None,
+            })
+            .collect();
+        Question {
+            body: self.msg_with(
+                st,
+                "doubt_question",
+                &[("document", self.doc_label(doubt.sent_for, lang).to_string())],
+            ),
+            options,
+            ..base
         }
     }
 

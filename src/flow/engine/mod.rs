@@ -90,6 +90,8 @@ struct Turn {
     effects: Vec<Effect>,
     wake: Option<Timestamp>,
     from_citizen: bool,
+    /// Photos accepted by their checks in this turn, taken together at its end.
+    arrivals: Vec<DocumentEntry>,
 }
 
 struct Engine<'a, 'c> {
@@ -118,6 +120,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 } => {
                     let mut quiet = Turn::default();
                     self.on_photo_checked(st, media, document, verdict, &mut quiet);
+                    self.settle_photos(st, &mut quiet);
                     t.effects.append(&mut quiet.effects);
                 }
                 _ => {}
@@ -159,6 +162,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     fn finish(&self, mut st: Conversation, mut t: Turn) -> (Conversation, Vec<Effect>) {
+        self.settle_photos(&mut st, &mut t);
         if t.from_citizen && st.escalation.is_none() {
             st.last_inbound = Some(self.now());
             st.reminded = false;

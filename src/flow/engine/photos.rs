@@ -2,6 +2,9 @@
 //! reply for several, duplicates and refusals.
 
 use super::*;
+use crate::flow::state::PhotoDoubt;
+use crate::validate::codes::{DUPLICATE_PHOTO, OTHER_DOCUMENT};
+use crate::validate::looks_like_of;
 
 impl<'a, 'c> Engine<'a, 'c> {
     pub(super) fn on_photo(
@@ -37,19 +40,8 @@ impl<'a, 'c> Engine<'a, 'c> {
             .iter()
             .map(|d| (d.kind, &d.media))
             .chain(draft.pending.iter().map(|p| (p.document, &p.media)))
-            .find(|(_, m)| m.sha256 == media.sha256);
-        if let Some((kind, _)) = known {
-            // The same file again: the one already taken is what counts.
-            t.effects.push(Effect::DiscardUpload(media));
-            let note = self.msg_with(
-                st,
-                "photo_duplicate",
-                &[("document", self.doc_label(kind, lang).to_string())],
-            );
-            t.notes.push(note);
-            t.ask = true;
-            return;
-        }
+            .find(|(_, m)| m.sha256 == media.sha256)
+            .map(|(kind, _)| kind);
         let photo_steps: Vec<(&Step, DocumentKind, &Vec<String>)> = service
             .steps
             .iter()
@@ -88,6 +80,36 @@ impl<'a, 'c> Engine<'a, 'c> {
                 return;
             }
         };
+        if let Some(kind) = known {
+            // The same file again: the one already taken is what counts. Sent for another
+            // document, perhaps it was that document all along: ask, never refuse in circles.
+            t.effects.push(Effect::DiscardUpload(media));
+            let taken = draft.document(kind).is_some();
+            match document {
+                Some(intended) if intended != kind && taken => {
+                    let doubt = PhotoDoubt {
+                        sent_for: intended,
+                        candidates: vec![intended, kind],
+                        held: None,
+                        same_as: Some(kind),
+                    };
+                    self.hold_doubt(st, doubt, t);
+                    let earlier = self.doc_label(kind, lang).to_string();
+                    t.notes
+                        .push(self.msg_with(st, "doubt_same_as", &[("earlier", earlier)]));
+                }
+                _ => {
+                    let note = self.msg_with(
+                        st,
+                        "photo_duplicate",
+                        &[("document", self.doc_label(kind, lang).to_string())],
+                    );
+                    t.notes.push(note);
+                }
+            }
+            t.ask = true;
+            return;
+        }
         let Some(document) = document else {
             t.effects.push(Effect::DiscardUpload(media));
             t.notes.push(self.msg(st, "photo_not_needed"));
@@ -117,11 +139,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         t: &mut Turn,
     ) {
         let lang = st.lang;
-        let step_id = self
-            .service_of(st)
-            .and_then(|s| s.steps.iter().find(|step| matches!(&step.kind, StepKind::Photo { document: d, .. } if *d == document)))
-            .map(|s| s.id.clone())
-            .unwrap_or_default();
+        let step_id = self.photo_step_id(st, document);
         let Some(draft) = st.draft.as_mut() else {
             t.effects.push(Effect::ForgetMedia(vec![media]));
             return;
@@ -139,20 +157,221 @@ impl<'a, 'c> Engine<'a, 'c> {
         let label = self.doc_label(document, lang).to_string();
         let message = |f: &crate::domain::photo::Finding| self.flows.finding_text(f, lang);
         if verdict.accepted() {
-            let replaced: Vec<MediaRef> = draft
+            // Taken at the end of the turn, with the other photos of the batch: see
+            // `settle_photos`.
+            t.arrivals.push(DocumentEntry {
+                kind: document,
+                media,
+                warnings: verdict.warnings().cloned().collect(),
+                looks_like: looks_like_of(&verdict).map(str::to_string),
+            });
+            return;
+        }
+        // The picture already taken for another document: perhaps that one was this document.
+        if verdict.refusals().all(|f| f.code == DUPLICATE_PHOTO)
+            && let Some(earlier) = verdict
+                .refusals()
+                .find_map(|f| f.params.get("earlier"))
+                .and_then(|id| DocumentKind::from_id(id))
+            && draft.document(earlier).is_some()
+        {
+            t.effects.push(Effect::ForgetMedia(vec![media]));
+            let doubt = PhotoDoubt {
+                sent_for: document,
+                candidates: vec![document, earlier],
+                held: None,
+                same_as: Some(earlier),
+            };
+            self.hold_doubt(st, doubt, t);
+            let earlier_label = self.doc_label(earlier, lang).to_string();
+            t.notes.push(self.msg_with(
+                st,
+                "doubt_same_as",
+                &[("document", label), ("earlier", earlier_label)],
+            ));
+            t.ask = true;
+            return;
+        }
+        let reason = verdict
+            .refusals()
+            .map(message)
+            .collect::<Vec<_>>()
+            .join(" ");
+        t.effects.push(Effect::ForgetMedia(vec![media]));
+        self.fail(
+            st,
+            &step_id,
+            "photo_refused",
+            &[("document", label), ("reason", reason)],
+            t,
+        );
+    }
+
+    fn photo_step_id(&self, st: &Conversation, document: DocumentKind) -> String {
+        self.service_of(st)
+            .and_then(|s| {
+                s.steps.iter().find(
+                    |step| matches!(&step.kind, StepKind::Photo { document: d, .. } if *d == document),
+                )
+            })
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
+    }
+
+    /// Takes the photos accepted in this turn. Photos sent together are given documents in the
+    /// order they arrive, which is not always the order they were sent; the checks say what each
+    /// shows (`looks_like`). Photos that do not fit where they were put are first matched to the
+    /// documents the others of the batch were put in, then swapped with a photo taken earlier
+    /// that shows their document; one that still does not fit is asked about ("Which document is
+    /// that photo?"), never taken silently for the wrong document.
+    pub(super) fn settle_photos(&self, st: &mut Conversation, t: &mut Turn) {
+        if t.arrivals.is_empty() {
+            return;
+        }
+        let lang = st.lang;
+        let mut arrivals = std::mem::take(&mut t.arrivals);
+        let fits = |e: &DocumentEntry, kind: DocumentKind| {
+            e.looks_like.as_deref().is_none_or(|l| shape_fits(l, kind))
+        };
+        // 1. Within the batch: a matching of its photos to the documents they were put in, each
+        //    photo where what it shows fits. Photos that fit their own document go first and
+        //    try it first, so a matching changes as little as it can.
+        let slots: Vec<DocumentKind> = arrivals.iter().map(|a| a.kind).collect();
+        let mut order: Vec<usize> = (0..arrivals.len()).collect();
+        order.sort_by_key(
+            |&i| match (&arrivals[i].looks_like, fits(&arrivals[i], slots[i])) {
+                (Some(_), true) => 0,
+                (None, _) => 1,
+                (Some(_), false) => 2,
+            },
+        );
+        let mut slot_of: Vec<Option<usize>> = vec![None; arrivals.len()];
+        let mut taken_by: Vec<Option<usize>> = vec![None; slots.len()];
+        for &i in &order {
+            let mut seen = vec![false; slots.len()];
+            augment(i, &slots, &arrivals, &mut slot_of, &mut taken_by, &mut seen);
+        }
+        let misfits: Vec<usize> = (0..arrivals.len())
+            .filter(|&i| !fits(&arrivals[i], arrivals[i].kind))
+            .collect();
+        let mut swapped = false;
+        if slot_of.iter().all(Option::is_some) {
+            for (i, slot) in slot_of.iter().enumerate() {
+                if let Some(slot) = slot
+                    && slots[*slot] != arrivals[i].kind
+                {
+                    arrivals[i].kind = slots[*slot];
+                    swapped = true;
+                }
+            }
+        }
+        let misfits: Vec<usize> = misfits
+            .into_iter()
+            .filter(|&i| !fits(&arrivals[i], arrivals[i].kind))
+            .collect();
+        // 2. With a photo taken (or held) earlier.
+        let Some(draft) = st.draft.as_mut() else {
+            t.effects.push(Effect::ForgetMedia(
+                arrivals.into_iter().map(|a| a.media).collect(),
+            ));
+            return;
+        };
+        let mut unsettled = Vec::new();
+        for &i in &misfits {
+            let entry = &arrivals[i];
+            let Some(looks) = entry.looks_like.clone() else {
+                continue;
+            };
+            match swap_partner(draft, entry.kind, &looks) {
+                Some(Partner::Taken(j)) => {
+                    let other = draft.documents[j].kind;
+                    draft.documents[j].kind = entry.kind;
+                    draft.documents[j]
+                        .warnings
+                        .retain(|f| f.code != OTHER_DOCUMENT);
+                    arrivals[i].kind = other;
+                    swapped = true;
+                }
+                Some(Partner::Held) => {
+                    if let Some(doubt) = draft.doubt.take()
+                        && let Some(mut held) = doubt.held
+                    {
+                        held.kind = entry.kind;
+                        held.warnings.retain(|f| f.code != OTHER_DOCUMENT);
+                        arrivals.push(held);
+                        arrivals[i].kind = doubt.sent_for;
+                        swapped = true;
+                    }
+                }
+                None => unsettled.push(i),
+            }
+        }
+        if swapped {
+            t.notes.push(self.msg(st, "photos_swapped"));
+        }
+        // 3. Take what fits; ask about the first photo that still does not.
+        let mut doubt_asked = false;
+        for (i, mut entry) in arrivals.into_iter().enumerate() {
+            let document = entry.kind;
+            let label = self.doc_label(document, lang).to_string();
+            if unsettled.contains(&i) {
+                let shape = entry.looks_like.clone().unwrap_or_default();
+                let candidate = self.missing_document_of_shape(st, &shape, document);
+                let found = match candidate {
+                    Some(kind) => self.doc_label(kind, lang).to_string(),
+                    None => self
+                        .flows
+                        .message(&format!("shape_{shape}"))
+                        .get(lang)
+                        .to_string(),
+                };
+                t.notes.push(self.msg_with(
+                    st,
+                    "doubt_looks_like",
+                    &[("document", label), ("found", found)],
+                ));
+                if doubt_asked {
+                    // One question at a time: this photo is not kept, the step asks again.
+                    t.effects.push(Effect::ForgetMedia(vec![entry.media]));
+                } else {
+                    doubt_asked = true;
+                    let doubt = PhotoDoubt {
+                        sent_for: document,
+                        candidates: std::iter::once(document).chain(candidate).collect(),
+                        held: Some(entry),
+                        same_as: None,
+                    };
+                    self.hold_doubt(st, doubt, t);
+                }
+                continue;
+            }
+            if fits(&entry, document) {
+                entry.warnings.retain(|f| f.code != OTHER_DOCUMENT);
+            }
+            let step_id = self.photo_step_id(st, document);
+            let Some(draft) = st.draft.as_mut() else {
+                return;
+            };
+            let mut replaced: Vec<MediaRef> = draft
                 .documents
                 .iter()
                 .filter(|d| d.kind == document)
                 .map(|d| d.media.clone())
                 .collect();
             draft.documents.retain(|d| d.kind != document);
-            let warnings: Vec<_> = verdict.warnings().cloned().collect();
-            let warning_text = warnings.iter().map(message).collect::<Vec<_>>().join(" ");
-            draft.documents.push(DocumentEntry {
-                kind: document,
-                media,
-                warnings,
-            });
+            // A question about an earlier photo for this document is answered by this one.
+            if draft.doubt.as_ref().is_some_and(|d| d.sent_for == document)
+                && let Some(doubt) = draft.doubt.take()
+            {
+                replaced.extend(doubt.held.map(|h| h.media));
+            }
+            let warning_text = entry
+                .warnings
+                .iter()
+                .map(|f| self.flows.finding_text(f, lang))
+                .collect::<Vec<_>>()
+                .join(" ");
+            draft.documents.push(entry);
             if draft.attempts_step == step_id {
                 draft.attempts = 0;
             }
@@ -169,21 +388,178 @@ impl<'a, 'c> Engine<'a, 'c> {
                     &[("document", label), ("reason", warning_text)],
                 ));
             }
-            t.ask = true;
-        } else {
-            let reason = verdict
-                .refusals()
-                .map(message)
-                .collect::<Vec<_>>()
-                .join(" ");
-            t.effects.push(Effect::ForgetMedia(vec![media]));
-            self.fail(
-                st,
-                &step_id,
-                "photo_refused",
-                &[("document", label), ("reason", reason)],
-                t,
-            );
+        }
+        t.ask = true;
+    }
+
+    /// Asks about `doubt`, letting go of the photo an earlier question held.
+    fn hold_doubt(&self, st: &mut Conversation, doubt: PhotoDoubt, t: &mut Turn) {
+        let Some(draft) = st.draft.as_mut() else {
+            return;
+        };
+        if let Some(previous) = draft.doubt.replace(doubt)
+            && let Some(held) = previous.held
+        {
+            t.effects.push(Effect::ForgetMedia(vec![held.media]));
         }
     }
+
+    /// A document of that shape (`id_card`, `a4_landscape`, `a4_portrait`, `paper`, `pas_foto`)
+    /// the request still needs, other than `besides`.
+    fn missing_document_of_shape(
+        &self,
+        st: &Conversation,
+        shape: &str,
+        besides: DocumentKind,
+    ) -> Option<DocumentKind> {
+        let draft = st.draft.as_ref()?;
+        let service = self.service_of(st)?;
+        self.required_documents(service, draft)
+            .into_iter()
+            .filter(|kind| *kind != besides && shape_fits(shape, *kind))
+            .find(|kind| {
+                draft.document(*kind).is_none()
+                    && !draft.pending.iter().any(|p| p.document == *kind)
+            })
+    }
+
+    /// The parent said which document the photo in question is.
+    pub(super) fn resolve_doubt(&self, st: &mut Conversation, chosen: &str, t: &mut Turn) {
+        let lang = st.lang;
+        t.ask = true;
+        let Some(draft) = st.draft.as_mut() else {
+            return;
+        };
+        let Some(doubt) = draft.doubt.take() else {
+            return;
+        };
+        let Some(chosen) = DocumentKind::from_id(chosen).filter(|k| doubt.candidates.contains(k))
+        else {
+            draft.doubt = Some(doubt);
+            return;
+        };
+        match (doubt.held, doubt.same_as) {
+            (Some(mut held), _) => {
+                let replaced: Vec<MediaRef> = draft
+                    .documents
+                    .iter()
+                    .filter(|d| d.kind == chosen)
+                    .map(|d| d.media.clone())
+                    .collect();
+                draft.documents.retain(|d| d.kind != chosen);
+                held.kind = chosen;
+                draft.documents.push(held);
+                if !replaced.is_empty() {
+                    t.effects.push(Effect::ForgetMedia(replaced));
+                }
+                let label = self.doc_label(chosen, lang).to_string();
+                t.notes
+                    .push(self.msg_with(st, "photo_received", &[("document", label)]));
+            }
+            (None, Some(earlier)) if chosen == doubt.sent_for => {
+                // The earlier picture was this document all along: move it, ask for the other.
+                if let Some(entry) = draft.documents.iter_mut().find(|d| d.kind == earlier) {
+                    entry.kind = chosen;
+                }
+                let label = self.doc_label(chosen, lang).to_string();
+                t.notes
+                    .push(self.msg_with(st, "doubt_moved", &[("document", label)]));
+            }
+            _ => {}
+        }
+        st.unclear = 0;
+    }
+}
+
+/// Whether a photo that looks like `shape` may be a `kind`.
+fn shape_fits(shape: &str, kind: DocumentKind) -> bool {
+    use crate::domain::document::DocumentShape;
+    matches!(
+        (shape, kind.shape()),
+        ("id_card", DocumentShape::IdCard)
+            | ("a4_landscape", DocumentShape::A4Landscape)
+            | ("a4_portrait", DocumentShape::A4Portrait)
+            | ("pas_foto", DocumentShape::PasFoto)
+            | (
+                "paper" | "a4_landscape" | "a4_portrait",
+                DocumentShape::Paper
+            )
+            | (
+                "paper",
+                DocumentShape::A4Landscape | DocumentShape::A4Portrait
+            )
+    )
+}
+
+/// The photo a new one (for `document`, looking like `looks`) was swapped with.
+enum Partner {
+    /// `draft.documents[i]`.
+    Taken(usize),
+    /// The photo held by the open question.
+    Held,
+}
+
+/// A photo taken (or held) for another document that shows `document`, where the new photo
+/// shows that one's document, and one of the two does not fit where it was put.
+fn swap_partner(draft: &Draft, document: DocumentKind, looks: &str) -> Option<Partner> {
+    let fits_here = shape_fits(looks, document);
+    if let Some(doubt) = &draft.doubt
+        && let Some(held) = &doubt.held
+        && doubt.sent_for != document
+        && shape_fits(looks, doubt.sent_for)
+        && held
+            .looks_like
+            .as_deref()
+            .is_some_and(|l| shape_fits(l, document))
+    {
+        return Some(Partner::Held);
+    }
+    if fits_here {
+        return None;
+    }
+    draft
+        .documents
+        .iter()
+        .position(|d| {
+            d.kind != document
+                && shape_fits(looks, d.kind)
+                && d.looks_like
+                    .as_deref()
+                    .is_some_and(|l| shape_fits(l, document))
+        })
+        .map(Partner::Taken)
+}
+
+/// Kuhn's augmenting path: gives photo `i` a slot whose document it may show (its own first),
+/// moving earlier assignments along when that frees one.
+fn augment(
+    i: usize,
+    slots: &[DocumentKind],
+    arrivals: &[DocumentEntry],
+    slot_of: &mut [Option<usize>],
+    taken_by: &mut [Option<usize>],
+    seen: &mut [bool],
+) -> bool {
+    let entry = &arrivals[i];
+    let own = std::iter::once(i).chain((0..slots.len()).filter(|&s| s != i));
+    for s in own {
+        let shows = entry
+            .looks_like
+            .as_deref()
+            .is_none_or(|l| shape_fits(l, slots[s]));
+        if !shows || seen[s] {
+            continue;
+        }
+        seen[s] = true;
+        let free = match taken_by[s] {
+            None => true,
+            Some(other) => augment(other, slots, arrivals, slot_of, taken_by, seen),
+        };
+        if free {
+            slot_of[i] = Some(s);
+            taken_by[s] = Some(i);
+            return true;
+        }
+    }
+    false
 }

@@ -176,6 +176,35 @@ impl<'a, 'c> Engine<'a, 'c> {
                     vec!["faq".into(), "tanya".into(), "pertanyaan".into()],
                 );
                 if let (Some(draft), Overlay::None) = (&st.draft, &st.overlay)
+                    && let Some(doubt) = &draft.doubt
+                {
+                    // "ini akta", "itu KK", "akta", or a caption word of that document's step.
+                    let service = self.flows.service(&draft.service);
+                    for kind in &doubt.candidates {
+                        let short = self.flows.document_short(*kind, st.lang).to_lowercase();
+                        let label = self.flows.document_label(*kind, st.lang).to_lowercase();
+                        let mut names = vec![
+                            format!("ini {short}"),
+                            format!("itu {short}"),
+                            format!("foto {short}"),
+                            short,
+                            label,
+                        ];
+                        if let Some(service) = service {
+                            for step in &service.steps {
+                                if let StepKind::Photo { document, captions } = &step.kind
+                                    && document == kind
+                                {
+                                    for caption in captions {
+                                        names.push(format!("ini {caption}"));
+                                        names.push(caption.clone());
+                                    }
+                                }
+                            }
+                        }
+                        map.insert(format!("doubt.{}", kind.id()), names);
+                    }
+                } else if let (Some(draft), Overlay::None) = (&st.draft, &st.overlay)
                     && let Some(service) = self.flows.service(&draft.service)
                     && let Some(step) = self.current_step(service, draft, true)
                 {

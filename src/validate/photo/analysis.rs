@@ -17,6 +17,14 @@ pub(crate) struct Sharpness {
     /// a crisp step is 1). Independent of contrast and of how many edges there are, and the
     /// per-direction minimum catches camera shake, which blurs one direction only.
     pub edge_narrowness: f64,
+    /// How steep the strongest edges are, in the blurriest of four directions (left-right,
+    /// up-down and both diagonals): the largest one-pixel step over the four-pixel rise across
+    /// the edge, 1 for a crisp edge, 0.25 for an edge smeared over four pixels or more. Camera
+    /// shake smears edges into straight ramps whose ends stay crisp, which the narrowness above
+    /// misses; this sees the ramp in whatever direction the hand moved.
+    pub edge_steepness: f64,
+    /// The direction (degrees, 0 left-right, 90 up-down) of that blurriest one.
+    pub blur_direction: f64,
 }
 
 /// Per-direction sums over pixels bucketed by squared gradient (log scale): how many, summed
@@ -75,6 +83,8 @@ pub(crate) fn sharpness(grey: &GrayImage) -> Sharpness {
         return Sharpness {
             laplacian_variance: 0.0,
             edge_narrowness: 0.0,
+            edge_steepness: 0.0,
+            blur_direction: 0.0,
         };
     }
     let (mut sum, mut sum_sq) = (0i64, 0u64);
@@ -100,11 +110,71 @@ pub(crate) fn sharpness(grey: &GrayImage) -> Sharpness {
     }
     let count = ((w - 2).div_ceil(2) * (h - 2).div_ceil(2)) as u64;
     let mean = sum as f64 / count as f64;
+    let (edge_steepness, blur_direction) = DIRECTIONS
+        .iter()
+        .map(|&(dx, dy, degrees)| (steepness(grey, dx, dy), degrees))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap_or((0.0, 0.0));
     Sharpness {
         laplacian_variance: (sum_sq as f64 / count as f64 - mean * mean).max(0.0),
         edge_narrowness: across_columns
             .narrowness(count, 0.01)
             .min(across_rows.narrowness(count, 0.01)),
+        edge_steepness,
+        blur_direction,
+    }
+}
+
+/// Unit steps of the four directions steepness is measured in, with their angle.
+const DIRECTIONS: [(isize, isize, f64); 4] =
+    [(1, 0, 0.0), (1, 1, 45.0), (0, 1, 90.0), (-1, 1, 135.0)];
+
+/// Steepness of the strongest edges along one direction: over the pixels whose four-step rise
+/// `|I(p+2d) - I(p-2d)|` is in the top 1% (at least 50), the sum of the largest single step
+/// inside that window over the sum of the rises. Contrast and the number of edges cancel out.
+fn steepness(grey: &GrayImage, dx: isize, dy: isize) -> f64 {
+    let (w, h) = (grey.width() as isize, grey.height() as isize);
+    let px = grey.as_raw();
+    let margin = 3;
+    if w <= 2 * margin || h <= 2 * margin {
+        return 0.0;
+    }
+    let at = |x: isize, y: isize| i32::from(px[(y * w + x) as usize]);
+    // (rise, largest step) of every other pixel, bucketed by rise for the top-1% cut.
+    let mut rise_count = [0u64; 256];
+    let mut rise_sum = [0u64; 256];
+    let mut step_sum = [0u64; 256];
+    let mut total = 0u64;
+    for y in (margin..h - margin).step_by(2) {
+        for x in (margin..w - margin).step_by(2) {
+            let v = [-2isize, -1, 0, 1, 2].map(|k| at(x + k * dx, y + k * dy));
+            let rise = (v[4] - v[0]).unsigned_abs();
+            let step = v
+                .windows(2)
+                .map(|p| (p[1] - p[0]).unsigned_abs())
+                .max()
+                .unwrap_or(0);
+            let bucket = (rise as usize).min(255);
+            rise_count[bucket] += 1;
+            rise_sum[bucket] += u64::from(rise);
+            step_sum[bucket] += u64::from(step.min(rise));
+            total += 1;
+        }
+    }
+    let wanted = ((total as f64 * 0.01) as u64).max(50);
+    let (mut taken, mut rises, mut steps) = (0u64, 0u64, 0u64);
+    for b in (1..256).rev() {
+        if taken >= wanted {
+            break;
+        }
+        taken += rise_count[b];
+        rises += rise_sum[b];
+        steps += step_sum[b];
+    }
+    if rises == 0 {
+        0.0
+    } else {
+        steps as f64 / rises as f64
     }
 }
 
@@ -252,12 +322,34 @@ pub(crate) struct Region {
     pub area_fraction: f64,
     /// Share of that rectangle the document fills (near 1 for a flat, whole document).
     pub fill: f64,
+    /// The rectangle itself, in pixels of the picture it was found in: its u axis runs at
+    /// `rect_degrees` from the horizontal, v at right angles; u = x cos + y sin, v = -x sin + y cos.
+    pub rect_degrees: f64,
+    pub u: (f64, f64),
+    pub v: (f64, f64),
+    /// Width of the picture it was found in (to scale the rectangle to another copy).
+    pub found_in_width: u32,
 }
 
 /// Finds the document as the largest patch that differs from the colour of the frame's border,
 /// then fits the smallest rotated rectangle around it. `None` when no clean, whole document
 /// stands out (it fills the frame, is cut off, or the background is as busy as the document).
 pub(crate) fn document_region(rgb: &RgbImage) -> Option<Region> {
+    region_against_border(rgb, u8::MAX)
+}
+
+/// A photo print on a surface: like [`document_region`], but a print is many colours (backdrop,
+/// face, clothes), so everything clearly off the surface's colour is print, not only what the
+/// histogram split puts on the paper's side.
+pub(crate) fn print_region(rgb: &RgbImage) -> Option<Region> {
+    region_against_border(rgb, PRINT_CONTRAST)
+}
+
+/// Off the surface by more than this (mean per channel) is print: above wood grain and tile
+/// grout, below any studio backdrop against any table.
+const PRINT_CONTRAST: u8 = 40;
+
+fn region_against_border(rgb: &RgbImage, max_threshold: u8) -> Option<Region> {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
     if w < 16 || h < 16 {
         return None;
@@ -288,8 +380,13 @@ pub(crate) fn document_region(rgb: &RgbImage) -> Option<Region> {
             (d / 3).min(255) as u8
         })
         .collect();
-    let threshold = otsu(&distance).max(MIN_DOCUMENT_CONTRAST);
+    let threshold = otsu(&distance)
+        .min(max_threshold)
+        .max(MIN_DOCUMENT_CONTRAST);
     let mask: Vec<bool> = distance.iter().map(|&d| d > threshold).collect();
+    // Opening (erode, then dilate): one-pixel lines such as tile grout or a table's seams no
+    // longer join the document to the frame's edge.
+    let mask = dilate(&erode(&mask, w, h), w, h);
     let component = largest_component(&mask, w, h);
     let area = component.len();
     if (area as f64) < 0.04 * (w * h) as f64 {
@@ -325,7 +422,7 @@ pub(crate) fn document_region(rgb: &RgbImage) -> Option<Region> {
         .collect();
 
     // Smallest-area rectangle over rotations: 3-degree steps, then half degrees around the best.
-    let extents = |degrees: f64| {
+    let bounds = |degrees: f64| {
         let (s, c) = degrees.to_radians().sin_cos();
         let (mut umin, mut umax, mut vmin, mut vmax) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for &(x, y) in &boundary {
@@ -336,6 +433,10 @@ pub(crate) fn document_region(rgb: &RgbImage) -> Option<Region> {
             vmin = vmin.min(v);
             vmax = vmax.max(v);
         }
+        ((umin, umax), (vmin, vmax))
+    };
+    let extents = |degrees: f64| {
+        let ((umin, umax), (vmin, vmax)) = bounds(degrees);
         (umax - umin + 1.0, vmax - vmin + 1.0)
     };
     let mut best: Option<(f64, f64, f64)> = None; // (area, extent along u, extent along v)
@@ -367,13 +468,144 @@ pub(crate) fn document_region(rgb: &RgbImage) -> Option<Region> {
     } else {
         best_angle + 90.0
     };
+    let (u, v) = bounds(best_angle);
     Some(Region {
         aspect: du.max(dv) / du.min(dv),
         landscape: !(45.0..=135.0).contains(&angle),
         angle_degrees: angle,
         area_fraction: area as f64 / (w * h) as f64,
         fill,
+        rect_degrees: best_angle,
+        u,
+        v,
+        found_in_width: rgb.width(),
     })
+}
+
+/// The inside of `region` cut out of `rgb` (any copy of the same picture) and turned square
+/// to the frame: the axis closer to the frame's vertical becomes the crop's height. `inset`
+/// (a share of each side) keeps the edge of the print and the table out.
+pub(crate) fn region_crop(rgb: &RgbImage, region: &Region, inset: f64) -> Option<RgbImage> {
+    let scale = f64::from(rgb.width()) / f64::from(region.found_in_width.max(1));
+    let (s, c) = region.rect_degrees.to_radians().sin_cos();
+    // Frame position of rectangle coordinates (u, v).
+    let at = |u: f64, v: f64| ((u * c - v * s) * scale, (u * s + v * c) * scale);
+    let (u0, u1) = region.u;
+    let (v0, v1) = region.v;
+    // Which axis runs down the frame, and which way is right.
+    let u_down = s > c;
+    let (down, across) = if u_down {
+        ((u0, u1), (v1, v0))
+    } else {
+        ((v0, v1), (u0, u1))
+    };
+    let height = ((down.1 - down.0).abs() * scale * (1.0 - 2.0 * inset)).round() as u32;
+    let width = ((across.1 - across.0).abs() * scale * (1.0 - 2.0 * inset)).round() as u32;
+    if width < 8 || height < 8 {
+        return None;
+    }
+    let (fw, fh) = (rgb.width() as i64, rgb.height() as i64);
+    let mut out = RgbImage::new(width, height);
+    for (i, j, pixel) in out.enumerate_pixels_mut() {
+        let fi = inset + (f64::from(i) + 0.5) / f64::from(width) * (1.0 - 2.0 * inset);
+        let fj = inset + (f64::from(j) + 0.5) / f64::from(height) * (1.0 - 2.0 * inset);
+        let a = across.0 + (across.1 - across.0) * fi;
+        let d = down.0 + (down.1 - down.0) * fj;
+        let (x, y) = if u_down { at(d, a) } else { at(a, d) };
+        let (x, y) = ((x as i64).clamp(0, fw - 1), (y as i64).clamp(0, fh - 1));
+        *pixel = *rgb.get_pixel(x as u32, y as u32);
+    }
+    Some(out)
+}
+
+/// Mean saturation (0 to 1) of the bright pixels among every fourth: near 0 for white paper
+/// with black print, about 0.29 for a light-blue KTP. `None` when under a fifth are bright
+/// (a dark photo says nothing about the paper's colour).
+pub(crate) fn mean_saturation(rgb: &RgbImage) -> Option<f64> {
+    let (mut sum, mut bright, mut all) = (0.0, 0u64, 0u64);
+    for p in rgb.as_raw().chunks_exact(3).step_by(4) {
+        let (_, saturation, value) = hsv([p[0], p[1], p[2]]);
+        all += 1;
+        // Dark ink says nothing about the paper's colour.
+        if value > 0.45 {
+            sum += saturation;
+            bright += 1;
+        }
+    }
+    (bright * 5 >= all && bright > 0).then(|| sum / bright as f64)
+}
+
+/// Which way the lines of print run: `Some(true)` left-right, `Some(false)` up-down, `None`
+/// when neither clearly (a photo, a blank sheet). Lines of text make the row averages swing
+/// between ink and gap; across the lines the column averages stay flat.
+pub(crate) fn lines_run_across(rgb: &RgbImage) -> Option<bool> {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    if w < 16 || h < 16 {
+        return None;
+    }
+    let px = rgb.as_raw();
+    let mut rows = vec![0.0f64; h];
+    let mut cols = vec![0.0f64; w];
+    for (y, row) in rows.iter_mut().enumerate() {
+        for (x, col) in cols.iter_mut().enumerate() {
+            let i = (y * w + x) * 3;
+            let v = (u32::from(px[i]) + u32::from(px[i + 1]) + u32::from(px[i + 2])) as f64 / 3.0;
+            *row += v / w as f64;
+            *col += v / h as f64;
+        }
+    }
+    // Swing around a local average (lighting changes slowly, lines quickly).
+    let swing = |profile: &[f64]| {
+        let r = (profile.len() / 24).max(2);
+        let mut total = 0.0;
+        for i in 0..profile.len() {
+            let lo = i.saturating_sub(r);
+            let hi = (i + r + 1).min(profile.len());
+            let local = profile[lo..hi].iter().sum::<f64>() / (hi - lo) as f64;
+            total += (profile[i] - local).powi(2);
+        }
+        total / profile.len() as f64
+    };
+    let (across, down) = (swing(&rows), swing(&cols));
+    if across > 1.8 * down && across > 0.5 {
+        Some(true)
+    } else if down > 1.8 * across && down > 0.5 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A cell stays set when it and its four neighbours are set.
+fn erode(mask: &[bool], w: usize, h: usize) -> Vec<bool> {
+    (0..mask.len())
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            mask[i]
+                && x > 0
+                && y > 0
+                && x + 1 < w
+                && y + 1 < h
+                && mask[i - 1]
+                && mask[i + 1]
+                && mask[i - w]
+                && mask[i + w]
+        })
+        .collect()
+}
+
+/// A cell is set when it or one of its four neighbours is set.
+fn dilate(mask: &[bool], w: usize, h: usize) -> Vec<bool> {
+    (0..mask.len())
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            mask[i]
+                || (x > 0 && mask[i - 1])
+                || (x + 1 < w && mask[i + 1])
+                || (y > 0 && mask[i - w])
+                || (y + 1 < h && mask[i + w])
+        })
+        .collect()
 }
 
 /// Below this mean per-channel difference from the border colour, a pixel is background even

@@ -35,6 +35,10 @@ pub mod codes {
     pub const DUPLICATE_PHOTO: &str = "duplicate_photo";
     /// The document does not have the shape of its kind. Warning only.
     pub const UNEXPECTED_SHAPE: &str = "unexpected_shape";
+    /// The picture clearly shows another kind of document (a KK's landscape sheet where the akta
+    /// was asked, a blue ID card where paper was): `found` names its shape. A warning to the
+    /// checks; the conversation asks the parent before accepting it.
+    pub const OTHER_DOCUMENT: &str = "other_document";
     /// Pas foto background could not be compared: the child's birth year is unknown. Warning.
     pub const BACKGROUND_UNCHECKED: &str = "background_unchecked";
     /// The accepted photo could not be turned into the copy to store. Refusal (never expected).
@@ -227,6 +231,19 @@ pub(crate) fn unexpected_shape(
         codes::UNEXPECTED_SHAPE,
         Severity::Warning,
         &[document(kind), ("shape", shape.to_owned())],
+        figures,
+    )
+}
+
+pub(crate) fn other_document(
+    kind: DocumentKind,
+    found: &str,
+    figures: Vec<(String, f64)>,
+) -> Finding {
+    finding(
+        codes::OTHER_DOCUMENT,
+        Severity::Warning,
+        &[document(kind), ("looks_like", found.to_owned())],
         figures,
     )
 }

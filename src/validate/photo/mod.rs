@@ -93,6 +93,11 @@ pub struct Thresholds {
     pub min_sharpness_document: f64,
     /// Pas fotos have few, soft edges (a face on a plain backdrop): a lower bar.
     pub min_sharpness_pas_foto: f64,
+    /// Documents whose edges are less steep than this in some direction (see
+    /// `analysis::Sharpness::edge_steepness`; 1 crisp, 0.25 smeared) are blurred: camera shake.
+    pub min_steepness_document: f64,
+    /// The same for pas fotos, whose face and hair have soft edges.
+    pub min_steepness_pas_foto: f64,
     /// Too dark when even the brightest 5% of the picture is darker than this (0 to 255).
     pub dark_when_p95_below: f64,
     /// Glare when one blown-out patch covers at least this share of the frame.
@@ -110,6 +115,8 @@ impl Default for Thresholds {
         Thresholds {
             min_sharpness_document: 0.05,
             min_sharpness_pas_foto: 0.03,
+            min_steepness_document: 0.40,
+            min_steepness_pas_foto: 0.33,
             dark_when_p95_below: 70.0,
             glare_min_patch: 0.015,
             shape_tolerance: 0.07,
@@ -396,25 +403,70 @@ fn measure(
     let sharpness = analysis::sharpness(grey);
     let sharpness_figures = vec![
         fig("sharpness", sharpness.edge_narrowness),
+        fig("edge_steepness", sharpness.edge_steepness),
+        fig("blur_direction", sharpness.blur_direction),
         fig("laplacian_variance", sharpness.laplacian_variance),
     ];
     figures.extend(sharpness_figures.iter().cloned());
-    let min_sharpness = match shape {
-        DocumentShape::PasFoto => t.min_sharpness_pas_foto,
-        _ => t.min_sharpness_document,
+    let (min_sharpness, min_steepness) = match shape {
+        DocumentShape::PasFoto => (t.min_sharpness_pas_foto, t.min_steepness_pas_foto),
+        _ => (t.min_sharpness_document, t.min_steepness_document),
     };
     // In the dark, noise and missing contrast make sharpness meaningless; "too dark" says it.
-    if !too_dark && sharpness.edge_narrowness < min_sharpness {
+    // Out of focus widens every edge (narrowness); a shaking hand smears them into ramps along
+    // its movement (steepness in the worst direction).
+    if !too_dark
+        && (sharpness.edge_narrowness < min_sharpness || sharpness.edge_steepness < min_steepness)
+    {
         findings.push(messages::blurry(kind, sharpness_figures));
     }
 
     if shape == DocumentShape::PasFoto {
         let aspect = f64::from(width.max(height)) / f64::from(width.min(height).max(1));
         figures.push(fig("frame_aspect", aspect));
-        if let Some(finding) = pas_foto_shape(kind, width, height, t.shape_tolerance) {
-            findings.push(finding);
+        // A studio's file is the pas foto itself, its backdrop at the frame's edge. A print
+        // photographed lying on a table, cloth or tiles has the surface there: find the print
+        // and judge its shape and its own backdrop.
+        let whole = analysis::background(analysis);
+        let studio_file = whole.colour.is_some() && whole.uniformity >= t.background_min_uniformity;
+        let print = (!studio_file)
+            .then(|| find_region(analysis, analysis::print_region))
+            .flatten()
+            .filter(|r| r.area_fraction < 0.92);
+        figures.push(fig("print_found", if print.is_some() { 1.0 } else { 0.0 }));
+        let looks = print.as_ref().and_then(|region| {
+            analysis::region_crop(analysis, region, 0.06)
+                .and_then(|crop| looks_like(region, &crop, t, figures))
+        });
+        if let Some(found) = looks {
+            figures.push(fig("looks_like", looks_like_code(found)));
         }
-        findings.extend(background_findings(photo, policy, analysis, figures));
+        match (print, looks) {
+            // A KTP or a sheet of paper on the table, not a print of the child.
+            (Some(_), Some(found)) if found != DocumentShape::PasFoto => {
+                findings.push(messages::other_document(kind, shape_id(found), Vec::new()));
+            }
+            (Some(region), _) => {
+                figures.push(fig("print_aspect", region.aspect));
+                if !ratio_fits(DocumentShape::PasFoto, region.aspect, t.shape_tolerance) {
+                    findings.push(messages::unexpected_shape(
+                        kind,
+                        "pas_foto",
+                        vec![fig("print_aspect", region.aspect)],
+                    ));
+                }
+                let sample = analysis::region_crop(analysis, &region, 0.04)
+                    .map(|crop| print_backdrop(&crop))
+                    .unwrap_or(whole);
+                findings.extend(background_findings(photo, policy, sample, figures));
+            }
+            (None, _) => {
+                if let Some(finding) = pas_foto_shape(kind, width, height, t.shape_tolerance) {
+                    findings.push(finding);
+                }
+                findings.extend(background_findings(photo, policy, whole, figures));
+            }
+        }
     } else {
         // Glare is judged on documents; a pas foto's white shirt or backdrop is not glare.
         let glare = analysis::glare(grey);
@@ -427,13 +479,7 @@ fn measure(
             findings.push(messages::glare(kind, glare_figures));
         }
 
-        let factor = (analysis.width().max(analysis.height()) / REGION_LONG_SIDE).max(1);
-        let size = (analysis.width() / factor, analysis.height() / factor);
-        // The region is only a hint: should the shrink fail, it is looked for on the larger copy.
-        let region_copy = (size != analysis.dimensions())
-            .then(|| resample::resize_rgb(analysis, size).ok())
-            .flatten();
-        let region = analysis::document_region(region_copy.as_ref().unwrap_or(analysis));
+        let region = find_region(analysis, analysis::document_region);
         figures.push(fig(
             "region_found",
             if region.is_some() { 1.0 } else { 0.0 },
@@ -445,12 +491,211 @@ fn measure(
                 fig("region_area", region.area_fraction),
                 fig("region_fill", region.fill),
             ]);
-            if let Some(finding) = document_shape(kind, shape, region, t.shape_tolerance) {
-                findings.push(finding);
+            let looks = analysis::region_crop(analysis, &region, 0.06)
+                .and_then(|crop| looks_like(&region, &crop, t, figures));
+            if let Some(found) = looks {
+                figures.push(fig("looks_like", looks_like_code(found)));
+            }
+            match looks {
+                Some(found) if !same_family(shape, found) => {
+                    findings.push(messages::other_document(
+                        kind,
+                        shape_id(found),
+                        vec![fig("region_aspect", region.aspect)],
+                    ));
+                }
+                // Shape, colour and print agree with the kind: no hint, however it lies.
+                Some(_) => {}
+                None => {
+                    if let Some(finding) = document_shape(kind, shape, region, t.shape_tolerance) {
+                        findings.push(finding);
+                    }
+                }
+            }
+        } else {
+            // No document stands out from the frame's edge: a studio's pas foto file has its
+            // plain red or blue backdrop there.
+            let edge = analysis::background(analysis);
+            if edge.colour.is_some() && edge.uniformity >= t.background_min_uniformity {
+                figures.push(fig("looks_like", looks_like_code(DocumentShape::PasFoto)));
+                findings.push(messages::other_document(kind, "pas_foto", Vec::new()));
+            } else if let Some(found) = close_up_looks_like(analysis, figures) {
+                figures.push(fig("looks_like", looks_like_code(found)));
+                // Too close for its edges to show: a sheet of print, or a coloured card.
+                if !same_family(shape, found) {
+                    findings.push(messages::other_document(kind, shape_id(found), Vec::new()));
+                }
             }
         }
     }
     findings
+}
+
+/// The document (or print) in the picture, looked for on a copy of about `REGION_LONG_SIDE`.
+fn find_region(
+    analysis: &RgbImage,
+    find: fn(&RgbImage) -> Option<analysis::Region>,
+) -> Option<analysis::Region> {
+    let factor = (analysis.width().max(analysis.height()) / REGION_LONG_SIDE).max(1);
+    let size = (analysis.width() / factor, analysis.height() / factor);
+    // The region is only a hint: should the shrink fail, it is looked for on the larger copy.
+    let region_copy = (size != analysis.dimensions())
+        .then(|| resample::resize_rgb(analysis, size).ok())
+        .flatten();
+    find(region_copy.as_ref().unwrap_or(analysis))
+}
+
+/// A print's backdrop, whichever way up it lies: the child's head is where the backdrop is
+/// most uniform (the shoulders fill the bottom), so each quarter turn is sampled and the most
+/// uniform kept.
+fn print_backdrop(crop: &RgbImage) -> analysis::BackgroundSample {
+    let turns = [
+        crop.clone(),
+        image::imageops::rotate90(crop),
+        image::imageops::rotate180(crop),
+        image::imageops::rotate270(crop),
+    ];
+    let mut best = analysis::background(crop);
+    for turned in turns.iter().skip(1) {
+        let sample = analysis::background(turned);
+        if sample.uniformity > best.uniformity {
+            best = sample;
+        }
+    }
+    best
+}
+
+/// What the document in the picture clearly is, by shape, colour and the run of its print:
+/// a coloured card of ID-card proportions is an ID card; white paper of A4/F4 proportions is a
+/// landscape sheet (a KK) when its lines run along the long side, an upright one (an akta) when
+/// they run along the short side. `None` when it is not clear.
+fn looks_like(
+    region: &analysis::Region,
+    crop: &RgbImage,
+    t: &Thresholds,
+    figures: &mut Vec<(String, f64)>,
+) -> Option<DocumentShape> {
+    const ID_CARD: f64 = 85.60 / 53.98;
+    let tolerance = t.shape_tolerance;
+    // A photo print: pas foto proportions and a plain studio backdrop around the child.
+    if ratio_fits(DocumentShape::PasFoto, region.aspect, tolerance) {
+        let backdrop = print_backdrop(crop);
+        if backdrop.colour.is_some() && backdrop.uniformity >= t.background_min_uniformity {
+            return Some(DocumentShape::PasFoto);
+        }
+    }
+    let saturation = analysis::mean_saturation(crop)?;
+    let lines = analysis::lines_run_across(crop);
+    figures.push(fig("region_saturation", saturation));
+    figures.push(fig(
+        "lines_across",
+        match lines {
+            Some(true) => 1.0,
+            Some(false) => 0.0,
+            None => 0.5,
+        },
+    ));
+    // Colour tells card from paper better than proportions, which perspective bends.
+    let card_ratio = (region.aspect / ID_CARD - 1.0).abs() <= 0.08;
+    if card_ratio && saturation >= CARD_MIN_SATURATION {
+        return Some(DocumentShape::IdCard);
+    }
+    if saturation < PAPER_MAX_SATURATION
+        && ratio_fits(DocumentShape::A4Landscape, region.aspect, tolerance)
+    {
+        let crop_landscape = crop.width() >= crop.height();
+        let landscape = match lines {
+            // Print runs along a KK's long side, across an akta's short side.
+            Some(across) => across == crop_landscape,
+            None => region.landscape,
+        };
+        return Some(if landscape {
+            DocumentShape::A4Landscape
+        } else {
+            DocumentShape::A4Portrait
+        });
+    }
+    None
+}
+
+/// A document photographed too close for its edges to show, judged on the middle of the frame:
+/// white paper with lines of print, or a coloured card. `None` when neither is clear.
+fn close_up_looks_like(
+    analysis: &RgbImage,
+    figures: &mut Vec<(String, f64)>,
+) -> Option<DocumentShape> {
+    let (w, h) = analysis.dimensions();
+    let middle = image::imageops::crop_imm(analysis, w / 5, h / 5, w * 3 / 5, h * 3 / 5).to_image();
+    let saturation = analysis::mean_saturation(&middle)?;
+    figures.push(fig("middle_saturation", saturation));
+    if saturation >= CARD_MIN_SATURATION {
+        return Some(DocumentShape::IdCard);
+    }
+    if saturation >= PAPER_MAX_SATURATION {
+        return None;
+    }
+    // A close-up of a sheet: its lines run along the frame's long side on a landscape sheet
+    // held to fill the frame. A grid of print (a KK's table) says only "paper".
+    Some(match analysis::lines_run_across(&middle) {
+        Some(across) if across == (w >= h) => DocumentShape::A4Landscape,
+        Some(_) => DocumentShape::A4Portrait,
+        None => DocumentShape::Paper,
+    })
+}
+
+/// A KTP-el's light blue measures about 0.29; white paper with its print 0.03 to 0.09.
+const CARD_MIN_SATURATION: f64 = 0.18;
+const PAPER_MAX_SATURATION: f64 = 0.15;
+
+/// Whether a document of shape `found` may be one of shape `expected` (any sheet may be "paper").
+fn same_family(expected: DocumentShape, found: DocumentShape) -> bool {
+    let paper = |s: DocumentShape| {
+        matches!(
+            s,
+            DocumentShape::A4Landscape | DocumentShape::A4Portrait | DocumentShape::Paper
+        )
+    };
+    expected == found
+        || (expected == DocumentShape::Paper && paper(found))
+        || (found == DocumentShape::Paper && paper(expected))
+}
+
+/// `looks_like` as a figure (figures are numbers): 1 ID card, 2 A4 landscape, 3 A4 portrait,
+/// 4 paper, 5 pas foto. [`LOOKS_LIKE`] reads it back.
+fn looks_like_code(shape: DocumentShape) -> f64 {
+    match shape {
+        DocumentShape::IdCard => 1.0,
+        DocumentShape::A4Landscape => 2.0,
+        DocumentShape::A4Portrait => 3.0,
+        DocumentShape::Paper => 4.0,
+        DocumentShape::PasFoto => 5.0,
+    }
+}
+
+/// The shape ids of the `looks_like` figure's values 1 to 5.
+pub const LOOKS_LIKE: [&str; 5] = [
+    "id_card",
+    "a4_landscape",
+    "a4_portrait",
+    "paper",
+    "pas_foto",
+];
+
+/// What the checks saw in a photo, from its verdict's `looks_like` figure.
+pub fn looks_like_of(verdict: &PhotoVerdict) -> Option<&'static str> {
+    let (_, value) = verdict.figures.iter().find(|(n, _)| n == "looks_like")?;
+    let index = (*value as usize).checked_sub(1)?;
+    LOOKS_LIKE.get(index).copied()
+}
+
+fn shape_id(shape: DocumentShape) -> &'static str {
+    match shape {
+        DocumentShape::IdCard => "id_card",
+        DocumentShape::A4Landscape => "a4_landscape",
+        DocumentShape::A4Portrait => "a4_portrait",
+        DocumentShape::Paper => "paper",
+        DocumentShape::PasFoto => "pas_foto",
+    }
 }
 
 fn decode_refusal(error: &DecodeError, policy: &PhotoPolicy) -> Finding {
@@ -566,10 +811,9 @@ fn document_shape(
 fn background_findings(
     photo: &PhotoToCheck,
     policy: &PhotoPolicy,
-    analysis: &RgbImage,
+    sample: analysis::BackgroundSample,
     figures: &mut Vec<(String, f64)>,
 ) -> Option<Finding> {
-    let sample = analysis::background(analysis);
     let plain = sample
         .colour
         .filter(|_| sample.uniformity >= policy.thresholds.background_min_uniformity);
