@@ -1,5 +1,6 @@
 //! What loket's tests and benchmarks share, as one crate instead of files included by path:
 //!
+//! - [`cohort`]: scripted parents run against a real `loket` through the simulator;
 //! - [`graph`]: the loopback stand-in for Meta's Graph API (the only stand-in the tests use);
 //! - [`envelope`]: webhook bodies as Meta sends them;
 //! - [`loopback`]: free ports and waiting for `/healthz`;
@@ -8,6 +9,7 @@
 //!   renderer the photo benchmark also uses;
 //! - [`transcript`]: the `[foto …]` syntax of `tests/transcripts/*.txt`.
 
+pub mod cohort;
 pub mod envelope;
 pub mod graph;
 pub mod loopback;
