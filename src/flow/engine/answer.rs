@@ -138,6 +138,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             .iter()
             .map(|k| Choice {
                 names: vec![k.name.as_str()],
+                weak: false,
             })
             .collect();
         match match_choice(text, &choices) {
@@ -291,6 +292,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                     names: std::iter::once(o.title.get(lang))
                         .chain(o.aliases.iter().map(String::as_str))
                         .collect(),
+                    weak: false,
                 })
                 .collect();
             match match_choice(text, &choices) {

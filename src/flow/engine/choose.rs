@@ -9,6 +9,9 @@ use super::understand::{typo_distance, words};
 /// One option as the matcher sees it: the titles and aliases it answers to.
 pub(super) struct Choice<'x> {
     pub names: Vec<&'x str>,
+    /// Named in a sentence, it counts only when no other option is: "mau tanya bikin KIA"
+    /// means the KIA, not the menu's "questions" entry.
+    pub weak: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -150,7 +153,12 @@ fn by_name(typed: &str, choices: &[Choice]) -> Typed {
             })
         })
         .collect();
-    pick(named)
+    let strong: Vec<usize> = named
+        .iter()
+        .copied()
+        .filter(|&i| !choices[i].weak)
+        .collect();
+    pick(if strong.is_empty() { named } else { strong })
 }
 
 fn indexes(folded: &[Vec<String>], test: impl Fn(&str) -> bool) -> Vec<usize> {
@@ -223,7 +231,13 @@ mod tests {
     use super::*;
 
     fn choices<'x>(names: &'x [&'x [&'x str]]) -> Vec<Choice<'x>> {
-        names.iter().map(|n| Choice { names: n.to_vec() }).collect()
+        names
+            .iter()
+            .map(|n| Choice {
+                names: n.to_vec(),
+                weak: false,
+            })
+            .collect()
     }
 
     const KELURAHAN: &[&[&str]] = &[
@@ -309,6 +323,16 @@ mod tests {
             match_choice("KIA dan akta kelahiran", &menu),
             Typed::Ambiguous(vec![0, 1])
         );
+        let mut with_faq = choices(&[
+            &["KIA (Kartu Anak)", "kia", "kartu anak"],
+            &["Pertanyaan umum", "tanya", "faq"],
+        ]);
+        with_faq[1].weak = true;
+        assert_eq!(
+            match_choice("pagi bu, mau tanya bikin kia buat anak saya gimana ya", &with_faq),
+            Typed::One(0)
+        );
+        assert_eq!(match_choice("mau tanya dulu", &with_faq), Typed::One(1));
         let yes_no = choices(&[&["Setuju", "ya", "setuju"], &["Tidak setuju", "tidak"]]);
         assert_eq!(match_choice("saya tidak setuju", &yes_no), Typed::One(1));
         assert_eq!(match_choice("ya saya setuju", &yes_no), Typed::One(0));

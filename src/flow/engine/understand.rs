@@ -136,7 +136,11 @@ impl<'a, 'c> Engine<'a, 'c> {
                 if let Some(a) = aliases.get(&o.id) {
                     names.extend(a.iter().map(String::as_str));
                 }
-                Choice { names }
+                // The menu's own entries (status, syarat, FAQ, officer) yield to a named service.
+                Choice {
+                    names,
+                    weak: o.id.starts_with("menu.__"),
+                }
             })
             .collect();
         match_choice(text, &choices)
