@@ -4,7 +4,7 @@
 //! its number, its title with or without the number, its id and aliases, a unique prefix, and
 //! small typos. Only a truly ambiguous answer is asked again, naming the candidates.
 
-use super::understand::{typo_distance, words};
+use super::understand::{typo_within, words};
 
 /// One option as the matcher sees it: the titles and aliases it answers to.
 pub(super) struct Choice<'x> {
@@ -200,9 +200,8 @@ fn typo_fit(typed: &str, name: &str) -> Option<usize> {
         .map(|k| parts[..k].join(" "))
         .filter(|part| part.chars().count() + 1 >= typed_len)
         .filter_map(|part| {
-            let d = typo_distance(typed, &part);
             let allowed = allowance(part.chars().count().min(typed_len.max(1)));
-            (d <= allowed).then_some(d)
+            typo_within(typed, &part, allowed)
         })
         .min()
 }
@@ -220,7 +219,7 @@ fn spans_of(typed: &str, name: &str) -> Vec<(usize, usize)> {
             window
                 .iter()
                 .zip(&n)
-                .all(|(a, b)| typo_distance(a, b) <= allowance(b.chars().count()))
+                .all(|(a, b)| typo_within(a, b, allowance(b.chars().count())).is_some())
         })
         .map(|(start, _)| (start, start + n.len()))
         .collect()
@@ -329,7 +328,10 @@ mod tests {
         ]);
         with_faq[1].weak = true;
         assert_eq!(
-            match_choice("pagi bu, mau tanya bikin kia buat anak saya gimana ya", &with_faq),
+            match_choice(
+                "pagi bu, mau tanya bikin kia buat anak saya gimana ya",
+                &with_faq
+            ),
             Typed::One(0)
         );
         assert_eq!(match_choice("mau tanya dulu", &with_faq), Typed::One(1));
