@@ -64,7 +64,7 @@ impl Runtime<'_> {
         effects
     }
 
-    /// Sends the inputs, answers photo checks in one batch, returns all reply text.
+    /// Sends the inputs, answers photo checks batch by batch, returns all reply text.
     fn send(&mut self, inputs: Vec<(Input, bool)>) -> String {
         let blurry_hashes: Vec<String> = inputs
             .iter()
@@ -73,27 +73,33 @@ impl Runtime<'_> {
                 _ => None,
             })
             .collect();
-        let effects = self.step(inputs.into_iter().map(|(i, _)| i).collect());
+        let mut effects = self.step(inputs.into_iter().map(|(i, _)| i).collect());
         let mut replies = bodies(&effects);
-        let checks: Vec<Input> = effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::CheckPhoto {
-                    media, document, ..
-                } => Some(Input::PhotoChecked {
-                    media: media.clone(),
-                    document: *document,
-                    verdict: if blurry_hashes.contains(&media.sha256) {
-                        blurry()
-                    } else {
-                        looks_like(&name_of(media), *document)
-                    },
-                }),
-                _ => None,
-            })
-            .collect();
-        if !checks.is_empty() {
-            replies.extend(bodies(&self.step(checks)));
+        // As the lane does: a verdict may ask for another check (a photo refused for the
+        // document it was put in, checked again for the one it shows); a few rounds at most.
+        for _ in 0..4 {
+            let checks: Vec<Input> = effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::CheckPhoto {
+                        media, document, ..
+                    } => Some(Input::PhotoChecked {
+                        media: media.clone(),
+                        document: *document,
+                        verdict: if blurry_hashes.contains(&media.sha256) {
+                            blurry()
+                        } else {
+                            looks_like(&name_of(media), *document)
+                        },
+                    }),
+                    _ => None,
+                })
+                .collect();
+            if checks.is_empty() {
+                break;
+            }
+            effects = self.step(checks);
+            replies.extend(bodies(&effects));
         }
         replies.join("\n")
     }
@@ -131,8 +137,9 @@ fn name_of(media: &MediaRef) -> String {
 }
 
 /// What the real checks say of a photo sent for `document`, by what its name says it shows:
-/// `kk…` a landscape sheet, `akta…` an upright one, `ktp…`/`ayah…`/`ibu…` an ID card. Another
-/// document's shape is an `other_document` warning, as the photo checks report it.
+/// `kk…` a landscape sheet, `akta…` an upright one, `ktp…`/`ayah…`/`ibu…` an ID card, `pas…` a
+/// pas foto. Another document's shape is an `other_document` warning, as the photo checks
+/// report it; a pas foto judged as a document is `too_small`.
 fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
     let shape = match name {
         n if n.starts_with("kk") => Some(("a4_landscape", DocumentShape::A4Landscape)),
@@ -140,6 +147,7 @@ fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
         n if n.starts_with("ktp") || n.starts_with("ayah") || n.starts_with("ibu") => {
             Some(("id_card", DocumentShape::IdCard))
         }
+        n if n.starts_with("pas") => Some(("pas_foto", DocumentShape::PasFoto)),
         _ => None,
     };
     let figures = shape
@@ -152,6 +160,18 @@ fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
         .map(|i| ("looks_like".to_string(), (i + 1) as f64))
         .collect();
     match shape {
+        // A pas foto judged as a document is far too small for its print.
+        Some((_, DocumentShape::PasFoto)) if document.shape() != DocumentShape::PasFoto => {
+            PhotoVerdict {
+                findings: vec![Finding {
+                    code: "too_small".into(),
+                    severity: Severity::Refusal,
+                    params: [("document".to_string(), document.id().to_string())].into(),
+                    figures: vec![],
+                }],
+                figures,
+            }
+        }
         Some((id, shape))
             if shape != document.shape() && document.shape() != DocumentShape::Paper =>
         {

@@ -198,4 +198,8 @@ pub struct DocumentEntry {
 pub struct PendingPhoto {
     pub media: MediaRef,
     pub document: DocumentKind,
+    /// Checked a second time, for the document it shows after it was refused for the one it
+    /// was sent for: not moved again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second_check: bool,
 }

@@ -91,7 +91,7 @@ pub fn decide_batch(
                 } => Some((media.clone(), *document, *child_birth_year)),
                 _ => None,
             })
-            .filter(|c| !recorded_media(&photos, &c.0))
+            .filter(|c| !recorded_media(&photos, &c.0, c.1))
             .collect();
         if checks.is_empty() {
             break;
@@ -120,9 +120,12 @@ pub fn decide_batch(
     }
 }
 
-/// Whether this batch already checked (and recorded) the photo.
-fn recorded_media(photos: &[PhotoRecord], media: &MediaRef) -> bool {
-    photos.iter().any(|p| p.original_sha256 == media.sha256)
+/// Whether this batch already checked (and recorded) the photo for that document. A photo
+/// refused for one document may be checked again for the document it shows.
+fn recorded_media(photos: &[PhotoRecord], media: &MediaRef, document: DocumentKind) -> bool {
+    photos
+        .iter()
+        .any(|p| p.original_sha256 == media.sha256 && p.document == document)
 }
 
 impl Conversations for FlowConversations {

@@ -92,6 +92,8 @@ struct Turn {
     from_citizen: bool,
     /// Photos accepted by their checks in this turn, taken together at its end.
     arrivals: Vec<DocumentEntry>,
+    /// Photos refused for a document they do not show, placed at the end of the turn.
+    rejects: Vec<photos::Reject>,
 }
 
 struct Engine<'a, 'c> {

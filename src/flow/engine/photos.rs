@@ -121,6 +121,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             draft.pending.push(PendingPhoto {
                 media: media.clone(),
                 document,
+                second_check: false,
             });
         }
         t.effects.push(Effect::CheckPhoto {
@@ -153,7 +154,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             t.effects.push(Effect::ForgetMedia(vec![media]));
             return;
         };
-        draft.pending.remove(index);
+        let second_check = draft.pending.remove(index).second_check;
         let label = self.doc_label(document, lang).to_string();
         let message = |f: &crate::domain::photo::Finding| self.flows.finding_text(f, lang);
         if verdict.accepted() {
@@ -197,6 +198,23 @@ impl<'a, 'c> Engine<'a, 'c> {
             .map(message)
             .collect::<Vec<_>>()
             .join(" ");
+        // Refused for the document it was put in, but it shows another: photos sent together
+        // are put in arrival order, and a pas foto judged as a KK is "too small". Decided at the
+        // end of the turn, when the batch's other photos have found their places.
+        if !second_check
+            && let Some(looks) = looks_like_of(&verdict)
+            && !shape_fits(looks, document)
+        {
+            t.rejects.push(Reject {
+                media,
+                document,
+                looks: looks.to_string(),
+                step_id,
+                label,
+                reason,
+            });
+            return;
+        }
         t.effects.push(Effect::ForgetMedia(vec![media]));
         self.fail(
             st,
@@ -205,6 +223,48 @@ impl<'a, 'c> Engine<'a, 'c> {
             &[("document", label), ("reason", reason)],
             t,
         );
+    }
+
+    /// Photos refused for the document they were put in but showing another one the request
+    /// still needs: checked again for that one. The others are refused as they were.
+    fn recheck_rejects(&self, st: &mut Conversation, t: &mut Turn) {
+        for reject in std::mem::take(&mut t.rejects) {
+            let target = self.missing_document_of_shape(st, &reject.looks, reject.document);
+            let birth_year = st
+                .draft
+                .as_ref()
+                .and_then(|d| self.birth_date(d))
+                .map(|d| i32::from(d.year()));
+            let with_officer = st.escalation.is_some();
+            match (target, st.draft.as_mut()) {
+                (Some(document), Some(draft)) => {
+                    draft.pending.push(PendingPhoto {
+                        media: reject.media.clone(),
+                        document,
+                        second_check: true,
+                    });
+                    t.effects.push(Effect::CheckPhoto {
+                        media: reject.media,
+                        document,
+                        child_birth_year: birth_year,
+                    });
+                }
+                // With an officer the bot says nothing and counts nothing.
+                _ if with_officer => {
+                    t.effects.push(Effect::ForgetMedia(vec![reject.media]));
+                }
+                _ => {
+                    t.effects.push(Effect::ForgetMedia(vec![reject.media]));
+                    self.fail(
+                        st,
+                        &reject.step_id,
+                        "photo_refused",
+                        &[("document", reject.label), ("reason", reject.reason)],
+                        t,
+                    );
+                }
+            }
+        }
     }
 
     fn photo_step_id(&self, st: &Conversation, document: DocumentKind) -> String {
@@ -225,6 +285,11 @@ impl<'a, 'c> Engine<'a, 'c> {
     /// that shows their document; one that still does not fit is asked about ("Which document is
     /// that photo?"), never taken silently for the wrong document.
     pub(super) fn settle_photos(&self, st: &mut Conversation, t: &mut Turn) {
+        self.take_arrivals(st, t);
+        self.recheck_rejects(st, t);
+    }
+
+    fn take_arrivals(&self, st: &mut Conversation, t: &mut Turn) {
         if t.arrivals.is_empty() {
             return;
         }
@@ -541,7 +606,9 @@ fn augment(
     seen: &mut [bool],
 ) -> bool {
     let entry = &arrivals[i];
-    let own = std::iter::once(i).chain((0..slots.len()).filter(|&s| s != i));
+    // A photo whose content is unclear stays where it was put: moving it would be a guess.
+    let elsewhere = entry.looks_like.is_some();
+    let own = std::iter::once(i).chain((0..slots.len()).filter(move |&s| s != i && elsewhere));
     for s in own {
         let shows = entry
             .looks_like
@@ -562,4 +629,14 @@ fn augment(
         }
     }
     false
+}
+
+/// A photo refused for the document it was put in, which shows another document.
+pub(super) struct Reject {
+    media: MediaRef,
+    document: DocumentKind,
+    looks: String,
+    step_id: String,
+    label: String,
+    reason: String,
 }
