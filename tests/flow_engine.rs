@@ -615,6 +615,63 @@ fn the_nik_is_checked_for_form_and_gives_the_birth_date_and_sex() {
     }
 }
 
+/// What the checks say of the KK's photo sent where the akta is asked.
+fn shows_a_kk(document: DocumentKind) -> PhotoVerdict {
+    PhotoVerdict {
+        findings: vec![Finding {
+            code: "other_document".into(),
+            severity: Severity::Warning,
+            params: [
+                ("document".to_string(), document.id().to_string()),
+                ("looks_like".to_string(), "a4_landscape".to_string()),
+            ]
+            .into(),
+            figures: vec![],
+        }],
+        figures: vec![("looks_like".into(), 2.0)],
+    }
+}
+
+#[test]
+fn a_photo_of_another_document_is_asked_about_and_filed_where_the_parent_says() {
+    // Filed as the KK it shows: the checks' hint is settled.
+    let mut chat = Chat::new();
+    kia_until_photos(&mut chat, "6371051203190001");
+    chat.verdicts
+        .insert(media("kk").sha256, shows_a_kk(DocumentKind::AktaKelahiran));
+    let reply = chat.photo("kk");
+    assert!(
+        reply.contains("tampaknya *Kartu Keluarga (KK)*, bukan *akta kelahiran anak*")
+            && reply.contains("[Itu akta]")
+            && reply.contains("[Itu KK]"),
+        "{reply}"
+    );
+    let reply = chat.tap("doubt.kartu_keluarga");
+    assert!(
+        reply.contains("Foto diterima: Kartu Keluarga (KK)") && reply.contains("foto akta"),
+        "the akta is asked next: {reply}"
+    );
+    let draft = chat.state.draft.as_ref().unwrap();
+    let kk = draft.document(DocumentKind::KartuKeluarga).unwrap();
+    assert!(kk.warnings.is_empty(), "{:?}", kk.warnings);
+    assert!(draft.document(DocumentKind::AktaKelahiran).is_none());
+
+    // Kept as the akta on the parent's word: the officer still sees what the checks thought.
+    let mut chat = Chat::new();
+    kia_until_photos(&mut chat, "6371051203190001");
+    chat.verdicts
+        .insert(media("kk").sha256, shows_a_kk(DocumentKind::AktaKelahiran));
+    chat.photo("kk");
+    let reply = chat.say("ini akta");
+    assert!(
+        reply.contains("Foto diterima: akta kelahiran anak"),
+        "{reply}"
+    );
+    let draft = chat.state.draft.as_ref().unwrap();
+    let akta = draft.document(DocumentKind::AktaKelahiran).unwrap();
+    assert_eq!(akta.warnings[0].code, "other_document");
+}
+
 #[test]
 fn a_corrected_birth_date_is_checked_against_the_nik_and_a_corrected_nik_is_read_afresh() {
     let mut chat = Chat::new();

@@ -512,6 +512,11 @@ impl<'a, 'c> Engine<'a, 'c> {
                     .map(|d| d.media.clone())
                     .collect();
                 draft.documents.retain(|d| d.kind != chosen);
+                // Filed as what it shows, the hint is settled; kept where the parent insists,
+                // so the officer sees that the checks thought otherwise.
+                if chosen != doubt.sent_for {
+                    held.warnings.retain(|f| f.code != OTHER_DOCUMENT);
+                }
                 held.kind = chosen;
                 draft.documents.push(held);
                 if !replaced.is_empty() {
