@@ -1,12 +1,12 @@
 //! The conversation engine, driven with plain values: every step, validator and global command,
 //! escalation, reminders, expiry, photo batches, and property tests over random input sequences.
 
-use loket_testkit::media::media;
+use loket_testkit::media::{media, shows_another_document};
 
 use jiff::civil::date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use loket::domain::document::DocumentKind;
+use loket::domain::document::{DocumentKind, DocumentShape};
 use loket::domain::photo::{Finding, PhotoVerdict, Severity};
 use loket::domain::request::{RequestNumber, RequestStatus, RequestSummary};
 use loket::flow::{
@@ -615,30 +615,15 @@ fn the_nik_is_checked_for_form_and_gives_the_birth_date_and_sex() {
     }
 }
 
-/// What the checks say of the KK's photo sent where the akta is asked.
-fn shows_a_kk(document: DocumentKind) -> PhotoVerdict {
-    PhotoVerdict {
-        findings: vec![Finding {
-            code: "other_document".into(),
-            severity: Severity::Warning,
-            params: [
-                ("document".to_string(), document.id().to_string()),
-                ("looks_like".to_string(), "a4_landscape".to_string()),
-            ]
-            .into(),
-            figures: vec![],
-        }],
-        figures: vec![("looks_like".into(), 2.0)],
-    }
-}
-
 #[test]
 fn a_photo_of_another_document_is_asked_about_and_filed_where_the_parent_says() {
     // Filed as the KK it shows: the checks' hint is settled.
     let mut chat = Chat::new();
     kia_until_photos(&mut chat, "6371051203190001");
-    chat.verdicts
-        .insert(media("kk").sha256, shows_a_kk(DocumentKind::AktaKelahiran));
+    chat.verdicts.insert(
+        media("kk").sha256,
+        shows_another_document(DocumentKind::AktaKelahiran, DocumentShape::A4Landscape),
+    );
     let reply = chat.photo("kk");
     assert!(
         reply.contains("tampaknya *Kartu Keluarga (KK)*, bukan *akta kelahiran anak*")
@@ -659,8 +644,10 @@ fn a_photo_of_another_document_is_asked_about_and_filed_where_the_parent_says() 
     // Kept as the akta on the parent's word: the officer still sees what the checks thought.
     let mut chat = Chat::new();
     kia_until_photos(&mut chat, "6371051203190001");
-    chat.verdicts
-        .insert(media("kk").sha256, shows_a_kk(DocumentKind::AktaKelahiran));
+    chat.verdicts.insert(
+        media("kk").sha256,
+        shows_another_document(DocumentKind::AktaKelahiran, DocumentShape::A4Landscape),
+    );
     chat.photo("kk");
     let reply = chat.say("ini akta");
     assert!(

@@ -9,7 +9,7 @@
 //! - `< text`: the reply contains this text; `< (diam)`: there is no reply at all.
 //! - `# ...`: a comment. `@ jam +3` lets 3 hours pass and fires the scheduled wake-up.
 
-use loket_testkit::media::media;
+use loket_testkit::media::{media, shows_another_document};
 use loket_testkit::transcript::{PhotoLine, photo_line};
 
 use jiff::civil::date;
@@ -142,57 +142,34 @@ fn name_of(media: &MediaRef) -> String {
 /// report it; a pas foto judged as a document is `too_small`.
 fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
     let shape = match name {
-        n if n.starts_with("kk") => Some(("a4_landscape", DocumentShape::A4Landscape)),
-        n if n.starts_with("akta") => Some(("a4_portrait", DocumentShape::A4Portrait)),
+        n if n.starts_with("kk") => Some(DocumentShape::A4Landscape),
+        n if n.starts_with("akta") => Some(DocumentShape::A4Portrait),
         n if n.starts_with("ktp") || n.starts_with("ayah") || n.starts_with("ibu") => {
-            Some(("id_card", DocumentShape::IdCard))
+            Some(DocumentShape::IdCard)
         }
-        n if n.starts_with("pas") => Some(("pas_foto", DocumentShape::PasFoto)),
+        n if n.starts_with("pas") => Some(DocumentShape::PasFoto),
         _ => None,
     };
-    let figures = shape
-        .iter()
-        .filter_map(|(id, _)| {
-            loket::validate::photo::LOOKS_LIKE
-                .iter()
-                .position(|l| l == id)
-        })
-        .map(|i| ("looks_like".to_string(), (i + 1) as f64))
-        .collect();
     match shape {
         // A pas foto judged as a document is far too small for its print.
-        Some((_, DocumentShape::PasFoto)) if document.shape() != DocumentShape::PasFoto => {
-            PhotoVerdict {
-                findings: vec![Finding {
-                    code: "too_small".into(),
-                    severity: Severity::Refusal,
-                    params: [("document".to_string(), document.id().to_string())].into(),
-                    figures: vec![],
-                }],
-                figures,
-            }
+        Some(DocumentShape::PasFoto) if document.shape() != DocumentShape::PasFoto => {
+            let mut verdict = shows_another_document(document, DocumentShape::PasFoto);
+            verdict.findings = vec![Finding {
+                code: "too_small".into(),
+                severity: Severity::Refusal,
+                params: [("document".to_string(), document.id().to_string())].into(),
+                figures: vec![],
+            }];
+            verdict
         }
-        Some((id, shape))
-            if shape != document.shape() && document.shape() != DocumentShape::Paper =>
-        {
-            PhotoVerdict {
-                findings: vec![Finding {
-                    code: "other_document".into(),
-                    severity: Severity::Warning,
-                    params: [
-                        ("document".to_string(), document.id().to_string()),
-                        ("looks_like".to_string(), id.to_string()),
-                    ]
-                    .into(),
-                    figures: vec![],
-                }],
-                figures,
-            }
+        Some(shape) if shape != document.shape() && document.shape() != DocumentShape::Paper => {
+            shows_another_document(document, shape)
         }
-        _ => PhotoVerdict {
+        Some(shape) => PhotoVerdict {
             findings: vec![],
-            figures,
+            figures: shows_another_document(document, shape).figures,
         },
+        None => PhotoVerdict::default(),
     }
 }
 

@@ -41,6 +41,45 @@ pub enum DocumentShape {
     PasFoto,
 }
 
+impl DocumentShape {
+    /// In the order of the photo checks' `looks_like` figure (1 to 5).
+    pub const ALL: [DocumentShape; 5] = [
+        DocumentShape::IdCard,
+        DocumentShape::A4Landscape,
+        DocumentShape::A4Portrait,
+        DocumentShape::Paper,
+        DocumentShape::PasFoto,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            DocumentShape::IdCard => "id_card",
+            DocumentShape::A4Landscape => "a4_landscape",
+            DocumentShape::A4Portrait => "a4_portrait",
+            DocumentShape::Paper => "paper",
+            DocumentShape::PasFoto => "pas_foto",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<DocumentShape> {
+        DocumentShape::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    /// Whether a photo showing `found` may be a document of this shape: the same shape, or a
+    /// sheet where any sheet of paper will do.
+    pub fn admits(self, found: DocumentShape) -> bool {
+        let paper = |s: DocumentShape| {
+            matches!(
+                s,
+                DocumentShape::A4Landscape | DocumentShape::A4Portrait | DocumentShape::Paper
+            )
+        };
+        self == found
+            || (self == DocumentShape::Paper && paper(found))
+            || (found == DocumentShape::Paper && paper(self))
+    }
+}
+
 impl DocumentKind {
     pub const ALL: [DocumentKind; 11] = [
         DocumentKind::AktaKelahiran,

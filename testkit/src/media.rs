@@ -1,5 +1,7 @@
 //! For the tests and the bench that drive the conversation engine with plain values.
 
+use loket::domain::document::{DocumentKind, DocumentShape};
+use loket::domain::photo::{Finding, PhotoVerdict, Severity};
 use loket::flow::MediaRef;
 
 /// A stand-in stored photo: a hash derived from the name, so each name is a distinct picture.
@@ -10,5 +12,28 @@ pub fn media(name: &str) -> MediaRef {
             name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
         ),
         mime: "image/jpeg".into(),
+    }
+}
+
+/// What the photo checks say of a photo sent for `document` that shows a document of `shape`:
+/// an `other_document` warning, and the `looks_like` figure (the shape's place in
+/// `DocumentShape::ALL`, from 1).
+pub fn shows_another_document(document: DocumentKind, shape: DocumentShape) -> PhotoVerdict {
+    let code = DocumentShape::ALL
+        .iter()
+        .position(|s| *s == shape)
+        .map_or(0.0, |i| (i + 1) as f64);
+    PhotoVerdict {
+        findings: vec![Finding {
+            code: "other_document".into(),
+            severity: Severity::Warning,
+            params: [
+                ("document".to_string(), document.id().to_string()),
+                ("looks_like".to_string(), shape.id().to_string()),
+            ]
+            .into(),
+            figures: vec![],
+        }],
+        figures: vec![("looks_like".into(), code)],
     }
 }

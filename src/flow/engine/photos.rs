@@ -87,16 +87,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             let taken = draft.document(kind).is_some();
             match document {
                 Some(intended) if intended != kind && taken => {
-                    let doubt = PhotoDoubt {
-                        sent_for: intended,
-                        candidates: vec![intended, kind],
-                        held: None,
-                        same_as: Some(kind),
-                    };
-                    self.hold_doubt(st, doubt, t);
-                    let earlier = self.doc_label(kind, lang).to_string();
-                    t.notes
-                        .push(self.msg_with(st, "doubt_same_as", &[("earlier", earlier)]));
+                    self.ask_about_same_picture(st, intended, kind, t);
                 }
                 _ => {
                     let note = self.msg_with(
@@ -177,19 +168,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             && draft.document(earlier).is_some()
         {
             t.effects.push(Effect::ForgetMedia(vec![media]));
-            let doubt = PhotoDoubt {
-                sent_for: document,
-                candidates: vec![document, earlier],
-                held: None,
-                same_as: Some(earlier),
-            };
-            self.hold_doubt(st, doubt, t);
-            let earlier_label = self.doc_label(earlier, lang).to_string();
-            t.notes.push(self.msg_with(
-                st,
-                "doubt_same_as",
-                &[("document", label), ("earlier", earlier_label)],
-            ));
+            self.ask_about_same_picture(st, document, earlier, t);
             t.ask = true;
             return;
         }
@@ -457,6 +436,27 @@ impl<'a, 'c> Engine<'a, 'c> {
         t.ask = true;
     }
 
+    /// The picture taken for `earlier` sent again (the same file, or nearly the same picture)
+    /// for `sent_for`: "is it the one or the other?", never a refusal in circles.
+    fn ask_about_same_picture(
+        &self,
+        st: &mut Conversation,
+        sent_for: DocumentKind,
+        earlier: DocumentKind,
+        t: &mut Turn,
+    ) {
+        let doubt = PhotoDoubt {
+            sent_for,
+            candidates: vec![sent_for, earlier],
+            held: None,
+            same_as: Some(earlier),
+        };
+        self.hold_doubt(st, doubt, t);
+        let earlier = self.doc_label(earlier, st.lang).to_string();
+        t.notes
+            .push(self.msg_with(st, "doubt_same_as", &[("earlier", earlier)]));
+    }
+
     /// Asks about `doubt`, letting go of the photo an earlier question held.
     fn hold_doubt(&self, st: &mut Conversation, doubt: PhotoDoubt, t: &mut Turn) {
         let Some(draft) = st.draft.as_mut() else {
@@ -541,24 +541,10 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 }
 
-/// Whether a photo that looks like `shape` may be a `kind`.
+/// Whether a photo that looks like `shape` (a shape id) may be a `kind`.
 fn shape_fits(shape: &str, kind: DocumentKind) -> bool {
-    use crate::domain::document::DocumentShape;
-    matches!(
-        (shape, kind.shape()),
-        ("id_card", DocumentShape::IdCard)
-            | ("a4_landscape", DocumentShape::A4Landscape)
-            | ("a4_portrait", DocumentShape::A4Portrait)
-            | ("pas_foto", DocumentShape::PasFoto)
-            | (
-                "paper" | "a4_landscape" | "a4_portrait",
-                DocumentShape::Paper
-            )
-            | (
-                "paper",
-                DocumentShape::A4Landscape | DocumentShape::A4Portrait
-            )
-    )
+    crate::domain::document::DocumentShape::from_id(shape)
+        .is_some_and(|found| kind.shape().admits(found))
 }
 
 /// The photo a new one (for `document`, looking like `looks`) was swapped with.

@@ -444,7 +444,7 @@ fn measure(
         match (print, looks) {
             // A KTP or a sheet of paper on the table, not a print of the child.
             (Some(_), Some(found)) if found != DocumentShape::PasFoto => {
-                findings.push(messages::other_document(kind, shape_id(found), Vec::new()));
+                findings.push(messages::other_document(kind, found.id(), Vec::new()));
             }
             (Some(region), _) => {
                 figures.push(fig("print_aspect", region.aspect));
@@ -497,10 +497,10 @@ fn measure(
                 figures.push(fig("looks_like", looks_like_code(found)));
             }
             match looks {
-                Some(found) if !same_family(shape, found) => {
+                Some(found) if !shape.admits(found) => {
                     findings.push(messages::other_document(
                         kind,
-                        shape_id(found),
+                        found.id(),
                         vec![fig("region_aspect", region.aspect)],
                     ));
                 }
@@ -522,8 +522,8 @@ fn measure(
             } else if let Some(found) = close_up_looks_like(analysis, figures) {
                 figures.push(fig("looks_like", looks_like_code(found)));
                 // Too close for its edges to show: a sheet of print, or a coloured card.
-                if !same_family(shape, found) {
-                    findings.push(messages::other_document(kind, shape_id(found), Vec::new()));
+                if !shape.admits(found) {
+                    findings.push(messages::other_document(kind, found.id(), Vec::new()));
                 }
             }
         }
@@ -647,55 +647,20 @@ fn close_up_looks_like(
 const CARD_MIN_SATURATION: f64 = 0.18;
 const PAPER_MAX_SATURATION: f64 = 0.15;
 
-/// Whether a document of shape `found` may be one of shape `expected` (any sheet may be "paper").
-fn same_family(expected: DocumentShape, found: DocumentShape) -> bool {
-    let paper = |s: DocumentShape| {
-        matches!(
-            s,
-            DocumentShape::A4Landscape | DocumentShape::A4Portrait | DocumentShape::Paper
-        )
-    };
-    expected == found
-        || (expected == DocumentShape::Paper && paper(found))
-        || (found == DocumentShape::Paper && paper(expected))
-}
-
-/// `looks_like` as a figure (figures are numbers): 1 ID card, 2 A4 landscape, 3 A4 portrait,
-/// 4 paper, 5 pas foto. [`LOOKS_LIKE`] reads it back.
+/// `looks_like` as a figure (figures are numbers): the shape's place in
+/// [`DocumentShape::ALL`], from 1 (ID card) to 5 (pas foto). [`looks_like_of`] reads it back.
 fn looks_like_code(shape: DocumentShape) -> f64 {
-    match shape {
-        DocumentShape::IdCard => 1.0,
-        DocumentShape::A4Landscape => 2.0,
-        DocumentShape::A4Portrait => 3.0,
-        DocumentShape::Paper => 4.0,
-        DocumentShape::PasFoto => 5.0,
-    }
+    DocumentShape::ALL
+        .iter()
+        .position(|s| *s == shape)
+        .map_or(0.0, |i| (i + 1) as f64)
 }
 
-/// The shape ids of the `looks_like` figure's values 1 to 5.
-pub const LOOKS_LIKE: [&str; 5] = [
-    "id_card",
-    "a4_landscape",
-    "a4_portrait",
-    "paper",
-    "pas_foto",
-];
-
-/// What the checks saw in a photo, from its verdict's `looks_like` figure.
+/// What the checks saw in a photo (a shape id), from its verdict's `looks_like` figure.
 pub fn looks_like_of(verdict: &PhotoVerdict) -> Option<&'static str> {
     let (_, value) = verdict.figures.iter().find(|(n, _)| n == "looks_like")?;
     let index = (*value as usize).checked_sub(1)?;
-    LOOKS_LIKE.get(index).copied()
-}
-
-fn shape_id(shape: DocumentShape) -> &'static str {
-    match shape {
-        DocumentShape::IdCard => "id_card",
-        DocumentShape::A4Landscape => "a4_landscape",
-        DocumentShape::A4Portrait => "a4_portrait",
-        DocumentShape::Paper => "paper",
-        DocumentShape::PasFoto => "pas_foto",
-    }
+    DocumentShape::ALL.get(index).map(|s| s.id())
 }
 
 fn decode_refusal(error: &DecodeError, policy: &PhotoPolicy) -> Finding {
