@@ -165,7 +165,7 @@ fn main() {
                     s,
                     Input::PhotoChecked {
                         media: media("polisi2"),
-                        document: DocumentKind::SuratKehilangan,
+                        document: DocumentKind::new("surat_kehilangan"),
                         verdict: PhotoVerdict::default(),
                     },
                     &ctx,

@@ -19,7 +19,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use image::{ImageFormat, ImageReader};
-use loket::domain::document::DocumentKind;
+use loket::domain::document::{DocumentKind, DocumentShape};
 use loket::validate::{PhotoPolicy, PhotoToCheck, check_photo};
 
 fn decode_only(bytes: &[u8]) -> (u32, u32) {
@@ -33,7 +33,8 @@ fn validate(bytes: &[u8], policy: &PhotoPolicy) -> usize {
     let checked = check_photo(
         &PhotoToCheck {
             bytes,
-            kind: DocumentKind::KartuKeluarga,
+            kind: &DocumentKind::new("kartu_keluarga"),
+            shape: DocumentShape::A4Landscape,
             child_birth_year: None,
             earlier: &[],
         },

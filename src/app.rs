@@ -23,7 +23,7 @@ use crate::{
     flow::FlowError,
     http::{self, AppState},
     lane::{Conversations, FlowConversations, LaneSettings, Runtime},
-    sim::{self, Simulator, SimulatorConfig},
+    sim::{self, SimNumber, Simulator, SimulatorConfig},
     store::{Store, StoreError, StoreOptions},
 };
 
@@ -79,6 +79,8 @@ impl Application {
         for note in &settings.ignored {
             tracing::warn!("{note}");
         }
+        // The office's numbers, for the simulator to play them all.
+        let mut numbers = Vec::new();
         let conversations = match options.conversations {
             Some(c) => c,
             None => {
@@ -92,6 +94,7 @@ impl Application {
                         tracing::info!("flows: built in (set LOKET_FLOWS_DIR for the office's own)")
                     }
                 }
+                numbers.clone_from(&flows.numbers);
                 Arc::new(FlowConversations::new(Arc::new(flows))) as Arc<dyn Conversations>
             }
         };
@@ -142,12 +145,25 @@ impl Application {
         }
         let simulator = match settings.mode {
             Mode::Simulator => {
-                let config = SimulatorConfig::new(
+                let mut config = SimulatorConfig::new(
                     format!("http://{reachable}/webhook"),
                     settings.app_secret.expose(),
                     settings.phone_number_id.clone(),
                     settings.access_token.expose(),
                 );
+                for number in &numbers {
+                    let label = format!("{} · {}", number.label.id, number.display);
+                    if number.phone_number_id == config.phone_number_id {
+                        config.label = label;
+                        config.display_phone_number = international_digits(&number.display);
+                    } else {
+                        config.other_numbers.push(SimNumber {
+                            phone_number_id: number.phone_number_id.clone(),
+                            display_phone_number: international_digits(&number.display),
+                            label,
+                        });
+                    }
+                }
                 Some(Simulator::with_config(config)?)
             }
             Mode::Production => None,
@@ -276,5 +292,14 @@ impl Application {
         self.store.flush_now()?;
         tracing::info!("store flushed; bye");
         Ok(())
+    }
+}
+
+/// `0811-0000-0003` as WhatsApp writes it: `6281100000003`.
+fn international_digits(display: &str) -> String {
+    let digits: String = display.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix('0') {
+        Some(rest) => format!("62{rest}"),
+        None => digits,
     }
 }

@@ -12,32 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::flow::{FlowError, FlowFiles, FlowProblem, FlowSet};
 
-/// The repository's `flows/` folder, file by file (`tests` check that none is missing).
-const BUILT_IN_FLOWS: &[(&str, &str)] = &[
-    ("README.md", include_str!("../flows/README.md")),
-    (
-        "akta_kelahiran.toml",
-        include_str!("../flows/akta_kelahiran.toml"),
-    ),
-    ("commands.toml", include_str!("../flows/commands.toml")),
-    ("data/README.md", include_str!("../flows/data/README.md")),
-    (
-        "data/banjarmasin_kelurahan.csv",
-        include_str!("../flows/data/banjarmasin_kelurahan.csv"),
-    ),
-    (
-        "data/id_holidays_2025_2027.csv",
-        include_str!("../flows/data/id_holidays_2025_2027.csv"),
-    ),
-    (
-        "data/wilayah_kecamatan.csv",
-        include_str!("../flows/data/wilayah_kecamatan.csv"),
-    ),
-    ("faq.toml", include_str!("../flows/faq.toml")),
-    ("kia.toml", include_str!("../flows/kia.toml")),
-    ("messages.toml", include_str!("../flows/messages.toml")),
-    ("settings.toml", include_str!("../flows/settings.toml")),
-];
+/// The repository's `flows/` folder, file by file (listed by `build.rs`).
+const BUILT_IN_FLOWS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/built_in_flows.rs"));
 
 /// The simulator's sample photos and documents: the repository's `fixtures/photos`.
 pub const SAMPLES: &[(&str, &[u8])] = &[
@@ -401,7 +377,7 @@ mod tests {
         assert_eq!(
             names(&built_in),
             names(&on_disk),
-            "add new flow files to BUILT_IN_FLOWS"
+            "build.rs lists every flow file"
         );
         for (name, text) in on_disk.iter() {
             assert_eq!(built_in.get(name), Some(text), "{name}");

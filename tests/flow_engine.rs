@@ -77,6 +77,8 @@ struct Chat {
     filed: Vec<FiledRequest>,
     last: Vec<Effect>,
     verdicts: BTreeMap<String, PhotoVerdict>,
+    /// The office's business number the parent writes to (`None`: one not in numbers.toml).
+    number: Option<String>,
 }
 
 impl Chat {
@@ -90,6 +92,15 @@ impl Chat {
             filed: vec![],
             last: vec![],
             verdicts: BTreeMap::new(),
+            number: None,
+        }
+    }
+
+    /// A parent writing to one of the numbers of `flows/numbers.toml`.
+    fn on_number(phone_number_id: &str) -> Chat {
+        Chat {
+            number: Some(phone_number_id.to_string()),
+            ..Chat::new()
         }
     }
 
@@ -100,6 +111,7 @@ impl Chat {
             next_sequence: self.sequence,
             requests: &self.requests,
             open_requests: &self.open,
+            business_number: self.number.as_deref(),
         };
         let (state, effects) = step_batch(&FLOWS, self.state.clone(), inputs, &ctx);
         self.state = state;
@@ -133,7 +145,7 @@ impl Chat {
                     media, document, ..
                 } => Some(Input::PhotoChecked {
                     media: media.clone(),
-                    document: *document,
+                    document: document.clone(),
                     verdict: self
                         .verdicts
                         .get(&media.sha256)
@@ -251,7 +263,7 @@ fn kia_until_photos(chat: &mut Chat, nik: &str) {
 fn the_shipped_flow_files_load_and_check_clean() {
     let report = loket::flow::check(&loket::bundle::built_in_flows()).unwrap();
     let ids: Vec<&str> = report.services.iter().map(|(id, _)| id.as_str()).collect();
-    assert_eq!(ids, ["kia", "akta_kelahiran"]);
+    assert_eq!(ids, ["kia", "akta_kelahiran", "akta_kematian"]);
     assert_eq!(report.holiday_years, [2025, 2026, 2027]);
 }
 
@@ -287,7 +299,7 @@ fn line_of(dir: &Path, file: &str, needle: &str) -> usize {
 #[test]
 fn a_broken_flow_file_is_refused_with_file_line_and_reason() {
     // (case, file, text replaced, replacement, reason, the line the problem is reported on)
-    let cases: [(&str, &str, &str, &str, &str, &str); 6] = [
+    let cases: [(&str, &str, &str, &str, &str, &str); 10] = [
         (
             "syntax",
             "kia.toml",
@@ -309,7 +321,7 @@ fn a_broken_flow_file_is_refused_with_file_line_and_reason() {
             "kia.toml",
             "document = \"ktp_ibu\"",
             "document = \"ktp_mama\"",
-            "unknown document kind `ktp_mama`",
+            "unknown document `ktp_mama`: declare it in documents.toml",
             "ktp_mama",
         ),
         (
@@ -327,6 +339,38 @@ fn a_broken_flow_file_is_refused_with_file_line_and_reason() {
             "when = \"umur >= 5\"\ncaptions",
             "unknown name `umur`",
             "umur",
+        ),
+        (
+            "number",
+            "numbers.toml",
+            "services = [\"akta_kematian\"]",
+            "services = [\"akta_mati\"]",
+            "unknown service `akta_mati`",
+            "akta_mati",
+        ),
+        (
+            "subject",
+            "akta_kematian.toml",
+            "nik = \"deceased_nik\"",
+            "nik = \"nik_almarhum\"",
+            "subject step `nik_almarhum` is not a step of this service",
+            "nik_almarhum",
+        ),
+        (
+            "subject kind",
+            "kia.toml",
+            "birth_date = \"child_birth_date\"",
+            "birth_date = \"child_name\"",
+            "subject step `child_name` must be a text step with validator birth_date",
+            "birth_date = \"child_name\"",
+        ),
+        (
+            "shape",
+            "documents.toml",
+            "shape = \"paper\"\nname.id = \"surat keterangan kematian",
+            "shape = \"kertas\"\nname.id = \"surat keterangan kematian",
+            "unknown shape `kertas` (known: id_card, a4_landscape, a4_portrait, paper, pas_foto)",
+            "kertas",
         ),
         // A text given as a table is reported at its table header.
         (
@@ -450,22 +494,22 @@ fn a_parent_files_a_complete_kia_request_for_a_six_year_old() {
     assert_eq!(filed.number.to_string(), "KIA-6371-260413-0042");
     assert_eq!(filed.kind.as_deref(), Some("baru"));
     assert_eq!(
-        filed.child.nik.as_ref().unwrap().as_str(),
+        filed.subject.nik.as_ref().unwrap().as_str(),
         "6371051203190001"
     );
     assert_eq!(filed.fee, 10_000);
     // 14 working days from Tuesday 14 April, skipping Labour Day (1 May).
     assert_eq!(filed.due_date, Some(date(2026, 5, 4)));
     assert_eq!(filed.address.as_ref().unwrap().postal_code, "70234");
-    let kinds: Vec<DocumentKind> = filed.documents.iter().map(|d| d.kind).collect();
+    let kinds: Vec<DocumentKind> = filed.documents.iter().map(|d| d.kind.clone()).collect();
     assert_eq!(
         kinds,
         [
-            DocumentKind::AktaKelahiran,
-            DocumentKind::KartuKeluarga,
-            DocumentKind::KtpAyah,
-            DocumentKind::KtpIbu,
-            DocumentKind::PasFoto
+            DocumentKind::new("akta_kelahiran"),
+            DocumentKind::new("kartu_keluarga"),
+            DocumentKind::new("ktp_ayah"),
+            DocumentKind::new("ktp_ibu"),
+            DocumentKind::new("pas_foto")
         ]
     );
     assert_eq!(
@@ -493,8 +537,8 @@ fn a_child_under_five_needs_no_pas_foto() {
 #[test]
 fn a_lost_card_needs_the_police_report_and_a_damaged_one_the_old_card() {
     for (kind, document) in [
-        ("hilang", DocumentKind::SuratKehilangan),
-        ("rusak", DocumentKind::KiaRusak),
+        ("hilang", DocumentKind::new("surat_kehilangan")),
+        ("rusak", DocumentKind::new("kia_rusak")),
     ] {
         let mut chat = Chat::new();
         for text in [
@@ -622,7 +666,10 @@ fn a_photo_of_another_document_is_asked_about_and_filed_where_the_parent_says() 
     kia_until_photos(&mut chat, "6371051203190001");
     chat.verdicts.insert(
         media("kk").sha256,
-        shows_another_document(DocumentKind::AktaKelahiran, DocumentShape::A4Landscape),
+        shows_another_document(
+            &DocumentKind::new("akta_kelahiran"),
+            DocumentShape::A4Landscape,
+        ),
     );
     let reply = chat.photo("kk");
     assert!(
@@ -637,16 +684,25 @@ fn a_photo_of_another_document_is_asked_about_and_filed_where_the_parent_says() 
         "the akta is asked next: {reply}"
     );
     let draft = chat.state.draft.as_ref().unwrap();
-    let kk = draft.document(DocumentKind::KartuKeluarga).unwrap();
+    let kk = draft
+        .document(&DocumentKind::new("kartu_keluarga"))
+        .unwrap();
     assert!(kk.warnings.is_empty(), "{:?}", kk.warnings);
-    assert!(draft.document(DocumentKind::AktaKelahiran).is_none());
+    assert!(
+        draft
+            .document(&DocumentKind::new("akta_kelahiran"))
+            .is_none()
+    );
 
     // Kept as the akta on the parent's word: the officer still sees what the checks thought.
     let mut chat = Chat::new();
     kia_until_photos(&mut chat, "6371051203190001");
     chat.verdicts.insert(
         media("kk").sha256,
-        shows_another_document(DocumentKind::AktaKelahiran, DocumentShape::A4Landscape),
+        shows_another_document(
+            &DocumentKind::new("akta_kelahiran"),
+            DocumentShape::A4Landscape,
+        ),
     );
     chat.photo("kk");
     let reply = chat.say("ini akta");
@@ -655,7 +711,9 @@ fn a_photo_of_another_document_is_asked_about_and_filed_where_the_parent_says() 
         "{reply}"
     );
     let draft = chat.state.draft.as_ref().unwrap();
-    let akta = draft.document(DocumentKind::AktaKelahiran).unwrap();
+    let akta = draft
+        .document(&DocumentKind::new("akta_kelahiran"))
+        .unwrap();
     assert_eq!(akta.warnings[0].code, "other_document");
 }
 
@@ -761,16 +819,16 @@ fn three_photos_sent_together_get_one_combined_reply_after_the_verdicts() {
         .filter_map(|e| match e {
             Effect::CheckPhoto {
                 media, document, ..
-            } => Some((media.clone(), *document)),
+            } => Some((media.clone(), document.clone())),
             _ => None,
         })
         .collect();
     assert_eq!(
-        checks.iter().map(|c| c.1).collect::<Vec<_>>(),
+        checks.iter().map(|c| c.1.clone()).collect::<Vec<_>>(),
         [
-            DocumentKind::AktaKelahiran,
-            DocumentKind::KartuKeluarga,
-            DocumentKind::KtpAyah
+            DocumentKind::new("akta_kelahiran"),
+            DocumentKind::new("kartu_keluarga"),
+            DocumentKind::new("ktp_ayah")
         ]
     );
     assert!(
@@ -778,13 +836,15 @@ fn three_photos_sent_together_get_one_combined_reply_after_the_verdicts() {
         "no reply until the verdicts are in"
     );
     let mut blurry = PhotoVerdict::default();
-    blurry
-        .findings
-        .push(finding("blurry", Severity::Refusal, DocumentKind::KtpAyah));
+    blurry.findings.push(finding(
+        "blurry",
+        Severity::Refusal,
+        DocumentKind::new("ktp_ayah"),
+    ));
     let verdicts = checks
         .into_iter()
         .map(|(media, document)| Input::PhotoChecked {
-            verdict: if document == DocumentKind::KtpAyah {
+            verdict: if document == DocumentKind::new("ktp_ayah") {
                 blurry.clone()
             } else {
                 PhotoVerdict::default()
@@ -814,8 +874,11 @@ fn captions_choose_the_document_and_warnings_are_kept_for_the_officer() {
     let mut chat = Chat::new();
     kia_until_photos(&mut chat, "6371056005220002");
     let mut dim = PhotoVerdict::default();
-    dim.findings
-        .push(finding("too_dark", Severity::Warning, DocumentKind::KtpIbu));
+    dim.findings.push(finding(
+        "too_dark",
+        Severity::Warning,
+        DocumentKind::new("ktp_ibu"),
+    ));
     chat.verdicts.insert(media("ibu").sha256, dim);
     let reply = chat.send_all(vec![Input::Photo {
         media: media("ibu"),
@@ -836,7 +899,7 @@ fn captions_choose_the_document_and_warnings_are_kept_for_the_officer() {
     let ibu = chat.filed[0]
         .documents
         .iter()
-        .find(|d| d.kind == DocumentKind::KtpIbu)
+        .find(|d| d.kind == DocumentKind::new("ktp_ibu"))
         .unwrap();
     assert_eq!(ibu.warnings[0].code, "too_dark");
 }
@@ -887,7 +950,7 @@ fn a_late_verdict_for_a_cancelled_draft_deletes_the_photo() {
     assert_eq!(chat.forgotten(), [media("akta")]);
     chat.run(vec![Input::PhotoChecked {
         media: media("akta"),
-        document: DocumentKind::AktaKelahiran,
+        document: DocumentKind::new("akta_kelahiran"),
         verdict: PhotoVerdict::default(),
     }]);
     assert_eq!(chat.forgotten(), [media("akta")]);
@@ -1033,7 +1096,7 @@ fn status_lists_every_request_with_its_date_and_next_step() {
         RequestSummary {
             number: "KIA-6371-260401-0007".parse().unwrap(),
             service: "kia".into(),
-            child_name: "Budi".into(),
+            name: "Budi".into(),
             status: RequestStatus::Dikembalikan,
             due_date: Some(date(2026, 4, 22)),
             note: Some("Foto KK terpotong".into()),
@@ -1041,7 +1104,7 @@ fn status_lists_every_request_with_its_date_and_next_step() {
         RequestSummary {
             number: "KIA-6371-260402-0003".parse().unwrap(),
             service: "kia".into(),
-            child_name: "Siti".into(),
+            name: "Siti".into(),
             status: RequestStatus::Dikirim,
             due_date: Some(date(2026, 4, 23)),
             note: None,
@@ -1214,9 +1277,225 @@ fn a_parent_files_a_birth_certificate_request_with_witnesses() {
     );
     let reply = chat.say("kirim");
     assert!(reply.contains("AKL-6371-260413-0042"), "{reply}");
-    let docs: Vec<DocumentKind> = chat.filed[0].documents.iter().map(|d| d.kind).collect();
+    let docs: Vec<DocumentKind> = chat.filed[0]
+        .documents
+        .iter()
+        .map(|d| d.kind.clone())
+        .collect();
     assert_eq!(docs.len(), 7);
-    assert!(docs.contains(&DocumentKind::KtpSaksi2) && docs.contains(&DocumentKind::BukuNikah));
+    assert!(
+        docs.contains(&DocumentKind::new("ktp_saksi_2"))
+            && docs.contains(&DocumentKind::new("buku_nikah"))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Akta kematian: a service that is only flow files (akta_kematian.toml and three documents)
+
+#[test]
+fn a_daughter_registers_her_fathers_death_and_the_request_is_about_him() {
+    let mut chat = Chat::new();
+    let reply = chat.say("assalamualaikum, saya mau urus akta kematian bapak saya");
+    assert!(
+        reply.contains("Persetujuan data pribadi") && reply.contains("surat keterangan kematian"),
+        "the first message names the service: {reply}"
+    );
+    let reply = chat.say("setuju");
+    assert!(reply.contains("nama lengkap almarhum"), "{reply}");
+    chat.say("Haji Abdul Rahman");
+    let reply = chat.say("6371051507550001");
+    assert!(reply.contains("meninggal dunia"), "{reply}");
+    // A date of death is not a birth date: no age limit, a future date is explained, and
+    // "kemarin" is understood.
+    let reply = chat.say("2 Mei 2026");
+    assert!(reply.contains("belum lewat"), "{reply}");
+    chat.say("kemarin");
+    assert_eq!(
+        chat.state.draft.as_ref().unwrap().answers["date_of_death"],
+        loket::flow::Answer::Date(date(2026, 4, 12))
+    );
+    chat.say("RSUD Ulin Banjarmasin");
+    let reply = chat.say("saya anaknya");
+    assert!(reply.contains("nomor Kartu Keluarga"), "{reply}");
+    for text in [
+        "6371010508210003",
+        "ya",
+        "kelayan selatan",
+        "Jl. Kelayan B Gg. 2 No. 5, RT 2 RW 1",
+    ] {
+        chat.say(text);
+    }
+    let photos: Vec<Input> = ["surat", "kk", "ktp_almarhum", "ktp_pelapor"]
+        .iter()
+        .map(|n| Input::Photo {
+            media: media(n),
+            caption: None,
+        })
+        .collect();
+    let reply = chat.send_all(photos);
+    assert!(
+        reply.contains("Foto diterima: KTP pelapor") && reply.contains("Ringkasan"),
+        "{reply}"
+    );
+    let reply = chat.say("kirim");
+    assert!(
+        reply.contains("AKM-6371-260413-0042") && reply.contains("Haji Abdul Rahman"),
+        "{reply}"
+    );
+    let filed = &chat.filed[0];
+    assert_eq!(filed.service, "akta_kematian");
+    assert_eq!(filed.subject.name, "Haji Abdul Rahman");
+    assert_eq!(
+        filed.subject.nik.as_ref().map(|n| n.as_str()),
+        Some("6371051507550001")
+    );
+    assert_eq!(
+        filed.subject.birth_date, None,
+        "the deceased's birth date is not asked"
+    );
+    assert_eq!(filed.answers["date_of_death"], "2026-04-12");
+    assert_eq!(filed.answers["reporter_relation"], "anak");
+    let docs: Vec<&str> = filed.documents.iter().map(|d| d.kind.id()).collect();
+    assert_eq!(
+        docs,
+        [
+            "surat_kematian",
+            "kartu_keluarga",
+            "ktp_almarhum",
+            "ktp_pelapor"
+        ]
+    );
+
+    // One death is registered once: a second request for the same NIK is stopped at the NIK.
+    let mut again = Chat::new();
+    again.open.insert(
+        ("akta_kematian".to_string(), "6371051507550001".to_string()),
+        filed.number.clone(),
+    );
+    again.say("akta kematian");
+    again.say("setuju");
+    again.say("Haji Abdul Rahman");
+    let reply = again.say("6371051507550001");
+    assert!(reply.contains("AKM-6371-260413-0042"), "{reply}");
+}
+
+/// A death registration up to its first photo.
+fn akta_kematian_until_photos(chat: &mut Chat) {
+    for text in [
+        "akta kematian",
+        "setuju",
+        "Haji Abdul Rahman",
+        "6371051507550001",
+        "2 April 2026",
+        "Banjarmasin",
+        "anak",
+        "6371010508210003",
+        "ya",
+        "kelayan selatan",
+        "Jl. Kelayan B Gg. 2 No. 5, RT 2 RW 1",
+    ] {
+        chat.say(text);
+    }
+}
+
+/// What the photo checks say of a photo that shows a document of `shape` and nothing wrong.
+fn looks(shape: DocumentShape) -> PhotoVerdict {
+    PhotoVerdict {
+        findings: vec![],
+        figures: shows_another_document(&DocumentKind::new("any"), shape).figures,
+    }
+}
+
+#[test]
+fn a_kk_sent_first_for_a_letter_is_asked_about_never_taken_as_the_letter() {
+    let mut chat = Chat::new();
+    akta_kematian_until_photos(&mut chat);
+    // Any sheet will do for the death letter, but a landscape KK while the KK is still needed
+    // is asked about.
+    chat.verdicts
+        .insert(media("kk").sha256, looks(DocumentShape::A4Landscape));
+    let reply = chat.photo("kk");
+    assert!(
+        reply.contains("tampaknya *Kartu Keluarga (KK)*, bukan *surat keterangan kematian")
+            && reply.contains("[Itu KK]"),
+        "{reply}"
+    );
+    let reply = chat.tap("doubt.kartu_keluarga");
+    assert!(
+        reply.contains("Foto diterima: Kartu Keluarga (KK)")
+            && reply.contains("foto surat keterangan kematian"),
+        "the letter is asked next: {reply}"
+    );
+    // An upright letter is the letter.
+    chat.verdicts
+        .insert(media("surat").sha256, looks(DocumentShape::A4Portrait));
+    let reply = chat.photo("surat");
+    assert!(
+        reply.contains("Foto diterima: surat keterangan kematian"),
+        "{reply}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several business numbers (flows/numbers.toml)
+
+/// The two numbers the built-in numbers.toml lists.
+const KIA_NUMBER: &str = "100000000000001";
+const DEATH_NUMBER: &str = "100000000000003";
+
+#[test]
+fn each_number_offers_its_own_services_with_its_own_greeting_and_settings() {
+    let mut chat = Chat::on_number(DEATH_NUMBER);
+    let reply = chat.say("halo");
+    assert!(
+        reply.contains("layanan *akta kematian*") && reply.contains("Akta Kematian"),
+        "this number's greeting and menu: {reply}"
+    );
+    assert!(!reply.contains("KIA (Kartu Anak)"), "{reply}");
+    // A service of the other number is not started here: the parent is told where to write.
+    let reply = chat.say("saya mau buat KIA anak");
+    assert!(
+        reply.contains(
+            "*KIA (Kartu Anak)* dilayani di nomor WhatsApp kami yang lain: *0811-0000-0001*"
+        ),
+        "{reply}"
+    );
+    assert!(chat.state.draft.is_none());
+    // This number's own setting: its certificates may be collected at the kecamatan.
+    for text in [
+        "akta kematian",
+        "setuju",
+        "Haji Abdul Rahman",
+        "6371051507550001",
+        "2 April 2026",
+        "Banjarmasin",
+        "anak",
+    ] {
+        chat.say(text);
+    }
+    let reply = chat.say("6371010508210003");
+    assert!(
+        reply.contains("Ambil di kecamatan") && reply.contains("Antar ke rumah"),
+        "{reply}"
+    );
+
+    // The KIA number: both its services, delivery by Pos only (settings.toml), and the death
+    // certificate pointed to its own number.
+    let mut chat = Chat::on_number(KIA_NUMBER);
+    let reply = chat.say("halo");
+    assert!(
+        reply.contains("KIA (Kartu Anak)") && reply.contains("Akta Kelahiran"),
+        "{reply}"
+    );
+    assert!(!reply.contains("Akta Kematian"), "{reply}");
+    let reply = chat.say("mau urus akta kematian ibu saya");
+    assert!(reply.contains("*0811-0000-0003*"), "{reply}");
+    // A number numbers.toml does not list offers everything.
+    let reply = Chat::new().say("halo");
+    assert!(
+        reply.contains("KIA (Kartu Anak)") && reply.contains("Akta Kematian"),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -1337,33 +1616,47 @@ mod properties {
 
     /// Required documents written independently of the flow files: the specification.
     fn required(filed: &FiledRequest) -> Vec<DocumentKind> {
-        use DocumentKind::*;
         let submitted = filed
             .submitted_at
             .to_zoned(TimeZone::get("Asia/Makassar").unwrap())
             .date();
-        let age = loket::domain::dates::age_in_years(filed.child.birth_date, submitted);
         match filed.service.as_str() {
             "kia" => {
-                let mut docs = vec![AktaKelahiran, KartuKeluarga, KtpAyah, KtpIbu];
+                let birth = filed
+                    .subject
+                    .birth_date
+                    .expect("a KIA files the child's birth date");
+                let age = loket::domain::dates::age_in_years(birth, submitted);
+                let mut docs = vec![
+                    DocumentKind::new("akta_kelahiran"),
+                    DocumentKind::new("kartu_keluarga"),
+                    DocumentKind::new("ktp_ayah"),
+                    DocumentKind::new("ktp_ibu"),
+                ];
                 if age >= 5 {
-                    docs.push(PasFoto);
+                    docs.push(DocumentKind::new("pas_foto"));
                 }
                 match filed.kind.as_deref() {
-                    Some("hilang") => docs.push(SuratKehilangan),
-                    Some("rusak") => docs.push(KiaRusak),
+                    Some("hilang") => docs.push(DocumentKind::new("surat_kehilangan")),
+                    Some("rusak") => docs.push(DocumentKind::new("kia_rusak")),
                     _ => {}
                 }
                 docs
             }
+            "akta_kematian" => vec![
+                DocumentKind::new("surat_kematian"),
+                DocumentKind::new("kartu_keluarga"),
+                DocumentKind::new("ktp_almarhum"),
+                DocumentKind::new("ktp_pelapor"),
+            ],
             _ => vec![
-                SuratKeteranganLahir,
-                KartuKeluarga,
-                KtpAyah,
-                KtpIbu,
-                BukuNikah,
-                KtpSaksi1,
-                KtpSaksi2,
+                DocumentKind::new("surat_keterangan_lahir"),
+                DocumentKind::new("kartu_keluarga"),
+                DocumentKind::new("ktp_ayah"),
+                DocumentKind::new("ktp_ibu"),
+                DocumentKind::new("buku_nikah"),
+                DocumentKind::new("ktp_saksi_1"),
+                DocumentKind::new("ktp_saksi_2"),
             ],
         }
     }
@@ -1381,7 +1674,7 @@ mod properties {
             for (i, n) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
                 if refuse[i] {
                     let mut v = PhotoVerdict::default();
-                    v.findings.push(finding("blurry", Severity::Refusal, DocumentKind::KartuKeluarga));
+                    v.findings.push(finding("blurry", Severity::Refusal, DocumentKind::new("kartu_keluarga")));
                     chat.verdicts.insert(media(n).sha256, v);
                 }
             }
@@ -1392,12 +1685,13 @@ mod properties {
                 prop_assert!(size < 4096, "state {} bytes", size);
             }
             for filed in &chat.filed {
-                let mut have: Vec<DocumentKind> = filed.documents.iter().map(|d| d.kind).collect();
+                let mut have: Vec<DocumentKind> = filed.documents.iter().map(|d| d.kind.clone()).collect();
                 let mut want = required(filed);
                 have.sort();
                 want.sort();
                 prop_assert_eq!(have, want, "{}", filed.number);
-                prop_assert!(filed.child.birth_date <= filed.submitted_at.to_zoned(TimeZone::get("Asia/Makassar").unwrap()).date());
+                let today = filed.submitted_at.to_zoned(TimeZone::get("Asia/Makassar").unwrap()).date();
+                prop_assert!(filed.subject.birth_date.is_none_or(|b| b <= today));
             }
         }
 
@@ -1440,7 +1734,7 @@ fn a_button_tapped_twice_is_not_taken_as_the_answer_to_the_next_question() {
 
 #[test]
 fn photo_texts_come_from_the_catalog_where_staff_edit_them() {
-    let blurry = finding("blurry", Severity::Refusal, DocumentKind::KtpAyah);
+    let blurry = finding("blurry", Severity::Refusal, DocumentKind::new("ktp_ayah"));
     let mut files = loket::bundle::built_in_flows();
     let edited = files.get("messages.toml").unwrap().replace(
         "Foto {document} kurang jelas (buram).",
@@ -1466,14 +1760,17 @@ fn photo_texts_come_from_the_catalog_where_staff_edit_them() {
 
 #[test]
 fn every_document_is_named_to_parents_in_both_languages() {
-    for kind in DocumentKind::ALL {
+    for kind in FLOWS.documents.keys() {
         for lang in [loket::flow::Lang::Id, loket::flow::Lang::En] {
             let label = FLOWS.document_label(kind, lang);
-            assert!(!label.is_empty(), "{kind:?} has no {lang:?} name");
+            assert!(
+                !label.is_empty() && label != "dokumen" && label != "document",
+                "{kind:?} has no {lang:?} name"
+            );
         }
     }
     assert_eq!(
-        FLOWS.document_label(DocumentKind::KartuKeluarga, loket::flow::Lang::Id),
+        FLOWS.document_label(&DocumentKind::new("kartu_keluarga"), loket::flow::Lang::Id),
         "Kartu Keluarga (KK)"
     );
 }

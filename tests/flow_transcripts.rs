@@ -9,7 +9,7 @@
 //! - `< text`: the reply contains this text; `< (diam)`: there is no reply at all.
 //! - `# ...`: a comment. `@ jam +3` lets 3 hours pass and fires the scheduled wake-up.
 
-use loket_testkit::media::{media, shows_another_document};
+use loket_testkit::media::{media, shape_of, shows_another_document};
 use loket_testkit::transcript::{PhotoLine, photo_line};
 
 use jiff::civil::date;
@@ -50,6 +50,8 @@ impl Runtime<'_> {
             next_sequence: self.sequence,
             requests: &[],
             open_requests: &NoOpenRequests,
+            // The API run's main number is not in numbers.toml: every service, as here.
+            business_number: None,
         };
         let (state, effects) =
             step_batch(self.flows, std::mem::take(&mut self.state), inputs, &ctx);
@@ -85,11 +87,11 @@ impl Runtime<'_> {
                         media, document, ..
                     } => Some(Input::PhotoChecked {
                         media: media.clone(),
-                        document: *document,
+                        document: document.clone(),
                         verdict: if blurry_hashes.contains(&media.sha256) {
                             blurry()
                         } else {
-                            looks_like(&name_of(media), *document)
+                            looks_like(&name_of(media), document)
                         },
                     }),
                     _ => None,
@@ -140,7 +142,8 @@ fn name_of(media: &MediaRef) -> String {
 /// `kk…` a landscape sheet, `akta…` an upright one, `ktp…`/`ayah…`/`ibu…` an ID card, `pas…` a
 /// pas foto. Another document's shape is an `other_document` warning, as the photo checks
 /// report it; a pas foto judged as a document is `too_small`.
-fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
+fn looks_like(name: &str, document: &DocumentKind) -> PhotoVerdict {
+    let expected = shape_of(document);
     let shape = match name {
         n if n.starts_with("kk") => Some(DocumentShape::A4Landscape),
         n if n.starts_with("akta") => Some(DocumentShape::A4Portrait),
@@ -152,7 +155,7 @@ fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
     };
     match shape {
         // A pas foto judged as a document is far too small for its print.
-        Some(DocumentShape::PasFoto) if document.shape() != DocumentShape::PasFoto => {
+        Some(DocumentShape::PasFoto) if expected != DocumentShape::PasFoto => {
             let mut verdict = shows_another_document(document, DocumentShape::PasFoto);
             verdict.findings = vec![Finding {
                 code: "too_small".into(),
@@ -162,7 +165,7 @@ fn looks_like(name: &str, document: DocumentKind) -> PhotoVerdict {
             }];
             verdict
         }
-        Some(shape) if shape != document.shape() && document.shape() != DocumentShape::Paper => {
+        Some(shape) if shape != expected && expected != DocumentShape::Paper => {
             shows_another_document(document, shape)
         }
         Some(shape) => PhotoVerdict {

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use loket::domain::document::DocumentKind;
+use loket::domain::document::{DocumentKind, DocumentShape};
 use loket::domain::photo::{PhotoVerdict, Severity};
 use loket::flow::{FlowSet, Lang};
 use loket::validate::{
     BackgroundRule, CheckedPhoto, Colour, EarlierPhoto, PhotoPolicy, PhotoToCheck, check_photo,
     codes, perceptual_hash_distance, sniff,
 };
+use loket_testkit::media::shape_of;
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -83,7 +84,8 @@ fn check_one(
     check_photo(
         &PhotoToCheck {
             bytes,
-            kind,
+            kind: &kind,
+            shape: shape_of(&kind),
             child_birth_year,
             earlier: &[],
         },
@@ -102,10 +104,10 @@ fn run(
         .iter()
         .map(|e| {
             let hash = hashes
-                .entry((e.file.clone(), e.kind))
+                .entry((e.file.clone(), e.kind.clone()))
                 .or_insert_with(|| {
                     let bytes = read(&e.file);
-                    let checked = check_one(&bytes, e.kind, None, policy);
+                    let checked = check_one(&bytes, e.kind.clone(), None, policy);
                     checked
                         .accepted
                         .unwrap_or_else(|| panic!("earlier photo {} must be accepted", e.file))
@@ -113,7 +115,7 @@ fn run(
                 })
                 .clone();
             EarlierPhoto {
-                kind: e.kind,
+                kind: e.kind.clone(),
                 perceptual_hash: hash,
             }
         })
@@ -122,7 +124,8 @@ fn run(
     check_photo(
         &PhotoToCheck {
             bytes: &bytes,
-            kind: case.kind,
+            kind: &case.kind,
+            shape: shape_of(&case.kind),
             child_birth_year: case.birth_year,
             earlier: &earlier,
         },
@@ -299,7 +302,7 @@ fn every_labelled_fixture_gets_exactly_its_expected_codes() {
                 "clean"
             }
         };
-        let is_pas_foto = case.kind == DocumentKind::PasFoto;
+        let is_pas_foto = case.kind == DocumentKind::new("pas_foto");
         let blur_key = if is_pas_foto {
             "sharpness (pas foto)"
         } else {
@@ -411,11 +414,19 @@ fn hash_distances_between_all_accepted_documents() {
 fn an_accepted_photo_is_stored_upright_capped_and_without_exif() {
     let policy = PhotoPolicy::default();
     for (file, kind, upright_landscape) in [
-        ("ktp_ayah.jpg", DocumentKind::KtpAyah, true),
-        ("kk.jpg", DocumentKind::KartuKeluarga, true),
-        ("kk_exif_rotated.jpg", DocumentKind::KartuKeluarga, true),
-        ("ktp_ibu_exif_rotated.jpg", DocumentKind::KtpIbu, true),
-        ("pas_foto.png", DocumentKind::PasFoto, false),
+        ("ktp_ayah.jpg", DocumentKind::new("ktp_ayah"), true),
+        ("kk.jpg", DocumentKind::new("kartu_keluarga"), true),
+        (
+            "kk_exif_rotated.jpg",
+            DocumentKind::new("kartu_keluarga"),
+            true,
+        ),
+        (
+            "ktp_ibu_exif_rotated.jpg",
+            DocumentKind::new("ktp_ibu"),
+            true,
+        ),
+        ("pas_foto.png", DocumentKind::new("pas_foto"), false),
     ] {
         let bytes = read(file);
         assert!(
@@ -468,7 +479,7 @@ fn the_stored_copy_is_shrunk_to_the_configured_side() {
         ..PhotoPolicy::default()
     };
     let bytes = read("kk.jpg");
-    let checked = check_one(&bytes, DocumentKind::KartuKeluarga, None, &policy);
+    let checked = check_one(&bytes, DocumentKind::new("kartu_keluarga"), None, &policy);
     let accepted = checked.accepted.expect("kk.jpg is accepted");
     assert_eq!((accepted.width, accepted.height), (640, 480));
     let decoded = image::load_from_memory(&accepted.jpeg).expect("decodes");
@@ -503,7 +514,7 @@ fn odd_settings_give_verdicts_not_panics() {
         },
     ];
     for policy in &odd {
-        let checked = check_one(&bytes, DocumentKind::PasFoto, Some(2015), policy);
+        let checked = check_one(&bytes, DocumentKind::new("pas_foto"), Some(2015), policy);
         assert!(
             !checked
                 .verdict
@@ -523,7 +534,7 @@ fn a_file_over_the_byte_cap_is_refused_before_it_is_parsed() {
         ..PhotoPolicy::default()
     };
     let bytes = read("ktp_ayah.jpg");
-    let checked = check_one(&bytes, DocumentKind::KtpAyah, None, &policy);
+    let checked = check_one(&bytes, DocumentKind::new("ktp_ayah"), None, &policy);
     assert_eq!(
         codes_of(&checked.verdict),
         BTreeSet::from([codes::FILE_TOO_LARGE.to_owned()])
@@ -536,7 +547,7 @@ fn a_bomb_and_a_fifty_megapixel_header_are_refused_without_decoding() {
     for file in ["bomb.png", "huge_50mp.jpg"] {
         let bytes = read(file);
         let started = Instant::now();
-        let checked = check_one(&bytes, DocumentKind::PasFoto, None, &policy);
+        let checked = check_one(&bytes, DocumentKind::new("pas_foto"), None, &policy);
         // Even an unoptimised build answers in milliseconds: no pixel buffer was made.
         assert!(
             started.elapsed() < Duration::from_millis(500),
@@ -562,7 +573,7 @@ fn the_background_rule_is_a_per_office_setting() {
     };
     let bytes = read("pas_foto_blue.jpg");
     let check = |year, policy: &PhotoPolicy| {
-        codes_of(&check_one(&bytes, DocumentKind::PasFoto, Some(year), policy).verdict)
+        codes_of(&check_one(&bytes, DocumentKind::new("pas_foto"), Some(year), policy).verdict)
     };
     assert!(check(2015, &flipped).is_empty());
     assert_eq!(
@@ -575,16 +586,17 @@ fn the_background_rule_is_a_per_office_setting() {
 fn resending_the_same_document_is_not_a_duplicate() {
     let policy = PhotoPolicy::default();
     let bytes = read("ktp_ayah.jpg");
-    let first = check_one(&bytes, DocumentKind::KtpAyah, None, &policy);
+    let first = check_one(&bytes, DocumentKind::new("ktp_ayah"), None, &policy);
     let hash = first.accepted.expect("accepted").perceptual_hash;
     let earlier = [EarlierPhoto {
-        kind: DocumentKind::KtpAyah,
+        kind: DocumentKind::new("ktp_ayah"),
         perceptual_hash: hash.clone(),
     }];
     let again = check_photo(
         &PhotoToCheck {
             bytes: &bytes,
-            kind: DocumentKind::KtpAyah,
+            kind: &DocumentKind::new("ktp_ayah"),
+            shape: DocumentShape::IdCard,
             child_birth_year: None,
             earlier: &earlier,
         },
@@ -592,13 +604,14 @@ fn resending_the_same_document_is_not_a_duplicate() {
     );
     assert!(again.verdict.accepted());
     let as_mother = [EarlierPhoto {
-        kind: DocumentKind::KtpAyah,
+        kind: DocumentKind::new("ktp_ayah"),
         perceptual_hash: hash,
     }];
     let other = check_photo(
         &PhotoToCheck {
             bytes: &bytes,
-            kind: DocumentKind::KtpIbu,
+            kind: &DocumentKind::new("ktp_ibu"),
+            shape: DocumentShape::IdCard,
             child_birth_year: None,
             earlier: &as_mother,
         },
@@ -652,7 +665,12 @@ fn photo_fixtures() -> Vec<Vec<u8>> {
 }
 
 fn refused(bytes: &[u8]) -> bool {
-    let checked = check_one(bytes, DocumentKind::KtpAyah, None, &PhotoPolicy::default());
+    let checked = check_one(
+        bytes,
+        DocumentKind::new("ktp_ayah"),
+        None,
+        &PhotoPolicy::default(),
+    );
     checked.accepted.is_none()
         && checked
             .verdict
@@ -734,7 +752,7 @@ proptest! {
                 bytes[i] ^= value | 1;
             }
         }
-        let checked = check_one(&bytes, DocumentKind::KtpIbu, Some(2016), &PhotoPolicy::default());
+        let checked = check_one(&bytes, DocumentKind::new("ktp_ibu"), Some(2016), &PhotoPolicy::default());
         prop_assert_eq!(checked.accepted.is_some(), checked.verdict.accepted());
     }
 }

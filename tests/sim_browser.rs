@@ -672,6 +672,29 @@ async fn a_pdf_is_refused_and_parents_in_two_tabs_stay_apart() {
         "the other parent's message leaked into this chat: {ours:?}"
     );
 
+    // The office's other number (flows/numbers.toml) is a chat of its own, with its greeting
+    // and its service; the first chat is still there when the parent switches back.
+    let office = p.visible("#office").await;
+    office.select_by_value("100000000000003").await.unwrap();
+    let mut tries = 0;
+    while !p.bubbles().await.is_empty() {
+        tries += 1;
+        assert!(tries < 100, "the other number's chat starts empty");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    p.say("mau buat KIA").await;
+    let replies = p.expect(0, &["dilayani di nomor"]).await;
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.contains("layanan akta kematian") && r.contains("0811-0000-0001")),
+        "{replies:?}"
+    );
+    p.screenshot("second_number.png").await;
+    let office = p.visible("#office").await;
+    office.select_by_value("").await.unwrap();
+    p.expect(0, &["bukan foto", "bukan PDF"]).await;
+
     browser.client.clone().close().await.unwrap();
     drop(browser);
     loket.stop().await;

@@ -208,6 +208,25 @@ impl GraphClient {
         })
     }
 
+    /// The same client speaking for another of the office's business numbers (its phone number
+    /// ID, as webhooks name it): replies go out from the number the parent wrote to. `None`, or
+    /// an id that is not digits, keeps the configured number.
+    pub fn for_number(&self, phone_number_id: Option<&str>) -> GraphClient {
+        match phone_number_id {
+            Some(id)
+                if id != self.phone_number_id
+                    && !id.is_empty()
+                    && id.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                GraphClient {
+                    phone_number_id: id.to_string(),
+                    ..self.clone()
+                }
+            }
+            _ => self.clone(),
+        }
+    }
+
     /// Sends one message; returns the wamid Meta assigned (none for mark-as-read).
     pub async fn send(
         &self,

@@ -328,6 +328,7 @@ async fn send_one(
     }
     pacer.wait_turn().await;
     let opaque = format!("outbox:{}", item.id);
+    let graph = graph.for_number(item.from.as_deref());
     match graph.send(&item.to, &message, Some(&opaque)).await {
         Ok(wamid) => {
             if let Some(wamid) = &wamid {

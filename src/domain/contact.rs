@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A citizen's WhatsApp identity inside loket, stable across phone/BSUID changes.
+/// A citizen's WhatsApp identity inside loket, stable across phone/BSUID changes. A parent who
+/// writes to two of the office's numbers is two contacts: two conversations, as with two desks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ContactId(pub u64);
 
@@ -24,6 +25,11 @@ pub struct Contact {
     pub wa_id: Option<String>,
     pub user_id: Option<String>,
     pub name: Option<String>,
+    /// The office's business number (Meta's phone number ID) this contact writes to, and
+    /// replies are sent from. `None` for contacts from before numbers were told apart (and
+    /// messages that do not name one): they are answered from the configured number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_number: Option<String>,
     pub first_seen_ms: i64,
     /// Timestamp (Unix seconds) of the newest message processed from this contact; opens the
     /// 24-hour customer-service window.

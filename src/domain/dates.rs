@@ -101,6 +101,33 @@ pub fn parse_date(input: &str) -> Result<Date, DateError> {
 }
 
 /// "8 April 2026".
+/// A recent day said in words, as people say when something happened: "hari ini", "tadi
+/// pagi", "kemarin", "kemarin lusa", "3 hari yang lalu". `None` for anything else.
+pub fn parse_recent_day(input: &str, today: Date) -> Option<Date> {
+    let words: Vec<String> = input
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let days_ago: i64 = match words.as_slice() {
+        ["hari", "ini"] | ["tadi"] | ["tadi", _] | ["today"] => 0,
+        ["kemarin" | "kemaren" | "kmrn" | "yesterday"]
+        | ["kemarin" | "kemaren", "pagi" | "siang" | "sore" | "malam"] => 1,
+        ["kemarin" | "kemaren", "lusa"] | ["2", "hari", "lalu"] => 2,
+        [n, "hari", "lalu"] | [n, "hari", "yang", "lalu"] | [n, "days", "ago"] => {
+            let n: i64 = n.parse().ok()?;
+            if !(0..=366).contains(&n) {
+                return None;
+            }
+            n
+        }
+        _ => return None,
+    };
+    today.checked_sub(jiff::Span::new().days(days_ago)).ok()
+}
+
 pub fn format_date_id(date: Date) -> String {
     format!(
         "{} {} {}",
@@ -160,6 +187,34 @@ pub fn age_in_years(birth: Date, today: Date) -> i32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_recent_day_may_be_said_in_words() {
+        let today = jiff::civil::date(2026, 4, 13);
+        assert_eq!(parse_recent_day("hari ini", today), Some(today));
+        assert_eq!(
+            parse_recent_day("Kemarin.", today),
+            Some(jiff::civil::date(2026, 4, 12))
+        );
+        assert_eq!(
+            parse_recent_day("kemarin lusa", today),
+            Some(jiff::civil::date(2026, 4, 11))
+        );
+        assert_eq!(
+            parse_recent_day("3 hari yang lalu", today),
+            Some(jiff::civil::date(2026, 4, 10))
+        );
+        for other in [
+            "12 Maret 2026",
+            "besok",
+            "kemarin dulu sekali",
+            "999 hari lalu",
+            "",
+        ] {
+            assert_eq!(parse_recent_day(other, today), None, "{other}");
+        }
+    }
+
     use super::*;
     use jiff::civil::date;
 

@@ -2,27 +2,39 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A document a request needs a photo of. Flow files name them by their snake_case id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    AktaKelahiran,
-    KartuKeluarga,
-    KtpAyah,
-    KtpIbu,
-    PasFoto,
-    /// Police loss report (surat keterangan kehilangan), for a lost KIA.
-    SuratKehilangan,
-    /// The damaged card itself, for a damaged KIA.
-    KiaRusak,
-    /// Birth letter from the hospital or midwife (surat keterangan lahir).
-    SuratKeteranganLahir,
-    /// Marriage book or certificate (buku nikah / akta perkawinan).
-    BukuNikah,
-    #[serde(rename = "ktp_saksi_1")]
-    KtpSaksi1,
-    #[serde(rename = "ktp_saksi_2")]
-    KtpSaksi2,
+/// A document a request needs a photo of, by its stable id (`akta_kelahiran`, `kartu_keluarga`,
+/// ...). Which documents exist, their names and shapes, is office data: `flows/documents.toml`
+/// declares them and service files name them, so a new service brings its own documents
+/// without a code change. The id is what store records and the operator API carry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DocumentKind(String);
+
+impl DocumentKind {
+    pub fn new(id: impl Into<String>) -> DocumentKind {
+        DocumentKind(id.into())
+    }
+
+    /// Stable id used in flow files, store records and the operator API.
+    pub fn id(&self) -> &str {
+        &self.0
+    }
+
+    /// Lower case letters, digits and `_`, starting with a letter: safe in message keys, button
+    /// ids (`doubt.<id>`) and file names.
+    pub fn is_valid_id(id: &str) -> bool {
+        id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && id.len() <= 40
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    }
+}
+
+impl std::fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The physical shape a photo of a document is expected to show.
@@ -80,69 +92,39 @@ impl DocumentShape {
     }
 }
 
-impl DocumentKind {
-    pub const ALL: [DocumentKind; 11] = [
-        DocumentKind::AktaKelahiran,
-        DocumentKind::KartuKeluarga,
-        DocumentKind::KtpAyah,
-        DocumentKind::KtpIbu,
-        DocumentKind::PasFoto,
-        DocumentKind::SuratKehilangan,
-        DocumentKind::KiaRusak,
-        DocumentKind::SuratKeteranganLahir,
-        DocumentKind::BukuNikah,
-        DocumentKind::KtpSaksi1,
-        DocumentKind::KtpSaksi2,
-    ];
-
-    /// Stable id used in flow files, store records and the operator API.
-    pub fn id(self) -> &'static str {
-        match self {
-            DocumentKind::AktaKelahiran => "akta_kelahiran",
-            DocumentKind::KartuKeluarga => "kartu_keluarga",
-            DocumentKind::KtpAyah => "ktp_ayah",
-            DocumentKind::KtpIbu => "ktp_ibu",
-            DocumentKind::PasFoto => "pas_foto",
-            DocumentKind::SuratKehilangan => "surat_kehilangan",
-            DocumentKind::KiaRusak => "kia_rusak",
-            DocumentKind::SuratKeteranganLahir => "surat_keterangan_lahir",
-            DocumentKind::BukuNikah => "buku_nikah",
-            DocumentKind::KtpSaksi1 => "ktp_saksi_1",
-            DocumentKind::KtpSaksi2 => "ktp_saksi_2",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().find(|k| k.id() == id)
-    }
-
-    pub fn shape(self) -> DocumentShape {
-        match self {
-            DocumentKind::KtpAyah
-            | DocumentKind::KtpIbu
-            | DocumentKind::KtpSaksi1
-            | DocumentKind::KtpSaksi2
-            | DocumentKind::KiaRusak => DocumentShape::IdCard,
-            DocumentKind::KartuKeluarga => DocumentShape::A4Landscape,
-            DocumentKind::AktaKelahiran => DocumentShape::A4Portrait,
-            DocumentKind::SuratKehilangan
-            | DocumentKind::SuratKeteranganLahir
-            | DocumentKind::BukuNikah => DocumentShape::Paper,
-            DocumentKind::PasFoto => DocumentShape::PasFoto,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_round_trips_through_its_id() {
-        for kind in DocumentKind::ALL {
-            assert_eq!(DocumentKind::from_id(kind.id()), Some(kind));
-            let json = serde_json::to_string(&kind).unwrap();
-            assert_eq!(json, format!("\"{}\"", kind.id()));
+    fn a_document_is_stored_as_its_bare_id() {
+        let kind = DocumentKind::new("akta_kematian");
+        let json = serde_json::to_string(&kind).unwrap();
+        assert_eq!(json, "\"akta_kematian\"");
+        assert_eq!(serde_json::from_str::<DocumentKind>(&json).unwrap(), kind);
+    }
+
+    #[test]
+    fn document_ids_are_plain_snake_case() {
+        for good in ["kartu_keluarga", "ktp_saksi_1", "surat_kematian"] {
+            assert!(DocumentKind::is_valid_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "KK",
+            "1ktp",
+            "surat kematian",
+            "akta-kematian",
+            "akta.kk",
+        ] {
+            assert!(!DocumentKind::is_valid_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_shape_round_trips_through_its_id() {
+        for shape in DocumentShape::ALL {
+            assert_eq!(DocumentShape::from_id(shape.id()), Some(shape));
         }
     }
 }

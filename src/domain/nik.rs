@@ -206,11 +206,13 @@ impl Nik {
         warnings
     }
 
-    /// The NIK must agree with the stated birth date and sex, and belong to a child under 17.
+    /// The NIK must agree with the stated birth date and sex, and belong to someone younger than
+    /// `max_age_years` where there is a limit (a KIA is for children under 17).
     pub fn cross_check(
         &self,
         birth_date: Option<Date>,
         sex: Option<Sex>,
+        max_age_years: Option<i32>,
         today: Date,
     ) -> Result<(), NikMismatch> {
         let (nik_birth, nik_sex) = self.decode(today).map_err(|_| NikMismatch::BirthDate)?;
@@ -220,7 +222,7 @@ impl Nik {
         if sex.is_some_and(|s| s != nik_sex) {
             return Err(NikMismatch::Sex);
         }
-        if age_in_years(nik_birth, today) >= 17 {
+        if max_age_years.is_some_and(|max| age_in_years(nik_birth, today) >= max) {
             return Err(NikMismatch::TooOld);
         }
         Ok(())
@@ -342,21 +344,26 @@ mod tests {
     fn the_nik_must_agree_with_the_stated_birth_date_sex_and_age() {
         let nik = Nik::parse("6371015203190002", TODAY).unwrap();
         assert_eq!(
-            nik.cross_check(Some(date(2019, 3, 12)), Some(Sex::Female), TODAY),
+            nik.cross_check(Some(date(2019, 3, 12)), Some(Sex::Female), Some(17), TODAY),
             Ok(())
         );
         assert_eq!(
-            nik.cross_check(Some(date(2019, 3, 13)), Some(Sex::Female), TODAY),
+            nik.cross_check(Some(date(2019, 3, 13)), Some(Sex::Female), Some(17), TODAY),
             Err(NikMismatch::BirthDate)
         );
         assert_eq!(
-            nik.cross_check(Some(date(2019, 3, 12)), Some(Sex::Male), TODAY),
+            nik.cross_check(Some(date(2019, 3, 12)), Some(Sex::Male), Some(17), TODAY),
             Err(NikMismatch::Sex)
         );
         let adult = Nik::parse("6371011203050001", TODAY).unwrap();
         assert_eq!(
-            adult.cross_check(None, None, TODAY),
+            adult.cross_check(None, None, Some(17), TODAY),
             Err(NikMismatch::TooOld)
+        );
+        assert_eq!(
+            adult.cross_check(None, None, None, TODAY),
+            Ok(()),
+            "no limit, no refusal"
         );
     }
 

@@ -186,8 +186,9 @@ pub struct RequestSummary {
     pub number: RequestNumber,
     /// Flow id of the service, e.g. `kia`.
     pub service: String,
-    /// Child's name as filed (shown back to the parent who filed it).
-    pub child_name: String,
+    /// The subject's name as filed (shown back to the parent who filed it).
+    #[serde(alias = "child_name")]
+    pub name: String,
     pub status: RequestStatus,
     pub due_date: Option<Date>,
     /// The officer's reason when sent back (`Dikembalikan`), in Indonesian.
@@ -197,12 +198,17 @@ pub struct RequestSummary {
 
 // ---- what a parent files ------------------------------------------------------------------
 
+/// Whom the request is about: the child for a KIA or an akta kelahiran, the deceased for an
+/// akta kematian. Each service names the steps that collect it (`[subject]` in its flow file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChildData {
+pub struct Subject {
     pub name: String,
-    pub birth_date: Date,
-    pub sex: Sex,
+    #[serde(default)]
+    pub birth_date: Option<Date>,
+    #[serde(default)]
+    pub sex: Option<Sex>,
     /// Masked in `Debug`; serialised whole for the store.
+    #[serde(default)]
     pub nik: Option<Nik>,
 }
 
@@ -246,7 +252,9 @@ pub struct FiledRequest {
     pub service: String,
     /// The `request_kind` answer (`baru`, `perpanjangan`, `hilang`, `rusak`) where the flow asks it.
     pub kind: Option<String>,
-    pub child: ChildData,
+    /// Filed before services named their subject as `child`.
+    #[serde(alias = "child")]
+    pub subject: Subject,
     pub delivery: Option<Delivery>,
     pub address: Option<Address>,
     /// What the citizen pays (the COD fee, or 0).
@@ -274,7 +282,7 @@ impl FiledRequest {
         RequestSummary {
             number: self.number.clone(),
             service: self.service.clone(),
-            child_name: self.child.name.clone(),
+            name: self.subject.name.clone(),
             status: self.status,
             due_date: self.due_date,
             note: None,
@@ -294,10 +302,10 @@ pub(crate) mod tests {
             number: RequestNumber::new("KIA", "6371", date(2026, 11, 23), 1),
             service: "kia".into(),
             kind: Some("baru".into()),
-            child: ChildData {
+            subject: Subject {
                 name: "Budi".into(),
-                birth_date: date(2019, 3, 12),
-                sex: Sex::Male,
+                birth_date: Some(date(2019, 3, 12)),
+                sex: Some(Sex::Male),
                 nik: None,
             },
             delivery: Some(Delivery::Courier {
@@ -324,6 +332,21 @@ pub(crate) mod tests {
         assert!(json.contains("\"fee\":10000"), "{json}");
         assert_eq!(serde_json::from_str::<FiledRequest>(&json).unwrap(), filed);
         assert_eq!(filed.summary().number, filed.number);
+    }
+
+    #[test]
+    fn a_request_filed_before_services_named_their_subject_still_reads() {
+        let mut json = serde_json::to_value(sample_filed_request()).unwrap();
+        let subject = json.as_object_mut().unwrap().remove("subject").unwrap();
+        json["child"] = subject;
+        let old: FiledRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(old, sample_filed_request());
+        let summary: RequestSummary = serde_json::from_value(serde_json::json!({
+            "number": "KIA-6371-261122-0001", "service": "kia", "child_name": "Budi",
+            "status": "diajukan", "due_date": null
+        }))
+        .unwrap();
+        assert_eq!(summary.name, "Budi");
     }
 
     #[test]

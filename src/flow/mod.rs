@@ -83,7 +83,7 @@ pub use state::{Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay,
 // delivery use it too.
 pub use crate::domain::escalation::EscalationReason;
 pub use crate::domain::media::MediaRef;
-pub use crate::domain::request::{Address, ChildData, Delivery, FiledDocument, FiledRequest};
+pub use crate::domain::request::{Address, Delivery, FiledDocument, FiledRequest, Subject};
 pub use text::{Lang, LocalText};
 
 use crate::domain::document::DocumentKind;
@@ -175,6 +175,9 @@ pub struct Context<'a> {
     /// The contact's requests, newest first, for `status`.
     pub requests: &'a [RequestSummary],
     pub open_requests: &'a dyn OpenRequests,
+    /// The business number the parent writes to (Meta's phone number ID): its services,
+    /// greeting and settings (`flows/numbers.toml`). `None`: the office's, every service.
+    pub business_number: Option<&'a str>,
 }
 
 impl Context<'static> {
@@ -186,6 +189,7 @@ impl Context<'static> {
             next_sequence: 1,
             requests: &[],
             open_requests: &NoOpenRequests,
+            business_number: None,
         }
     }
 }

@@ -138,8 +138,8 @@ impl Draft {
         }
     }
 
-    pub fn document(&self, kind: DocumentKind) -> Option<&DocumentEntry> {
-        self.documents.iter().find(|d| d.kind == kind)
+    pub fn document(&self, kind: &DocumentKind) -> Option<&DocumentEntry> {
+        self.documents.iter().find(|d| d.kind == *kind)
     }
 
     /// Every photo the draft holds or waits for, for `ForgetMedia`.

@@ -88,17 +88,18 @@ pub fn decide_batch(
                     media,
                     document,
                     child_birth_year,
-                } => Some((media.clone(), *document, *child_birth_year)),
+                } => Some((media.clone(), document.clone(), *child_birth_year)),
                 _ => None,
             })
-            .filter(|c| !recorded_media(&photos, &c.0, c.1))
+            .filter(|c| !recorded_media(&photos, &c.0, &c.1))
             .collect();
         if checks.is_empty() {
             break;
         }
         let mut answers = Vec::new();
         for (media, document, birth_year) in checks {
-            let (verdict, record) = verdicts.verdict(&media, document, birth_year, &state);
+            let shape = flows.document_shape(&document);
+            let (verdict, record) = verdicts.verdict(&media, &document, shape, birth_year, &state);
             recorded.push(verdict.clone());
             photos.extend(record);
             answers.push(Input::PhotoChecked {
@@ -122,10 +123,10 @@ pub fn decide_batch(
 
 /// Whether this batch already checked (and recorded) the photo for that document. A photo
 /// refused for one document may be checked again for the document it shows.
-fn recorded_media(photos: &[PhotoRecord], media: &MediaRef, document: DocumentKind) -> bool {
+fn recorded_media(photos: &[PhotoRecord], media: &MediaRef, document: &DocumentKind) -> bool {
     photos
         .iter()
-        .any(|p| p.original_sha256 == media.sha256 && p.document == document)
+        .any(|p| p.original_sha256 == media.sha256 && p.document == *document)
 }
 
 impl Conversations for FlowConversations {
@@ -205,6 +206,7 @@ impl Conversations for FlowConversations {
                 next_sequence,
                 requests: &summaries,
                 open_requests: &open,
+                business_number: batch.contact.business_number.as_deref(),
             };
             let mut verdicts = LiveVerdicts {
                 store,
@@ -267,7 +269,7 @@ impl Conversations for FlowConversations {
                     records.requests.push(StoredRequest {
                         summary: filed.summary(),
                         contact: Some(batch.contact.id),
-                        nik: filed.child.nik.as_ref().map(|n| n.as_str().to_string()),
+                        nik: filed.subject.nik.as_ref().map(|n| n.as_str().to_string()),
                         filed: *filed,
                         filed_at_ms: now.as_millisecond(),
                         photos,

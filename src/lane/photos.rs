@@ -3,7 +3,7 @@
 
 use crate::{
     domain::{
-        document::DocumentKind,
+        document::{DocumentKind, DocumentShape},
         photo::{Finding, PhotoRecord, PhotoVerdict, Severity},
     },
     flow::{Conversation, MediaRef},
@@ -16,7 +16,8 @@ pub trait Verdicts {
     fn verdict(
         &mut self,
         media: &MediaRef,
-        document: DocumentKind,
+        document: &DocumentKind,
+        shape: DocumentShape,
         birth_year: Option<i32>,
         conversation: &Conversation,
     ) -> (PhotoVerdict, Option<PhotoRecord>);
@@ -32,7 +33,8 @@ impl Verdicts for LiveVerdicts<'_> {
     fn verdict(
         &mut self,
         media: &MediaRef,
-        document: DocumentKind,
+        document: &DocumentKind,
+        shape: DocumentShape,
         birth_year: Option<i32>,
         conversation: &Conversation,
     ) -> (PhotoVerdict, Option<PhotoRecord>) {
@@ -48,7 +50,7 @@ impl Verdicts for LiveVerdicts<'_> {
             .filter_map(|d| {
                 let record = self.store.photo_record(&d.media.sha256).ok()??;
                 Some(EarlierPhoto {
-                    kind: d.kind,
+                    kind: d.kind.clone(),
                     perceptual_hash: record.perceptual_hash?,
                 })
             })
@@ -57,6 +59,7 @@ impl Verdicts for LiveVerdicts<'_> {
             &PhotoToCheck {
                 bytes: &bytes,
                 kind: document,
+                shape,
                 child_birth_year: birth_year,
                 earlier: &earlier,
             },
@@ -64,7 +67,7 @@ impl Verdicts for LiveVerdicts<'_> {
         );
         let mut record = PhotoRecord {
             original_sha256: media.sha256.clone(),
-            document,
+            document: document.clone(),
             verdict: checked.verdict.clone(),
             stored_sha256: None,
             perceptual_hash: None,
@@ -94,7 +97,8 @@ impl Verdicts for RecordedVerdicts {
     fn verdict(
         &mut self,
         _: &MediaRef,
-        _: DocumentKind,
+        _: &DocumentKind,
+        _: DocumentShape,
         _: Option<i32>,
         _: &Conversation,
     ) -> (PhotoVerdict, Option<PhotoRecord>) {

@@ -73,6 +73,7 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
         let state = report.rebuilt.remove(&entry.contact).unwrap_or_default();
         let summaries = requests.get(&entry.contact).cloned().unwrap_or_default();
         let contact = store.contact(entry.contact)?;
+        let business_number = contact.as_ref().and_then(|c| c.business_number.clone());
         let window = contact
             .and_then(|c| c.window_closes_at())
             .and_then(|s| Timestamp::from_second(s).ok());
@@ -83,6 +84,7 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
             next_sequence: entry.next_sequence,
             requests: &summaries,
             open_requests: &open,
+            business_number: business_number.as_deref(),
         };
         let decided = decide_batch(
             flows,
@@ -93,7 +95,7 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
         );
         for effect in &decided.effects {
             if let Effect::FileRequest(filed) = effect {
-                if let Some(nik) = &filed.child.nik {
+                if let Some(nik) = &filed.subject.nik {
                     open.insert(
                         (filed.service.clone(), nik.as_str().to_string()),
                         filed.number.clone(),

@@ -184,6 +184,9 @@ impl Runtime {
             tracing::error!("work queued for an unknown contact");
             return Ok(());
         };
+        // Media belong to the number they were sent to; replies go out from it too.
+        let from = contact.business_number.as_deref();
+        let graph = self.inner.graph.for_number(from);
         let mut arrivals = Vec::with_capacity(pending.len());
         // This batch's photo files stay on disk until it is decided, whatever other lanes drop.
         let mut pins = Vec::new();
@@ -197,7 +200,7 @@ impl Runtime {
             let media = match p.message.kind.media_to_fetch() {
                 Some(attachment) => {
                     let record = media::fetch(
-                        &self.inner.graph,
+                        &graph,
                         store,
                         attachment,
                         self.inner.settings.media_max_bytes,
@@ -272,6 +275,7 @@ impl Runtime {
             for p in &pending {
                 commit.outbox.push(item(
                     contact_id,
+                    from,
                     &to,
                     &Outgoing::MarkRead {
                         message_id: p.message.id.clone(),
@@ -281,7 +285,7 @@ impl Runtime {
         }
         for reply in decision.replies {
             for part in reply.fit_to_limits() {
-                commit.outbox.push(item(contact_id, &to, &part));
+                commit.outbox.push(item(contact_id, from, &to, &part));
             }
         }
         commit.records = decision.records;
@@ -341,10 +345,11 @@ fn lane_clock() -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
 }
 
-fn item(contact: ContactId, to: &str, message: &Outgoing) -> NewOutboxItem {
+fn item(contact: ContactId, from: Option<&str>, to: &str, message: &Outgoing) -> NewOutboxItem {
     NewOutboxItem {
         contact: Some(contact),
         to: to.to_string(),
+        from: from.map(str::to_string),
         payload: message.clone(),
     }
 }

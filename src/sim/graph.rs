@@ -153,7 +153,7 @@ pub(crate) async fn messages(
     let (version, phone_number_id) = path.into_inner();
     check_version(&version)?;
     check_token(&request, &sim.config().access_token)?;
-    if phone_number_id != sim.config().phone_number_id {
+    if !sim.plays(&phone_number_id) {
         return Err(GraphFault::no_object(&phone_number_id));
     }
     let body = read_body(payload, MAX_SEND_BODY).await?;
@@ -175,7 +175,7 @@ pub(crate) async fn messages(
             content,
             reply_to,
         } => {
-            let wamid = sim.business_sends(&to, content, reply_to);
+            let wamid = sim.business_sends(&phone_number_id, &to, content, reply_to);
             Ok(HttpResponse::Ok().json(json!({
                 "messaging_product": "whatsapp",
                 "contacts": [{"input": to_input, "wa_id": to}],
@@ -202,7 +202,7 @@ pub(crate) async fn media_info(
     let query = web::Query::<MediaQuery>::from_query(request.query_string())
         .map_err(|e| GraphFault::param(format!("bad query string: {e}")))?;
     if let Some(id) = &query.phone_number_id
-        && id != &sim.config().phone_number_id
+        && !sim.plays(id)
     {
         return Err(GraphFault::param(format!(
             "phone_number_id {id} does not own this media"

@@ -57,6 +57,20 @@ pub struct SimulatorConfig {
     pub waba_id: String,
     /// The name in the chat header.
     pub business_name: String,
+    /// The office's other numbers in the same business account (`flows/numbers.toml`): the
+    /// page offers each as a chat of its own, and the Graph routes answer for each.
+    pub other_numbers: Vec<SimNumber>,
+    /// How the page names `phone_number_id` when there are other numbers.
+    pub label: String,
+}
+
+/// Another business number of the office, as the simulator plays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimNumber {
+    pub phone_number_id: String,
+    /// Digits only, as in `metadata.display_phone_number`.
+    pub display_phone_number: String,
+    pub label: String,
 }
 
 impl SimulatorConfig {
@@ -74,6 +88,8 @@ impl SimulatorConfig {
             display_phone_number: "6281100000001".into(),
             waba_id: "100000000000002".into(),
             business_name: "Disdukcapil".into(),
+            other_numbers: Vec::new(),
+            label: String::new(),
         }
     }
 }
@@ -92,7 +108,8 @@ pub struct Simulator {
 
 pub(crate) struct Inner {
     config: SimulatorConfig,
-    business: Business,
+    /// The configured number first, then the others.
+    businesses: Vec<Business>,
     /// Origin of the webhook URL (`http://host:port`), for media URLs in webhooks.
     origin: String,
     /// Random per process: keeps wamids unique across restarts (loket dedupes by wamid).
@@ -135,11 +152,17 @@ impl Simulator {
 
     pub fn with_config(config: SimulatorConfig) -> Result<Simulator, SimError> {
         let origin = origin_of(&config.webhook_url);
-        let business = Business {
+        let businesses: Vec<Business> = std::iter::once(Business {
             waba_id: config.waba_id.clone(),
             phone_number_id: config.phone_number_id.clone(),
             display_phone_number: config.display_phone_number.clone(),
-        };
+        })
+        .chain(config.other_numbers.iter().map(|n| Business {
+            waba_id: config.waba_id.clone(),
+            phone_number_id: n.phone_number_id.clone(),
+            display_phone_number: n.display_phone_number.clone(),
+        }))
+        .collect();
         let mut start_error = None;
         let inner = Arc::new_cyclic(|weak| {
             let outbox = match delivery::start(
@@ -156,7 +179,7 @@ impl Simulator {
             };
             Inner {
                 config,
-                business,
+                businesses,
                 origin,
                 session: (0..8).map(|_| fastrand::alphanumeric()).collect::<String>(),
                 session_digits: fastrand::u64(100_000_000..1_000_000_000),
@@ -174,6 +197,24 @@ impl Simulator {
 
     pub fn config(&self) -> &SimulatorConfig {
         &self.inner.config
+    }
+
+    /// Whether the simulator plays this business number (its phone number ID).
+    pub(crate) fn plays(&self, phone_number_id: &str) -> bool {
+        self.inner
+            .businesses
+            .iter()
+            .any(|b| b.phone_number_id == phone_number_id)
+    }
+
+    /// The chat of a parent with one of the numbers: the configured number's chats are keyed
+    /// by the parent's phone, the others' by `phone@phone_number_id`.
+    pub(crate) fn chat_key(&self, phone_number_id: &str, phone: &str) -> String {
+        if phone_number_id == self.inner.config.phone_number_id {
+            phone.to_string()
+        } else {
+            format!("{phone}@{phone_number_id}")
+        }
     }
 
     /// Ends the page's long polls now and answers later ones at once, so that a graceful stop
@@ -212,8 +253,11 @@ impl Simulator {
             Draft::Media { bytes, .. } => Some(envelope::sha256_both(bytes)),
             _ => None,
         };
+        // `phone` is the chat's key: the parent's phone, and the number unless the first.
+        let key = phone;
+        let (phone, business) = self.inner.parts(key);
         let mut state = self.lock();
-        let chat = state.chats.entry(phone.to_string()).or_default();
+        let chat = state.chats.entry(key.to_string()).or_default();
         if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
             chat.name = name.chars().take(60).collect();
         } else if chat.name.is_empty() {
@@ -225,7 +269,7 @@ impl Simulator {
         let (content, reply_to) = match draft {
             Draft::Text(body) => (Content::Text { body }, None),
             Draft::Reply { message_id, id } => {
-                let content = reply_for(&state, phone, &message_id, &id)?;
+                let content = reply_for(&state, key, &message_id, &id)?;
                 (content, Some(message_id))
             }
             Draft::Media {
@@ -282,16 +326,15 @@ impl Simulator {
             phone,
             name: &parent_name,
         };
-        let body =
-            envelope::inbound_message(&self.inner.business, &parent, &inbound, &self.inner.origin)
-                .map(|message| envelope::message_envelope(&self.inner.business, &parent, message))
-                .map(|value| envelope::to_wire(&value))
-                .ok_or_else(|| {
-                    PageError::bad_request("not_sendable", "Isi pesan ini tidak bisa dikirim.")
-                })?;
+        let body = envelope::inbound_message(business, &parent, &inbound, &self.inner.origin)
+            .map(|message| envelope::message_envelope(business, &parent, message))
+            .map(|value| envelope::to_wire(&value))
+            .ok_or_else(|| {
+                PageError::bad_request("not_sendable", "Isi pesan ini tidak bisa dikirim.")
+            })?;
 
         let position = state.push(
-            phone,
+            key,
             ChatMessage {
                 wamid,
                 from_parent: true,
@@ -306,11 +349,11 @@ impl Simulator {
         // Enqueued under the lock, so webhooks leave in the order the state changed.
         self.inner.enqueue(Delivery {
             body,
-            track: Some((phone.to_string(), position)),
+            track: Some((key.to_string(), position)),
             not_before: None,
         });
         let view = state
-            .changes(phone, state.cursor().saturating_sub(1))
+            .changes(key, state.cursor().saturating_sub(1))
             .pop()
             .unwrap_or(Value::Null);
         drop(state);
@@ -318,13 +361,17 @@ impl Simulator {
         Ok(view)
     }
 
-    /// loket sends a message (accepted by the Graph route). Returns the new wamid.
+    /// loket sends a message from one of the numbers (accepted by the Graph route). Returns the
+    /// new wamid.
     pub(crate) fn business_sends(
         &self,
+        phone_number_id: &str,
         to: &str,
         content: Content,
         reply_to: Option<String>,
     ) -> String {
+        let key = self.chat_key(phone_number_id, to);
+        let to = key.as_str();
         let template = matches!(content, Content::Template { .. });
         let mut state = self.lock();
         let n = state.next();
@@ -524,6 +571,18 @@ impl Inner {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A chat key's parent phone and business number (see [`Simulator::chat_key`]).
+    fn parts<'k>(&self, key: &'k str) -> (&'k str, &Business) {
+        let (phone, number) = match key.split_once('@') {
+            Some((phone, number)) => (phone, Some(number)),
+            None => (key, None),
+        };
+        let business = number
+            .and_then(|n| self.businesses.iter().find(|b| b.phone_number_id == n))
+            .unwrap_or(&self.businesses[0]);
+        (phone, business)
+    }
+
     fn enqueue(&self, delivery: Delivery) {
         if self.outbox.send(delivery).is_err() {
             tracing::error!("simulator: the webhook sender has stopped");
@@ -534,7 +593,7 @@ impl Inner {
     fn status_webhook(
         &self,
         state: &mut State,
-        phone: &str,
+        key: &str,
         wamid: &str,
         status: &str,
         template: bool,
@@ -543,20 +602,14 @@ impl Inner {
     ) {
         let name = state
             .chats
-            .get(phone)
+            .get(key)
             .map(|c| c.name.clone())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "Orang tua".into());
+        let (phone, business) = self.parts(key);
         let parent = Parent { phone, name: &name };
-        let value = envelope::status_envelope(
-            &self.business,
-            &parent,
-            wamid,
-            status,
-            now(),
-            template,
-            failure,
-        );
+        let value =
+            envelope::status_envelope(business, &parent, wamid, status, now(), template, failure);
         self.enqueue(Delivery {
             body: envelope::to_wire(&value),
             track: None,
@@ -682,6 +735,7 @@ mod tests {
         });
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         sim.business_sends(
+            &sim.config().phone_number_id.clone(),
             "6281211112222",
             Content::Text {
                 body: "Halo".into(),
@@ -708,5 +762,34 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(answer["messages"].as_array().unwrap().is_empty());
+    }
+
+    #[actix_web::test]
+    async fn each_office_number_is_a_chat_of_its_own() {
+        let mut config = SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "1", "");
+        config.other_numbers.push(SimNumber {
+            phone_number_id: "3".into(),
+            display_phone_number: "6281100000003".into(),
+            label: "Akta kematian".into(),
+        });
+        let sim = Simulator::with_config(config).unwrap();
+        assert!(sim.plays("1") && sim.plays("3") && !sim.plays("4"));
+        let body = |text: &str| Content::Text { body: text.into() };
+        sim.business_sends("3", "6281211112222", body("dari nomor 3"), None);
+        sim.business_sends("1", "6281211112222", body("dari nomor 1"), None);
+        let second = sim
+            .poll("6281211112222@3", 0, Duration::from_millis(0))
+            .await;
+        let first = sim.poll("6281211112222", 0, Duration::from_millis(0)).await;
+        assert_eq!(second["messages"].as_array().unwrap().len(), 1);
+        assert_eq!(second["messages"][0]["content"]["body"], "dari nomor 3");
+        assert_eq!(first["messages"][0]["content"]["body"], "dari nomor 1");
+        // The parent writing in that chat reaches loket as a message to number 3.
+        let (phone, business) = sim.inner.parts("6281211112222@3");
+        assert_eq!(
+            (phone, business.phone_number_id.as_str()),
+            ("6281211112222", "3")
+        );
+        assert_eq!(business.display_phone_number, "6281100000003");
     }
 }

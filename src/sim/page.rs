@@ -87,6 +87,24 @@ impl ResponseError for PageError {
     }
 }
 
+/// The chat a page path names: a parent's phone, or `phone@phone_number_id` for a chat with
+/// another of the office's numbers.
+fn chat_of(sim: &Simulator, raw: &str) -> Result<String, PageError> {
+    let (phone, number) = match raw.split_once('@') {
+        Some((phone, number)) => (phone, Some(number)),
+        None => (raw, None),
+    };
+    let phone = normalize_phone(phone)?;
+    match number {
+        None => Ok(phone),
+        Some(number) if sim.plays(number) => Ok(sim.chat_key(number, &phone)),
+        Some(_) => Err(PageError::not_found(
+            "unknown_number",
+            "Nomor kantor itu tidak ada di simulator.",
+        )),
+    }
+}
+
 /// WhatsApp numbers are international digits; a local `08…` becomes `628…`.
 pub(crate) fn normalize_phone(raw: &str) -> Result<String, PageError> {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
@@ -129,7 +147,32 @@ pub(crate) async fn index(sim: web::Data<Simulator>) -> HttpResponse {
             .replace(
                 "{{BUSINESS_PHONE}}",
                 &escape_html(&config.display_phone_number),
-            ),
+            )
+            .replace("{{OFFICES}}", &offices(config)),
+    )
+}
+
+/// The office's numbers to chat with, when it has more than one (`flows/numbers.toml`): each
+/// is a chat of its own, as on a phone.
+fn offices(config: &super::SimulatorConfig) -> String {
+    if config.other_numbers.is_empty() {
+        return String::new();
+    }
+    let label =
+        |label: &str, fallback: &str| escape_html(if label.is_empty() { fallback } else { label });
+    let mut options = format!(
+        r#"<option value="">{}</option>"#,
+        label(&config.label, &config.display_phone_number)
+    );
+    for number in &config.other_numbers {
+        options.push_str(&format!(
+            r#"<option value="{}">{}</option>"#,
+            escape_html(&number.phone_number_id),
+            label(&number.label, &number.display_phone_number)
+        ));
+    }
+    format!(
+        r#"<select id="office" class="office" aria-label="Nomor WhatsApp kantor">{options}</select>"#
     )
 }
 
@@ -192,7 +235,7 @@ pub(crate) async fn poll(
     path: web::Path<String>,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, PageError> {
-    let phone = normalize_phone(&path)?;
+    let phone = chat_of(&sim, &path)?;
     let query = web::Query::<PollQuery>::from_query(request.query_string())
         .map_err(|_| PageError::bad_request("bad_query", "since dan wait harus angka."))?;
     let wait = Duration::from_millis(query.wait.unwrap_or(0)).min(MAX_WAIT);
@@ -206,7 +249,7 @@ pub(crate) async fn read(
     path: web::Path<String>,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, PageError> {
-    let phone = normalize_phone(&path)?;
+    let phone = chat_of(&sim, &path)?;
     let read = sim.parent_reads(&phone);
     Ok(HttpResponse::Ok().json(json!({ "read": read })))
 }
@@ -269,7 +312,7 @@ pub(crate) async fn send(
     payload: web::Payload,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, PageError> {
-    let phone = normalize_phone(&path)?;
+    let phone = chat_of(&sim, &path)?;
     let body = read_payload(&request, payload, MAX_JSON).await?;
     let body: SendBody = serde_json::from_slice(&body).map_err(|e| {
         PageError::bad_request("bad_json", format!("Isi permintaan tidak dimengerti: {e}"))
@@ -331,7 +374,7 @@ pub(crate) async fn upload(
     payload: web::Payload,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, PageError> {
-    let phone = normalize_phone(&path)?;
+    let phone = chat_of(&sim, &path)?;
     let query = web::Query::<UploadQuery>::from_query(request.query_string())
         .map_err(|_| PageError::bad_request("bad_query", "Parameter kiriman tidak terbaca."))?
         .into_inner();

@@ -537,10 +537,25 @@ fn pending_key(contact: ContactId, timestamp: i64, seq: u64, index: u32) -> Vec<
 
 const PENDING_KEY_LEN: usize = 28;
 
+/// A parent's identity key as one business number knows it: `n:{number}:p:{wa_id}`. Messages
+/// that name no number use the bare key, as every contact did before numbers were told apart.
+fn scoped_alias(number: Option<&str>, bare: &str) -> String {
+    match number {
+        Some(number) => format!("n:{number}:{bare}"),
+        None => bare.to_string(),
+    }
+}
+
 impl Store {
-    /// The contact who writes from this WhatsApp number (digits only, as Meta sends `wa_id`).
-    pub fn contact_by_phone(&self, wa_id: &str) -> Result<Option<Contact>> {
-        match self.inner.aliases.get(format!("p:{wa_id}").as_bytes())? {
+    /// The contact who writes from this WhatsApp number (digits only, as Meta sends `wa_id`) to
+    /// the office's business number `number` (its phone number ID; `None` for messages that
+    /// name none).
+    pub fn contact_by_phone(&self, number: Option<&str>, wa_id: &str) -> Result<Option<Contact>> {
+        match self
+            .inner
+            .aliases
+            .get(scoped_alias(number, &format!("p:{wa_id}")).as_bytes())?
+        {
             Some(id) => self.contact(ContactId(u64_from_key(&id))),
             None => Ok(None),
         }
@@ -551,18 +566,36 @@ impl Store {
     /// parent arriving at once still make one contact.
     fn resolve_contact(&self, m: &InboundMessage, now: i64) -> Result<ContactId> {
         let i = &self.inner;
-        let keys: Vec<String> = [
+        let number = m.phone_number_id.as_deref();
+        let bare: Vec<String> = [
             m.from.user_id.as_ref().map(|u| format!("u:{u}")),
             m.from.wa_id.as_ref().map(|p| format!("p:{p}")),
         ]
         .into_iter()
         .flatten()
         .collect();
+        let keys: Vec<String> = bare.iter().map(|k| scoped_alias(number, k)).collect();
         let mut found = None;
         for key in &keys {
             if let Some(id) = i.aliases.get(key.as_bytes())? {
                 found = Some(ContactId(u64_from_key(&id)));
                 break;
+            }
+        }
+        // A contact from before numbers were told apart (bare keys, no business number) is
+        // adopted by the first number it writes to: its conversation and requests carry on.
+        if found.is_none() && number.is_some() {
+            for key in &bare {
+                if let Some(id) = i.aliases.get(key.as_bytes())? {
+                    let id = ContactId(u64_from_key(&id));
+                    if self
+                        .contact(id)?
+                        .is_some_and(|c| c.business_number.is_none())
+                    {
+                        found = Some(id);
+                        break;
+                    }
+                }
             }
         }
         let id = match (found, keys.first()) {
@@ -605,6 +638,7 @@ impl Store {
                 wa_id: None,
                 user_id: None,
                 name: None,
+                business_number: None,
                 first_seen_ms: now,
                 last_inbound_at: None,
             });
@@ -616,6 +650,9 @@ impl Store {
             }
             if m.from.name.is_some() {
                 contact.name.clone_from(&m.from.name);
+            }
+            if contact.business_number.is_none() {
+                contact.business_number.clone_from(&m.phone_number_id);
             }
             serde_json::to_vec(&contact).ok()
         })?;
@@ -679,7 +716,7 @@ mod tests {
         };
         let photo = PhotoRecord {
             original_sha256: "a".repeat(64),
-            document: crate::domain::document::DocumentKind::KartuKeluarga,
+            document: crate::domain::document::DocumentKind::new("kartu_keluarga"),
             verdict: Default::default(),
             stored_sha256: Some("b".repeat(64)),
             perceptual_hash: None,
@@ -712,5 +749,61 @@ mod tests {
         ));
         let escalations = store.open_escalations().unwrap();
         assert_eq!(escalations[0].reason, EscalationReason::Requested);
+    }
+
+    #[tokio::test]
+    async fn a_parent_is_one_contact_per_business_number_and_older_contacts_carry_on() {
+        use crate::domain::event::{ContactRef, Event, InboundMessage, MessageKind};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let message = |wamid: &str, number: Option<&str>| {
+            Event::Message(InboundMessage {
+                id: wamid.into(),
+                from: ContactRef {
+                    wa_id: Some("6281234567890".into()),
+                    user_id: None,
+                    name: None,
+                },
+                timestamp: 1_764_000_000,
+                kind: MessageKind::Text {
+                    body: "halo".into(),
+                },
+                context_id: None,
+                forwarded: false,
+                phone_number_id: number.map(str::to_string),
+            })
+        };
+        let contact_of = |events: &[Event]| {
+            let ingested = store.ingest(b"{}", events, Vec::new()).unwrap();
+            ingested.claimed[0]
+        };
+        // Written before numbers were told apart: no number.
+        let older = contact_of(&[message("wamid.a", None)]);
+        // Its first message naming a number adopts it: the conversation carries on.
+        let first = contact_of(&[message("wamid.b", Some("100000000000001"))]);
+        assert_eq!(first, older);
+        assert_eq!(
+            store
+                .contact(first)
+                .unwrap()
+                .unwrap()
+                .business_number
+                .as_deref(),
+            Some("100000000000001")
+        );
+        // Another number is another conversation.
+        let second = contact_of(&[message("wamid.c", Some("100000000000003"))]);
+        assert_ne!(second, first);
+        assert_eq!(
+            store
+                .contact_by_phone(Some("100000000000003"), "6281234567890")
+                .unwrap()
+                .map(|c| c.id),
+            Some(second)
+        );
+        assert_eq!(
+            contact_of(&[message("wamid.d", Some("100000000000001"))]),
+            first
+        );
     }
 }

@@ -12,6 +12,9 @@ pub struct NewOutboxItem {
     pub contact: Option<ContactId>,
     /// Phone number or BSUID.
     pub to: String,
+    /// The office's business number to send from (its phone number ID); `None`: the
+    /// configured one.
+    pub from: Option<String>,
     pub payload: Outgoing,
 }
 
@@ -21,6 +24,7 @@ impl NewOutboxItem {
             id,
             contact: self.contact,
             to: self.to,
+            from: self.from,
             payload: self.payload,
             attempts: 0,
             next_attempt_at_ms: now_ms,
@@ -35,6 +39,9 @@ pub struct OutboxItem {
     pub id: u64,
     pub contact: Option<ContactId>,
     pub to: String,
+    /// See [`NewOutboxItem::from`]; absent in items queued before numbers were told apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     pub payload: Outgoing,
     pub attempts: u32,
     pub next_attempt_at_ms: i64,

@@ -378,7 +378,7 @@ mod tests {
                 summary: RequestSummary {
                     number: RequestNumber::new("KIA", "6371", date, 1),
                     service: "kia".into(),
-                    child_name: "Budi".into(),
+                    name: "Budi".into(),
                     status: RequestStatus::Diajukan,
                     due_date: None,
                     note: None,

@@ -13,6 +13,18 @@ pub const DISPLAY_PHONE_NUMBER: &str = "6281100002222";
 
 /// A webhook body with one message from `from` (phone) of the given type and payload.
 pub fn message_body(id: &str, from: &str, timestamp: i64, kind: &str, payload: Value) -> Vec<u8> {
+    message_body_to(PHONE_NUMBER_ID, id, from, timestamp, kind, payload)
+}
+
+/// The same, sent to another of the business's numbers (its phone number ID).
+pub fn message_body_to(
+    phone_number_id: &str,
+    id: &str,
+    from: &str,
+    timestamp: i64,
+    kind: &str,
+    payload: Value,
+) -> Vec<u8> {
     let mut message =
         json!({"from": from, "id": id, "timestamp": timestamp.to_string(), "type": kind});
     message[kind] = payload;
@@ -20,7 +32,7 @@ pub fn message_body(id: &str, from: &str, timestamp: i64, kind: &str, payload: V
         "object": "whatsapp_business_account",
         "entry": [{"id": WABA_ID, "changes": [{"field": "messages", "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": DISPLAY_PHONE_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
+            "metadata": {"display_phone_number": DISPLAY_PHONE_NUMBER, "phone_number_id": phone_number_id},
             "contacts": [{"profile": {"name": "Warga"}, "wa_id": from}],
             "messages": [message]
         }}]}]

@@ -15,10 +15,15 @@ use serde_json::{Value, json};
 
 pub const TOKEN: &str = "test-access-token";
 pub const PHONE_NUMBER_ID: &str = "118273645509876";
+/// A second number of the same business account: the death-certificate number of the built-in
+/// `flows/numbers.toml`.
+pub const SECOND_PHONE_NUMBER_ID: &str = "100000000000003";
 
 #[derive(Default)]
 struct State {
     sent: Vec<Value>,
+    /// The business number each of `sent` went out from.
+    senders: Vec<String>,
     /// Scripted answers for the next sends: (HTTP status, Graph error code).
     send_failures: VecDeque<(u16, i64)>,
     media: HashMap<String, (Vec<u8>, String)>,
@@ -71,6 +76,18 @@ impl GraphStandIn {
 
     pub fn sent(&self) -> Vec<Value> {
         self.state.lock().unwrap().sent.clone()
+    }
+
+    /// What was sent from one business number (its phone number ID).
+    pub fn sent_from(&self, phone_number_id: &str) -> Vec<Value> {
+        let state = self.state.lock().unwrap();
+        state
+            .sent
+            .iter()
+            .zip(&state.senders)
+            .filter(|(_, from)| *from == phone_number_id)
+            .map(|(body, _)| body.clone())
+            .collect()
     }
 
     /// Messages sent to `to`, excluding read receipts.
@@ -181,7 +198,8 @@ async fn messages(
     if !authorized(&req) {
         return graph_error(401, 190);
     }
-    if path.into_inner() != PHONE_NUMBER_ID {
+    let from = path.into_inner();
+    if from != PHONE_NUMBER_ID && from != SECOND_PHONE_NUMBER_ID {
         return graph_error(400, 100);
     }
     let body = body.into_inner();
@@ -195,6 +213,7 @@ async fn messages(
     }
     let is_read = body["status"] == "read";
     state.sent.push(body.clone());
+    state.senders.push(from);
     if is_read {
         return HttpResponse::Ok().json(json!({"success": true}));
     }

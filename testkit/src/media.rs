@@ -15,10 +15,20 @@ pub fn media(name: &str) -> MediaRef {
     }
 }
 
+/// What a photo of `kind` should show, as the built-in `flows/documents.toml` declares it
+/// (any sheet of paper for a document it does not declare).
+pub fn shape_of(kind: &DocumentKind) -> DocumentShape {
+    static FLOWS: std::sync::OnceLock<Option<loket::flow::FlowSet>> = std::sync::OnceLock::new();
+    FLOWS
+        .get_or_init(|| loket::bundle::load_flows(None).ok())
+        .as_ref()
+        .map_or(DocumentShape::Paper, |f| f.document_shape(kind))
+}
+
 /// What the photo checks say of a photo sent for `document` that shows a document of `shape`:
 /// an `other_document` warning, and the `looks_like` figure (the shape's place in
 /// `DocumentShape::ALL`, from 1).
-pub fn shows_another_document(document: DocumentKind, shape: DocumentShape) -> PhotoVerdict {
+pub fn shows_another_document(document: &DocumentKind, shape: DocumentShape) -> PhotoVerdict {
     let code = DocumentShape::ALL
         .iter()
         .position(|s| *s == shape)

@@ -2691,18 +2691,19 @@ fn calibrate(only: Option<&str>) {
     use loket::validate::{PhotoPolicy, PhotoToCheck, check_photo, perceptual_hash_distance};
 
     let policy = PhotoPolicy::default();
-    let check = |bytes: &[u8], kind: DocumentKind| {
+    let check = |bytes: &[u8], kind: &DocumentKind| {
         check_photo(
             &PhotoToCheck {
                 bytes,
                 kind,
+                shape: crate::media::shape_of(kind),
                 child_birth_year: Some(2015),
                 earlier: &[],
             },
             &policy,
         )
     };
-    let figure = |bytes: &[u8], kind: DocumentKind, name: &str| {
+    let figure = |bytes: &[u8], kind: &DocumentKind, name: &str| {
         check(bytes, kind)
             .verdict
             .figures
@@ -2715,21 +2716,21 @@ fn calibrate(only: Option<&str>) {
         (
             "ktp",
             ktp(&ayah, 11),
-            DocumentKind::KtpAyah,
+            DocumentKind::new("ktp_ayah"),
             (1280, 960),
             Table::Wood,
         ),
         (
             "kk",
             kk(21),
-            DocumentKind::KartuKeluarga,
+            DocumentKind::new("kartu_keluarga"),
             (1600, 1200),
             Table::Wood,
         ),
         (
             "akta",
             akta(31),
-            DocumentKind::AktaKelahiran,
+            DocumentKind::new("akta_kelahiran"),
             (960, 1280),
             Table::Cloth,
         ),
@@ -2773,8 +2774,8 @@ fn calibrate(only: Option<&str>) {
                     );
                     format!(
                         "{:>6.3}/{:.3}",
-                        figure(&bytes, *kind, "sharpness"),
-                        figure(&bytes, *kind, "edge_steepness")
+                        figure(&bytes, kind, "sharpness"),
+                        figure(&bytes, kind, "edge_steepness")
                     )
                 })
                 .collect();
@@ -2799,8 +2800,8 @@ fn calibrate(only: Option<&str>) {
                 );
                 format!(
                     "{:>6.3}/{:.3}",
-                    figure(&bytes, DocumentKind::PasFoto, "sharpness"),
-                    figure(&bytes, DocumentKind::PasFoto, "edge_steepness")
+                    figure(&bytes, &DocumentKind::new("pas_foto"), "sharpness"),
+                    figure(&bytes, &DocumentKind::new("pas_foto"), "edge_steepness")
                 )
             })
             .collect();
@@ -2824,7 +2825,7 @@ fn calibrate(only: Option<&str>) {
                             ..base(*frame, *table, 102)
                         },
                     );
-                    format!("{:>8.3}", figure(&bytes, *kind, "sharpness"))
+                    format!("{:>8.3}", figure(&bytes, kind, "sharpness"))
                 })
                 .collect();
             println!("  {name:<10}{}", row.join(""));
@@ -2863,13 +2864,13 @@ fn calibrate(only: Option<&str>) {
                                 ..base(*frame, *table, 104)
                             },
                         );
-                        let c = check(&bytes, *kind);
+                        let c = check(&bytes, kind);
                         let codes: Vec<&str> =
                             c.verdict.findings.iter().map(|f| f.code.as_str()).collect();
                         format!(
                             "{:>6.3}/{:.3}{}",
-                            figure(&bytes, *kind, "sharpness"),
-                            figure(&bytes, *kind, "edge_steepness"),
+                            figure(&bytes, kind, "sharpness"),
+                            figure(&bytes, kind, "edge_steepness"),
                             if codes.contains(&"blurry") { "*" } else { " " }
                         )
                     })
@@ -2899,7 +2900,8 @@ fn calibrate(only: Option<&str>) {
                     let c = check_photo(
                         &PhotoToCheck {
                             bytes: &bytes,
-                            kind: DocumentKind::PasFoto,
+                            kind: &DocumentKind::new("pas_foto"),
+                            shape: loket::domain::document::DocumentShape::PasFoto,
                             child_birth_year: Some(year),
                             earlier: &[],
                         },
@@ -2949,7 +2951,7 @@ fn calibrate(only: Option<&str>) {
                             ..base(*frame, *table, 103)
                         },
                     );
-                    let c = check(&bytes, *kind);
+                    let c = check(&bytes, kind);
                     let p95 = c
                         .verdict
                         .figures
@@ -2987,7 +2989,7 @@ fn calibrate(only: Option<&str>) {
                             ..base(*frame, *table, 104)
                         },
                     );
-                    format!("{:>8.4}", figure(&bytes, *kind, "glare_patch"))
+                    format!("{:>8.4}", figure(&bytes, kind, "glare_patch"))
                 })
                 .collect();
             println!("  {name:<10}{}", row.join(""));
@@ -3023,7 +3025,7 @@ fn calibrate(only: Option<&str>) {
                             ..base(*frame, *table, 105)
                         },
                     );
-                    format!("{:>11.3}", figure(&bytes, *kind, "region_aspect"))
+                    format!("{:>11.3}", figure(&bytes, kind, "region_aspect"))
                 })
                 .collect();
             println!("  {name:<10}{}", row.join(""));
@@ -3040,7 +3042,7 @@ fn calibrate(only: Option<&str>) {
             },
         );
         let hash_of = |bytes: &[u8]| {
-            check(bytes, DocumentKind::KtpAyah)
+            check(bytes, &DocumentKind::new("ktp_ayah"))
                 .accepted
                 .map(|a| a.perceptual_hash)
         };
@@ -3141,10 +3143,10 @@ fn heldout(policy: &loket::validate::PhotoPolicy) {
     let mut rng = Rng::new(0x005E_ED10);
     let (ayah, ibu, anak) = (father(), mother(), child());
     let docs: Vec<(RgbImage, DocumentKind, (u32, u32))> = vec![
-        (ktp(&ayah, 91), DocumentKind::KtpAyah, (1280, 960)),
-        (ktp(&ibu, 92), DocumentKind::KtpIbu, (1280, 960)),
-        (kk(93), DocumentKind::KartuKeluarga, (1600, 1200)),
-        (akta(94), DocumentKind::AktaKelahiran, (960, 1280)),
+        (ktp(&ayah, 91), DocumentKind::new("ktp_ayah"), (1280, 960)),
+        (ktp(&ibu, 92), DocumentKind::new("ktp_ibu"), (1280, 960)),
+        (kk(93), DocumentKind::new("kartu_keluarga"), (1600, 1200)),
+        (akta(94), DocumentKind::new("akta_kelahiran"), (960, 1280)),
     ];
     let tables = [Table::Wood, Table::Cloth, Table::Tile];
     let red = [196, 28, 36];
@@ -3155,11 +3157,12 @@ fn heldout(policy: &loket::validate::PhotoPolicy) {
     ];
     // (label, accepted, codes)
     let mut results: Vec<(&str, bool, Vec<String>)> = Vec::new();
-    let judge = |bytes: &[u8], kind: DocumentKind, year: Option<i32>| {
+    let judge = |bytes: &[u8], kind: &DocumentKind, year: Option<i32>| {
         let c = check_photo(
             &PhotoToCheck {
                 bytes,
                 kind,
+                shape: crate::media::shape_of(kind),
                 child_birth_year: year,
                 earlier: &[],
             },
@@ -3201,11 +3204,12 @@ fn heldout(policy: &loket::validate::PhotoPolicy) {
     };
     for round in 0..15 {
         for (doc, kind, frame) in &docs {
-            let size = if kind.shape() == loket::domain::document::DocumentShape::IdCard {
-                (0.5, 0.7)
-            } else {
-                (0.75, 0.88)
-            };
+            let size =
+                if crate::media::shape_of(kind) == loket::domain::document::DocumentShape::IdCard {
+                    (0.5, 0.7)
+                } else {
+                    (0.75, 0.88)
+                };
             // Good: a steady hand, maybe a little soft.
             let soft = if rng.unit() < 0.5 {
                 Blur::Gaussian(rng.range(0.3, 0.8))
@@ -3213,7 +3217,7 @@ fn heldout(policy: &loket::validate::PhotoPolicy) {
                 Blur::None
             };
             let bytes = shot(doc, random_shot(&mut rng, *frame, size, soft));
-            let (ok, mut codes) = judge(&bytes, *kind, None);
+            let (ok, mut codes) = judge(&bytes, kind, None);
             let clean = ok && codes.is_empty();
             codes.push(format!("{kind:?}"));
             results.push(("good document", clean, codes));
@@ -3223,28 +3227,28 @@ fn heldout(policy: &loket::validate::PhotoPolicy) {
                 angle_deg: rng.range(0.0, 180.0),
             };
             let bytes = shot(doc, random_shot(&mut rng, *frame, size, shake));
-            let (ok, codes) = judge(&bytes, *kind, None);
+            let (ok, codes) = judge(&bytes, kind, None);
             let refused = !ok && codes.iter().any(|c| c == "blurry");
             results.push(("shaken (blurry)", refused, codes));
             // Out of focus.
             let focus = Blur::Gaussian(rng.range(2.8, 4.0));
             let bytes = shot(doc, random_shot(&mut rng, *frame, size, focus));
-            let (ok, codes) = judge(&bytes, *kind, None);
+            let (ok, codes) = judge(&bytes, kind, None);
             let refused = !ok && codes.iter().any(|c| c == "blurry");
             results.push(("out of focus (blurry)", refused, codes));
             // The wrong document: this one sent as the next kind in the list.
             let other = docs
                 .iter()
-                .map(|(_, k, _)| *k)
-                .find(|k| k.shape() != kind.shape())
-                .unwrap_or(DocumentKind::PasFoto);
+                .map(|(_, k, _)| k.clone())
+                .find(|k| crate::media::shape_of(k) != crate::media::shape_of(kind))
+                .unwrap_or(DocumentKind::new("pas_foto"));
             let other = if round % 2 == 0 {
                 other
             } else {
-                DocumentKind::PasFoto
+                DocumentKind::new("pas_foto")
             };
             let bytes = shot(doc, random_shot(&mut rng, *frame, size, Blur::None));
-            let (ok, mut codes) = judge(&bytes, other, Some(2017));
+            let (ok, mut codes) = judge(&bytes, &other, Some(2017));
             let silent = ok && codes.iter().all(|c| c.contains('='));
             codes.push(format!("{kind:?} sent as {other:?}"));
             results.push(("wrong document (not silent)", !silent, codes));
@@ -3256,9 +3260,9 @@ fn heldout(policy: &loket::validate::PhotoPolicy) {
                 (1280, 960)
             };
             let bytes = shot(print, random_shot(&mut rng, frame, (0.4, 0.75), Blur::None));
-            let (ok, codes) = judge(&bytes, DocumentKind::PasFoto, Some(*year));
+            let (ok, codes) = judge(&bytes, &DocumentKind::new("pas_foto"), Some(*year));
             results.push(("good pas foto print", ok && codes.is_empty(), codes.clone()));
-            let (ok, codes) = judge(&bytes, DocumentKind::PasFoto, Some(*year + 1));
+            let (ok, codes) = judge(&bytes, &DocumentKind::new("pas_foto"), Some(*year + 1));
             let refused = !ok && codes.iter().any(|c| c == "wrong_background");
             results.push(("print, wrong colour", refused, codes));
         }

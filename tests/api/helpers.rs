@@ -11,8 +11,8 @@ use loket::{
     store::Store,
 };
 
-pub use loket_testkit::envelope::{fresh, message_body, now, text_body};
-use loket_testkit::graph::{GraphStandIn, PHONE_NUMBER_ID, TOKEN};
+pub use loket_testkit::envelope::{fresh, message_body, message_body_to, now, text_body};
+pub use loket_testkit::graph::{GraphStandIn, PHONE_NUMBER_ID, SECOND_PHONE_NUMBER_ID, TOKEN};
 
 pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "kia-bjm-verify-7f3e9c";

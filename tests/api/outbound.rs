@@ -108,7 +108,11 @@ async fn a_timestamp_from_the_far_future_neither_mutes_the_sender_nor_holds_the_
             !app.graph.texts_to(from).is_empty()
         })
         .await;
-        let contact = app.store.contact_by_phone(from).unwrap().unwrap();
+        let contact = app
+            .store
+            .contact_by_phone(Some(PHONE_NUMBER_ID), from)
+            .unwrap()
+            .unwrap();
         let closes = contact.window_closes_at().unwrap();
         assert!(
             closes <= now() + 24 * 3600 + 600,
@@ -280,4 +284,59 @@ async fn the_graph_stand_in_refuses_a_send_meta_would_refuse() {
     assert!(body["error"]["code"].is_i64(), "{body}");
     assert!(graph.sent().is_empty(), "a refused send is not recorded");
     graph.stop().await;
+}
+
+#[tokio::test]
+async fn each_business_number_answers_from_itself_in_its_own_conversation() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285555555560";
+    // The death-certificate number of the built-in numbers.toml: its greeting and service.
+    let body = message_body_to(
+        SECOND_PHONE_NUMBER_ID,
+        "wamid.numbers.1",
+        parent,
+        now(),
+        "text",
+        json!({"body": "halo"}),
+    );
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.eventually("the death-certificate number answers", |app| {
+        !app.graph.sent_from(SECOND_PHONE_NUMBER_ID).is_empty()
+    })
+    .await;
+    let from_second = app.graph.sent_from(SECOND_PHONE_NUMBER_ID).to_vec();
+    let text = from_second[0].to_string();
+    assert!(text.contains("akta kematian"), "{text}");
+    assert!(!text.contains("KIA (Kartu Anak)"), "{text}");
+    assert!(app.graph.sent_from(PHONE_NUMBER_ID).is_empty());
+
+    // The same parent on the main number (not in numbers.toml): a conversation of its own,
+    // answered from that number, with every service.
+    let body = text_body("wamid.numbers.2", parent, now(), "halo");
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.eventually("the main number answers", |app| {
+        !app.graph.sent_from(PHONE_NUMBER_ID).is_empty()
+    })
+    .await;
+    let text = app.graph.sent_from(PHONE_NUMBER_ID)[0].to_string();
+    assert!(text.contains("KIA (Kartu Anak)"), "{text}");
+    assert_eq!(app.graph.sent_from(SECOND_PHONE_NUMBER_ID).len(), 1);
+
+    let on_second = app
+        .store
+        .contact_by_phone(Some(SECOND_PHONE_NUMBER_ID), parent)
+        .unwrap()
+        .unwrap();
+    let on_main = app
+        .store
+        .contact_by_phone(Some(PHONE_NUMBER_ID), parent)
+        .unwrap()
+        .unwrap();
+    assert_ne!(on_second.id, on_main.id);
+    assert_eq!(
+        on_second.business_number.as_deref(),
+        Some(SECOND_PHONE_NUMBER_ID)
+    );
+    assert!(finished_failures(&app).is_empty());
+    app.stop().await;
 }

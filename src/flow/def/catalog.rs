@@ -92,6 +92,69 @@ pub(super) fn load_messages(
         .then(|| raw.into_iter().map(|(k, v)| (k, v.into_inner())).collect())
 }
 
+/// `documents.toml`: every document's shape, name and short name.
+pub(super) fn load_documents(
+    path: &Path,
+    text: &str,
+    problems: &mut Problems,
+) -> Option<BTreeMap<DocumentKind, Document>> {
+    let raw: BTreeMap<String, Spanned<RawDocument>> = parse(path, text, problems)?;
+    let before = problems.list.len();
+    let no_fields = BTreeSet::new();
+    let mut documents = BTreeMap::new();
+    for (id, spanned) in raw {
+        let raw = spanned.get_ref();
+        if !DocumentKind::is_valid_id(&id) {
+            problems.at(
+                path,
+                text,
+                spanned.span(),
+                format!("document id `{id}` must be lower case letters, digits and _"),
+            );
+        }
+        let shape = DocumentShape::from_id(raw.shape.get_ref());
+        if shape.is_none() {
+            let known: Vec<&str> = DocumentShape::ALL.iter().map(|s| s.id()).collect();
+            problems.at(
+                path,
+                text,
+                raw.shape.span(),
+                format!(
+                    "unknown shape `{}` (known: {})",
+                    raw.shape.get_ref(),
+                    known.join(", ")
+                ),
+            );
+        }
+        check_placeholders(path, text, &raw.name, &no_fields, problems);
+        check_placeholders(path, text, &raw.short, &no_fields, problems);
+        check_length(
+            path,
+            text,
+            &raw.short,
+            DOCUMENT_SHORT_MAX,
+            "document short name",
+            problems,
+        );
+        if let Some(shape) = shape {
+            let kind = DocumentKind::new(id);
+            documents.insert(
+                kind.clone(),
+                Document {
+                    kind,
+                    shape,
+                    name: raw.name.get_ref().clone(),
+                    short: raw.short.get_ref().clone(),
+                },
+            );
+        }
+    }
+    if documents.is_empty() && problems.list.len() == before {
+        problems.whole(path, "no document is declared".into());
+    }
+    (problems.list.len() == before).then_some(documents)
+}
+
 pub(super) fn check_length(
     path: &Path,
     text: &str,

@@ -3,7 +3,7 @@
 //! once, so staff can fix a file in one go (`loket check-flows`).
 
 use crate::domain::calendar::{HolidayCalendar, ServiceHours};
-use crate::domain::document::DocumentKind;
+use crate::domain::document::{DocumentKind, DocumentShape};
 use crate::domain::photo::Finding;
 use crate::domain::region::{Kelurahan, RegionTable, kelurahan_from_csv};
 use crate::domain::rupiah::Rupiah;
@@ -21,10 +21,14 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 mod catalog;
+mod numbers;
 mod service;
 mod settings;
 
-use catalog::{check_length, check_placeholders, load_commands, load_faq, load_messages};
+use catalog::{
+    check_length, check_placeholders, load_commands, load_documents, load_faq, load_messages,
+};
+use numbers::load_numbers;
 use service::load_service;
 use settings::load_settings;
 
@@ -151,8 +155,15 @@ pub struct FaqEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validator {
     PersonName,
-    BirthDate { max_age_years: Option<i32> },
-    Nik,
+    BirthDate {
+        max_age_years: Option<i32>,
+    },
+    /// Any date that has passed (or is today): a date of death, of marriage.
+    PastDate,
+    /// `max_age_years`: the person must be younger (a KIA: 17).
+    Nik {
+        max_age_years: Option<i32>,
+    },
     NomorKk,
     Street,
     RtRw,
@@ -162,9 +173,10 @@ pub enum Validator {
 }
 
 impl Validator {
-    const NAMES: [&'static str; 9] = [
+    const NAMES: [&'static str; 10] = [
         "person_name",
         "birth_date",
+        "past_date",
         "nik",
         "nomor_kk",
         "street",
@@ -215,6 +227,23 @@ pub struct Step {
     pub fills: Vec<String>,
 }
 
+/// Whom a request is about (the child for a KIA, the deceased for an akta kematian): the steps
+/// whose answers the filed request carries as its subject. Only the name is required.
+#[derive(Debug, Clone)]
+pub struct SubjectSteps {
+    /// How officers' lists name the person: "Anak", "Almarhum/almarhumah".
+    pub label: LocalText,
+    /// Step ids.
+    pub name: String,
+    /// A step with validator `birth_date`; also read by conditions (`child_age`) and the pas
+    /// foto background rule.
+    pub birth_date: Option<String>,
+    /// A choice with options `l` and `p`.
+    pub sex: Option<String>,
+    /// A step with validator `nik`, cross-checked against the birth date and sex.
+    pub nik: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Service {
     pub id: String,
@@ -225,6 +254,8 @@ pub struct Service {
     pub aliases: Vec<String>,
     pub requirements: LocalText,
     pub done: LocalText,
+    pub subject: SubjectSteps,
+    /// One open request per subject NIK (needs `subject.nik`).
     pub unique_open_nik: bool,
     pub steps: Vec<Step>,
     pub file: PathBuf,
@@ -236,11 +267,47 @@ impl Service {
     }
 }
 
+/// A document parents photograph (`flows/documents.toml`).
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub kind: DocumentKind,
+    /// What a photo of it should show, for the photo checks.
+    pub shape: DocumentShape,
+    /// How it is named to parents.
+    pub name: LocalText,
+    /// Its name on a button ("Itu KK").
+    pub short: LocalText,
+}
+
+/// The longest short name of a document: it goes on a button after "Itu ".
+pub const DOCUMENT_SHORT_MAX: usize = 16;
+
+/// One of the office's WhatsApp business numbers (`flows/numbers.toml`): the services it
+/// answers, its greeting, and its settings (the office's, with what the number sets itself).
+#[derive(Debug, Clone)]
+pub struct NumberProfile {
+    /// Meta's phone number ID: what webhooks name and replies are sent from.
+    pub phone_number_id: String,
+    /// The number as parents dial it ("0811-0000-0003").
+    pub display: String,
+    /// How officers and the simulator name the number ("KIA & akta kelahiran").
+    pub label: LocalText,
+    /// Service ids, in menu order.
+    pub services: Vec<String>,
+    /// Replaces the catalog's `greeting` for parents writing to this number.
+    pub greeting: Option<LocalText>,
+    pub settings: OfficeSettings,
+}
+
 /// Everything the engine needs, loaded once at start-up and shared read-only.
 #[derive(Debug, Clone)]
 pub struct FlowSet {
     pub settings: OfficeSettings,
     pub services: Vec<Service>,
+    pub documents: BTreeMap<DocumentKind, Document>,
+    /// The office's numbers with their own services (`numbers.toml`); empty: every number
+    /// offers every service.
+    pub numbers: Vec<NumberProfile>,
     pub messages: BTreeMap<String, LocalText>,
     pub commands: Vec<CommandPatterns>,
     pub faq: Vec<FaqEntry>,
@@ -257,6 +324,7 @@ pub struct FlowSet {
 /// Message keys the engine uses; each must be in `flows/messages.toml`.
 pub const MESSAGE_KEYS: &[&str] = &[
     "greeting",
+    "service_elsewhere",
     "menu_body",
     "menu_button",
     "menu_continue",
@@ -329,28 +397,6 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "colour_red",
     "colour_blue",
     "colour_other",
-    "document_akta_kelahiran",
-    "document_kartu_keluarga",
-    "document_ktp_ayah",
-    "document_ktp_ibu",
-    "document_pas_foto",
-    "document_surat_kehilangan",
-    "document_kia_rusak",
-    "document_surat_keterangan_lahir",
-    "document_buku_nikah",
-    "document_ktp_saksi_1",
-    "document_ktp_saksi_2",
-    "short_akta_kelahiran",
-    "short_kartu_keluarga",
-    "short_ktp_ayah",
-    "short_ktp_ibu",
-    "short_pas_foto",
-    "short_surat_kehilangan",
-    "short_kia_rusak",
-    "short_surat_keterangan_lahir",
-    "short_buku_nikah",
-    "short_ktp_saksi_1",
-    "short_ktp_saksi_2",
     "doubt_looks_like",
     "doubt_same_as",
     "doubt_question",
@@ -388,6 +434,7 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "photo_unreadable",
     "redo",
     "date_future",
+    "date_not_yet",
     "age_too_old",
     "name_invalid",
     "street_invalid",
@@ -452,7 +499,7 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "earlier",
     "prompt",
     "language",
-    "child",
+    "name",
     "status",
 ];
 
@@ -479,7 +526,6 @@ pub const PHOTO_VARS: &[&str] = &[
 pub const CONDITION_VARS: &[&str] = &["child_age", "birth_year", "pickup_at_kecamatan"];
 
 use crate::flow::well_known;
-pub use crate::flow::well_known::REQUIRED_FIELDS;
 
 struct Problems {
     list: Vec<FlowProblem>,
@@ -620,6 +666,14 @@ struct RawFaq {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawDocument {
+    shape: Spanned<String>,
+    name: Spanned<LocalText>,
+    short: Spanned<LocalText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawService {
     id: Spanned<String>,
     prefix: Spanned<String>,
@@ -631,8 +685,19 @@ struct RawService {
     aliases: Vec<String>,
     requirements: Spanned<LocalText>,
     done: Spanned<LocalText>,
+    subject: Spanned<RawSubject>,
     unique_open_nik: Option<Spanned<bool>>,
     steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubject {
+    label: LocalText,
+    name: Spanned<String>,
+    birth_date: Option<Spanned<String>>,
+    sex: Option<Spanned<String>>,
+    nik: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -667,8 +732,10 @@ struct RawOption {
     note: Option<Spanned<LocalText>>,
 }
 
-const RESERVED_FILES: [&str; 4] = [
+const RESERVED_FILES: [&str; 6] = [
     "settings.toml",
+    "documents.toml",
+    "numbers.toml",
     "messages.toml",
     "commands.toml",
     "faq.toml",
@@ -688,6 +755,8 @@ impl FlowSet {
             .and_then(|(path, text)| load_commands(&path, &text, &mut problems));
         let faq = read(files, "faq.toml", &mut problems)
             .and_then(|(path, text)| load_faq(&path, &text, &mut problems));
+        let documents = read(files, "documents.toml", &mut problems)
+            .and_then(|(path, text)| load_documents(&path, &text, &mut problems));
 
         let mut services = Vec::new();
         for name in files
@@ -695,7 +764,7 @@ impl FlowSet {
             .filter(|n| !RESERVED_FILES.contains(n))
         {
             if let Some((path, text)) = read(files, name, &mut problems)
-                && let Some(service) = load_service(&path, &text, &mut problems)
+                && let Some(service) = load_service(&path, &text, documents.as_ref(), &mut problems)
             {
                 services.push(service);
             }
@@ -720,13 +789,26 @@ impl FlowSet {
             }
         }
         services.sort_by(|a, b| a.order.cmp(&b.order).then(a.id.cmp(&b.id)));
+        // Optional: without it every number offers every service.
+        let numbers = match (files.get("numbers.toml"), &settings) {
+            (Some(text), Some((base, ..))) => load_numbers(
+                &files.path("numbers.toml"),
+                text,
+                base,
+                &services,
+                &mut problems,
+            ),
+            _ => Some(Vec::new()),
+        };
 
-        match (settings, messages, commands, faq) {
+        match (settings, messages, commands, faq, documents, numbers) {
             (
                 Some((settings, calendar, regions, kelurahan)),
                 Some(messages),
                 Some(commands),
                 Some(faq),
+                Some(documents),
+                Some(numbers),
             ) if problems.list.is_empty() => {
                 let kecamatan = regions.kecamatan_of(&settings.region);
                 if kecamatan.is_empty() {
@@ -744,6 +826,8 @@ impl FlowSet {
                 Ok(FlowSet {
                     settings,
                     services,
+                    documents,
+                    numbers,
                     messages,
                     commands,
                     faq,
@@ -764,6 +848,13 @@ impl FlowSet {
         self.services.iter().find(|s| s.id == id)
     }
 
+    /// The profile of the business number a parent wrote to; `None` for a number
+    /// `numbers.toml` does not list (it offers every service, with the office's settings).
+    pub fn number(&self, phone_number_id: Option<&str>) -> Option<&NumberProfile> {
+        let id = phone_number_id?;
+        self.numbers.iter().find(|n| n.phone_number_id == id)
+    }
+
     /// A catalog message; the loader guarantees every key in [`MESSAGE_KEYS`] exists.
     pub fn message(&self, key: &str) -> &LocalText {
         static MISSING: LocalText = LocalText {
@@ -773,14 +864,27 @@ impl FlowSet {
         self.messages.get(key).unwrap_or(&MISSING)
     }
 
-    /// How a document is named to parents (`document_<id>` in the catalog).
-    pub fn document_label(&self, kind: DocumentKind, lang: Lang) -> &str {
-        self.message(&format!("document_{}", kind.id())).get(lang)
+    /// How a document is named to parents. A document no longer declared (a conversation
+    /// older than a flow edit) is called just "dokumen".
+    pub fn document_label(&self, kind: &DocumentKind, lang: Lang) -> &str {
+        self.documents
+            .get(kind)
+            .map_or(unknown_document(lang), |d| d.name.get(lang))
     }
 
     /// The document's short name, for a button: "akta", "KK", "KTP ayah".
-    pub fn document_short(&self, kind: DocumentKind, lang: Lang) -> &str {
-        self.message(&format!("short_{}", kind.id())).get(lang)
+    pub fn document_short(&self, kind: &DocumentKind, lang: Lang) -> &str {
+        self.documents
+            .get(kind)
+            .map_or(unknown_document(lang), |d| d.short.get(lang))
+    }
+
+    /// What a photo of the document should show. A document no longer declared is judged as
+    /// any sheet of paper, the most lenient shape.
+    pub fn document_shape(&self, kind: &DocumentKind) -> DocumentShape {
+        self.documents
+            .get(kind)
+            .map_or(DocumentShape::Paper, |d| d.shape)
     }
 
     /// What a photo check found, as the parent reads it: the catalog's `photo_<code>_<variant>`
@@ -800,14 +904,13 @@ impl FlowSet {
         fill(template.get(lang), &|name| {
             let Some(value) = finding.params.get(name) else {
                 // A finding kept from before its parameters were recorded.
-                return matches!(name, "document" | "earlier").then(|| match lang {
-                    Lang::Id => "dokumen".to_string(),
-                    Lang::En => "document".to_string(),
-                });
+                return matches!(name, "document" | "earlier")
+                    .then(|| unknown_document(lang).to_string());
             };
             match name {
                 "document" | "earlier" => {
-                    DocumentKind::from_id(value).map(|kind| self.document_label(kind, lang).into())
+                    let kind = DocumentKind::new(value.as_str());
+                    Some(self.document_label(&kind, lang).to_string())
                 }
                 "expected" | "found" => named("colour", value),
                 "parity" => named("parity", value),
@@ -823,10 +926,18 @@ impl FlowSet {
     }
 }
 
+fn unknown_document(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Id => "dokumen",
+        Lang::En => "document",
+    }
+}
+
 /// What `loket check-flows` prints on success.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
     pub services: Vec<(String, usize)>,
+    pub documents: usize,
     pub faq_entries: usize,
     pub messages: usize,
     pub holiday_years: Vec<i16>,
@@ -839,8 +950,8 @@ impl fmt::Display for CheckReport {
         }
         writeln!(
             f,
-            "faq: {} entries, messages: {}",
-            self.faq_entries, self.messages
+            "documents: {}, faq: {} entries, messages: {}",
+            self.documents, self.faq_entries, self.messages
         )?;
         write!(f, "holiday data for: {:?}", self.holiday_years)
     }
@@ -855,6 +966,7 @@ pub fn check(files: &FlowFiles) -> Result<CheckReport, FlowError> {
             .iter()
             .map(|s| (s.id.clone(), s.steps.len()))
             .collect(),
+        documents: flows.documents.len(),
         faq_entries: flows.faq.len(),
         messages: flows.messages.len(),
         holiday_years: (2000..=2100)

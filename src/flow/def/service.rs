@@ -3,10 +3,25 @@
 
 use super::*;
 
-pub(super) fn load_service(path: &Path, text: &str, problems: &mut Problems) -> Option<Service> {
+pub(super) fn load_service(
+    path: &Path,
+    text: &str,
+    declared: Option<&BTreeMap<DocumentKind, Document>>,
+    problems: &mut Problems,
+) -> Option<Service> {
     let raw: RawService = parse(path, text, problems)?;
     let before = problems.list.len();
-    let file = ServiceFile { path, text };
+    let file = ServiceFile {
+        path,
+        text,
+        declared,
+        subject_sex: raw
+            .subject
+            .get_ref()
+            .sex
+            .as_ref()
+            .map(|s| s.get_ref().clone()),
+    };
     file.check_heading(&raw, problems);
     // Step ids first: conditions, placeholders and `clears` may name any of them.
     let step_ids = file.step_ids(&raw, problems);
@@ -45,7 +60,8 @@ pub(super) fn load_service(path: &Path, text: &str, problems: &mut Problems) -> 
         }
     }
     file.check_fills(&raw, &steps, problems);
-    file.check_well_known(&raw, &steps, &step_ids, problems);
+    file.check_well_known(&steps, problems);
+    let subject = file.subject(&raw, &steps, problems);
     for t in [&raw.requirements, &raw.done] {
         check_placeholders(path, text, t, &step_ids, problems);
     }
@@ -61,6 +77,7 @@ pub(super) fn load_service(path: &Path, text: &str, problems: &mut Problems) -> 
         aliases: raw.aliases.iter().map(|a| a.to_lowercase()).collect(),
         requirements: raw.requirements.into_inner(),
         done: raw.done.into_inner(),
+        subject: subject?,
         unique_open_nik: raw.unique_open_nik.is_some_and(|u| *u.get_ref()),
         steps,
         file: path.to_path_buf(),
@@ -73,13 +90,106 @@ struct Names<'n> {
     fields: &'n BTreeSet<String>,
 }
 
-/// One service file being read: where problems are reported.
+/// One service file being read: where problems are reported, and the documents it may ask
+/// for (`None` when `documents.toml` itself was refused: photo steps are then not checked).
 struct ServiceFile<'f> {
     path: &'f Path,
     text: &'f str,
+    declared: Option<&'f BTreeMap<DocumentKind, Document>>,
+    /// The step id `[subject]` names as the sex: its options must be `l` and `p`.
+    subject_sex: Option<String>,
 }
 
 impl ServiceFile<'_> {
+    /// The `[subject]` table: each step it names exists and collects what it stands for (a
+    /// name, a birth date, the sex as `l`/`p`, a NIK); `unique_open_nik` needs the NIK.
+    fn subject(
+        &self,
+        raw: &RawService,
+        steps: &[Step],
+        problems: &mut Problems,
+    ) -> Option<SubjectSteps> {
+        let before = problems.list.len();
+        let subject = raw.subject.get_ref();
+        let kind_of = |id: &Spanned<String>| {
+            steps
+                .iter()
+                .find(|s| s.id == *id.get_ref())
+                .map(|s| &s.kind)
+        };
+        let mut check =
+            |id: &Spanned<String>, fits: fn(&StepKind) -> bool, what: &str| match kind_of(id) {
+                Some(kind) if fits(kind) => {}
+                Some(_) => self.at(
+                    problems,
+                    id.span(),
+                    format!("subject step `{}` must be {what}", id.get_ref()),
+                ),
+                None => self.at(
+                    problems,
+                    id.span(),
+                    format!(
+                        "subject step `{}` is not a step of this service",
+                        id.get_ref()
+                    ),
+                ),
+            };
+        check(
+            &subject.name,
+            |k| {
+                matches!(
+                    k,
+                    StepKind::Text(Validator::PersonName | Validator::FreeText)
+                )
+            },
+            "a text step with validator person_name",
+        );
+        if let Some(id) = &subject.birth_date {
+            check(
+                id,
+                |k| matches!(k, StepKind::Text(Validator::BirthDate { .. })),
+                "a text step with validator birth_date",
+            );
+        }
+        if let Some(id) = &subject.sex {
+            check(
+                id,
+                |k| {
+                    matches!(k, StepKind::Choice(options) if {
+                        let mut ids: Vec<&str> = options.iter().filter(|o| o.clears.is_empty()).map(|o| o.id.as_str()).collect();
+                        ids.sort_unstable();
+                        ids == well_known::SEX_CHOICES
+                    })
+                },
+                "a choice with options `l` and `p`",
+            );
+        }
+        if let Some(id) = &subject.nik {
+            check(
+                id,
+                |k| matches!(k, StepKind::Text(Validator::Nik { .. })),
+                "a text step with validator nik",
+            );
+        }
+        if let Some(unique) = &raw.unique_open_nik
+            && *unique.get_ref()
+            && subject.nik.is_none()
+        {
+            self.at(
+                problems,
+                unique.span(),
+                "unique_open_nik needs the subject's nik (`nik = ...` in [subject])".into(),
+            );
+        }
+        (problems.list.len() == before).then(|| SubjectSteps {
+            label: subject.label.clone(),
+            name: subject.name.get_ref().clone(),
+            birth_date: subject.birth_date.as_ref().map(|s| s.get_ref().clone()),
+            sex: subject.sex.as_ref().map(|s| s.get_ref().clone()),
+            nik: subject.nik.as_ref().map(|s| s.get_ref().clone()),
+        })
+    }
+
     /// `fills` belongs to a NIK step and names a birth-date step or a sex choice (`l`, `p`).
     fn check_fills(&self, raw: &RawService, steps: &[Step], problems: &mut Problems) {
         for spanned in &raw.steps {
@@ -88,7 +198,10 @@ impl ServiceFile<'_> {
                 continue;
             };
             let own = steps.iter().find(|s| s.id == *step.id.get_ref());
-            if !matches!(own.map(|s| &s.kind), Some(StepKind::Text(Validator::Nik))) {
+            if !matches!(
+                own.map(|s| &s.kind),
+                Some(StepKind::Text(Validator::Nik { .. }))
+            ) {
                 self.at(
                     problems,
                     fills.span(),
@@ -281,7 +394,10 @@ impl ServiceFile<'_> {
             "birth_date" => Validator::BirthDate {
                 max_age_years: step.max_age_years,
             },
-            "nik" => Validator::Nik,
+            "past_date" => Validator::PastDate,
+            "nik" => Validator::Nik {
+                max_age_years: step.max_age_years,
+            },
             "nomor_kk" => Validator::NomorKk,
             "street" => Validator::Street,
             "rt_rw" => Validator::RtRw,
@@ -370,8 +486,9 @@ impl ServiceFile<'_> {
                 note: o.note.as_ref().map(|n| n.get_ref().clone()),
             });
         }
+        let is_sex = self.subject_sex.as_deref() == Some(id.as_str());
         let allowed: Option<&[&str]> = match id.as_str() {
-            well_known::CHILD_SEX => Some(well_known::SEX_CHOICES),
+            _ if is_sex => Some(well_known::SEX_CHOICES),
             well_known::DELIVERY => Some(well_known::DELIVERY_CHOICES),
             _ => None,
         };
@@ -405,20 +522,23 @@ impl ServiceFile<'_> {
             );
             return None;
         };
-        let Some(document) = DocumentKind::from_id(d.get_ref()) else {
-            let known: Vec<&str> = DocumentKind::ALL.iter().map(|k| k.id()).collect();
+        let document = DocumentKind::new(d.get_ref().as_str());
+        if let Some(declared) = self.declared
+            && !declared.contains_key(&document)
+        {
+            let known: Vec<&str> = declared.keys().map(|k| k.id()).collect();
             self.at(
                 problems,
                 d.span(),
                 format!(
-                    "unknown document kind `{}` (known: {})",
+                    "unknown document `{}`: declare it in documents.toml (declared: {})",
                     d.get_ref(),
                     known.join(", ")
                 ),
             );
             return None;
-        };
-        if !documents.insert(document) {
+        }
+        if !documents.insert(document.clone()) {
             self.at(
                 problems,
                 d.span(),
@@ -431,26 +551,15 @@ impl ServiceFile<'_> {
         })
     }
 
-    /// The service as a whole: consent first, summary last, what filing needs, and the
-    /// well-known steps the engine relies on.
-    fn check_well_known(
-        &self,
-        raw: &RawService,
-        steps: &[Step],
-        step_ids: &BTreeSet<String>,
-        problems: &mut Problems,
-    ) {
+    /// The service as a whole: consent first, summary last, and the well-known steps the
+    /// engine relies on.
+    fn check_well_known(&self, steps: &[Step], problems: &mut Problems) {
         let path = self.path;
         if !matches!(steps.first().map(|s| &s.kind), Some(StepKind::Consent)) {
             problems.whole(path, "the first step must be of kind consent".into());
         }
         if !matches!(steps.last().map(|s| &s.kind), Some(StepKind::Summary)) {
             problems.whole(path, "the last step must be of kind summary".into());
-        }
-        for field in REQUIRED_FIELDS {
-            if !step_ids.contains(*field) {
-                problems.whole(path, format!("step `{field}` is required for filing"));
-            }
         }
         let has_kelurahan = steps.iter().any(|s| matches!(s.kind, StepKind::Kelurahan));
         let has_kecamatan = steps
@@ -462,18 +571,6 @@ impl ServiceFile<'_> {
                 "a kelurahan step needs a step `kecamatan` of kind kecamatan (before it, or \
                  after it to be filled from the kelurahan)"
                     .into(),
-            );
-        }
-        if let Some(unique) = &raw.unique_open_nik
-            && *unique.get_ref()
-            && !steps.iter().any(|s| {
-                s.id == well_known::CHILD_NIK && matches!(s.kind, StepKind::Text(Validator::Nik))
-            })
-        {
-            self.at(
-                problems,
-                unique.span(),
-                "unique_open_nik needs a step `child_nik` with validator nik".into(),
             );
         }
     }

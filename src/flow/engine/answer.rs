@@ -39,6 +39,14 @@ impl<'a, 'c> Engine<'a, 'c> {
                         self.on_option(st, &id, t);
                         return;
                     }
+                    let elsewhere = self.elsewhere();
+                    if let Some((service, number)) = i
+                        .checked_sub(question.options.len())
+                        .and_then(|j| elsewhere.get(j))
+                    {
+                        self.point_elsewhere(st, service, number, t);
+                        return;
+                    }
                 }
                 Typed::Ambiguous(hits) => {
                     let choices = hits
@@ -92,6 +100,12 @@ impl<'a, 'c> Engine<'a, 'c> {
                     self.fail(st, &step.id, "invalid_choice", &[], t)
                 }
             }
+            // A service another of the office's numbers answers: say which number to write to.
+            None if self.service_elsewhere(text).is_some() => {
+                if let Some((service, number)) = self.service_elsewhere(text) {
+                    self.point_elsewhere(st, service, number, t);
+                }
+            }
             // A greeting that says nothing more opens the menu; it is never "not understood".
             None if self.opener_command(text).is_some() => {
                 if let Some(command) = self.opener_command(text) {
@@ -100,6 +114,27 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             _ => self.unclear(st, "not_understood", t),
         }
+    }
+
+    /// "This service is on our other number": which one, and the menu of this one.
+    fn point_elsewhere(
+        &self,
+        st: &mut Conversation,
+        service: &Service,
+        number: &NumberProfile,
+        t: &mut Turn,
+    ) {
+        let note = self.msg_with(
+            st,
+            "service_elsewhere",
+            &[
+                ("service", service.title.get(st.lang).to_string()),
+                ("number", number.display.clone()),
+                ("label", number.label.get(st.lang).to_string()),
+            ],
+        );
+        t.notes.push(note);
+        t.ask = true;
     }
 
     /// At a kelurahan step a typed name is looked up among all kelurahan of the kecamatan, or
@@ -304,7 +339,12 @@ impl<'a, 'c> Engine<'a, 'c> {
 
     pub(super) fn start_service(&self, st: &mut Conversation, service_id: &str, t: &mut Turn) {
         st.overlay = Overlay::None;
-        let Some(service) = self.flows.service(service_id) else {
+        // A stale button of a service this number does not offer (or no longer exists).
+        let Some(service) = self
+            .flows
+            .service(service_id)
+            .filter(|s| self.offers(&s.id))
+        else {
             t.ask = true;
             return;
         };
@@ -387,11 +427,19 @@ impl<'a, 'c> Engine<'a, 'c> {
         let birth = st.draft.as_ref().and_then(|d| self.birth_date(d));
         let sex = st.draft.as_ref().and_then(|d| self.sex(d));
         if let Some(draft) = st.draft.as_mut() {
+            let subject = self.flows.service(&draft.service).map(|s| &s.subject);
+            let names_subject = |field: Option<&String>| field.is_some_and(|f| f == step_id);
             match step_id {
-                well_known::CHILD_BIRTH_DATE | well_known::CHILD_SEX => {
-                    let stale = matches!(draft.answers.get(well_known::CHILD_NIK), Some(Answer::Nik(nik)) if nik.cross_check(birth, sex, today).is_err());
-                    if stale {
-                        draft.answers.remove(well_known::CHILD_NIK);
+                // A changed birth date or sex may no longer agree with the NIK: ask it again.
+                _ if subject.is_some_and(|s| {
+                    names_subject(s.birth_date.as_ref()) || names_subject(s.sex.as_ref())
+                }) =>
+                {
+                    if let Some(nik_step) = subject.and_then(|s| s.nik.as_ref()) {
+                        let stale = matches!(draft.answers.get(nik_step), Some(Answer::Nik(nik)) if nik.cross_check(birth, sex, None, today).is_err());
+                        if stale {
+                            draft.answers.remove(nik_step);
+                        }
                     }
                 }
                 // The kelurahan determines its kecamatan (and postal code).
@@ -672,13 +720,28 @@ impl<'a, 'c> Engine<'a, 'c> {
                 }
                 Ok((Answer::Date(date), Vec::new()))
             }
+            Validator::PastDate => {
+                let date = match parse_recent_day(&trimmed, today) {
+                    Some(date) => date,
+                    None => parse_date(&trimmed).map_err(|e| plain(e.code()))?,
+                };
+                if date > today {
+                    return Err(plain("date_not_yet"));
+                }
+                Ok((Answer::Date(date), Vec::new()))
+            }
             Validator::NomorKk => NomorKk::parse(&trimmed, today)
                 .map(|kk| (Answer::Kk(kk), Vec::new()))
                 .map_err(|e| plain(e.code())),
-            Validator::Nik => {
+            Validator::Nik { max_age_years } => {
                 let nik = Nik::parse(&trimmed, today).map_err(|e| plain(e.code()))?;
-                nik.cross_check(self.birth_date(draft), self.sex(draft), today)
-                    .map_err(|e| plain(e.code()))?;
+                nik.cross_check(
+                    self.birth_date(draft),
+                    self.sex(draft),
+                    max_age_years,
+                    today,
+                )
+                .map_err(|e| plain(e.code()))?;
                 let unique = self
                     .flows
                     .service(service_id)
@@ -704,7 +767,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         t: &mut Turn,
     ) {
         t.notes.push(self.msg_with(st, code, extra));
-        let max = self.flows.settings.max_attempts;
+        let max = self.settings().max_attempts;
         let attempts = match st.draft.as_mut() {
             Some(draft) => {
                 if draft.attempts_step != step_id {
@@ -732,7 +795,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     pub(super) fn unclear(&self, st: &mut Conversation, key: &str, t: &mut Turn) {
         t.notes.push(self.msg(st, key));
         st.unclear = st.unclear.saturating_add(1);
-        if st.unclear >= self.flows.settings.max_unclear {
+        if st.unclear >= self.settings().max_unclear {
             self.escalate(st, EscalationReason::NotUnderstood, t);
         } else {
             t.ask = true;
@@ -747,7 +810,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         st.overlay = Overlay::None;
         st.unclear = 0;
         t.effects.push(Effect::Escalate { reason });
-        let now = self.ctx.now.to_zoned(self.flows.settings.time_zone.clone());
+        let now = self.ctx.now.to_zoned(self.settings().time_zone.clone());
         let key = if self
             .flows
             .settings
@@ -780,7 +843,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 let lang = st.lang;
                 let services: Vec<&Service> = match self.service_of(st) {
                     Some(s) => vec![s],
-                    None => self.flows.services.iter().collect(),
+                    None => self.services().collect(),
                 };
                 let mut parts = vec![self.msg(st, "syarat_header")];
                 for s in services {

@@ -4,17 +4,26 @@
 use super::*;
 
 impl<'a, 'c> Engine<'a, 'c> {
+    /// The answer to one of the subject's steps (`[subject]` of the draft's service).
+    pub(super) fn subject_answer<'d>(
+        &self,
+        draft: &'d Draft,
+        step: impl Fn(&'a SubjectSteps) -> Option<&'a String>,
+    ) -> Option<&'d Answer> {
+        let service = self.flows.service(&draft.service)?;
+        draft.answers.get(step(&service.subject)?)
+    }
+
     pub(super) fn birth_date(&self, draft: &Draft) -> Option<Date> {
-        match draft.answers.get(well_known::CHILD_BIRTH_DATE) {
+        match self.subject_answer(draft, |s| s.birth_date.as_ref()) {
             Some(Answer::Date(d)) => Some(*d),
             _ => None,
         }
     }
 
     pub(super) fn sex(&self, draft: &Draft) -> Option<Sex> {
-        match draft
-            .answers
-            .get(well_known::CHILD_SEX)
+        match self
+            .subject_answer(draft, |s| s.sex.as_ref())
             .map(Answer::raw)
             .as_deref()
         {
@@ -39,7 +48,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             match name {
                 "child_age" => birth.map(|b| Value::Number(i64::from(age_in_years(b, today)))),
                 "birth_year" => birth.map(|b| Value::Number(i64::from(b.year()))),
-                "pickup_at_kecamatan" => Some(Value::Bool(self.flows.settings.pickup_at_kecamatan)),
+                "pickup_at_kecamatan" => Some(Value::Bool(self.settings().pickup_at_kecamatan)),
                 field => draft.answers.get(field).map(|a| Value::Text(a.raw())),
             }
         };
@@ -68,7 +77,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             match &step.kind {
                 StepKind::Summary => true,
                 StepKind::Photo { document, .. } => {
-                    draft.document(*document).is_none()
+                    draft.document(document).is_none()
                         && !(count_pending && draft.pending.iter().any(|p| p.document == *document))
                 }
                 StepKind::Consent => false,
@@ -140,7 +149,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             .iter()
             .filter(|s| self.applies(s, draft))
             .filter_map(|s| match &s.kind {
-                StepKind::Photo { document, .. } => Some(*document),
+                StepKind::Photo { document, .. } => Some(document.clone()),
                 _ => None,
             })
             .collect()
@@ -185,7 +194,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 if let Some(service) = self.flows.service(&draft.service) {
                     for step in service.steps.iter().filter(|s| self.applies(s, draft)) {
                         let done = match &step.kind {
-                            StepKind::Photo { document, .. } => draft.document(*document).is_some(),
+                            StepKind::Photo { document, .. } => draft.document(document).is_some(),
                             StepKind::Consent | StepKind::Summary => false,
                             _ => draft.answers.contains_key(&step.id),
                         };
@@ -241,7 +250,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                     "doubt_option",
                     &[(
                         "document",
-                        self.flows.document_short(*kind, lang).to_string(),
+                        self.flows.document_short(kind, lang).to_string(),
                     )],
                 ),
                 description: None,
@@ -251,7 +260,10 @@ impl<'a, 'c> Engine<'a, 'c> {
             body: self.msg_with(
                 st,
                 "doubt_question",
-                &[("document", self.doc_label(doubt.sent_for, lang).to_string())],
+                &[(
+                    "document",
+                    self.doc_label(&doubt.sent_for, lang).to_string(),
+                )],
             ),
             options,
             ..base
@@ -268,7 +280,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 description: None,
             });
         }
-        for service in &self.flows.services {
+        for service in self.services() {
             options.push(Opt {
                 id: format!("menu.{}", service.id),
                 title: service.title.get(lang).to_string(),

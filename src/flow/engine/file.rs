@@ -22,7 +22,8 @@ impl<'a, 'c> Engine<'a, 'c> {
         let Some(consent_at) = draft.consent_at else {
             return;
         };
-        let nik = match draft.answers.get(well_known::CHILD_NIK) {
+        let subject_steps = &service.subject;
+        let nik = match self.subject_answer(draft, |s| s.nik.as_ref()) {
             Some(Answer::Nik(nik)) => Some(nik.clone()),
             _ => None,
         };
@@ -31,26 +32,22 @@ impl<'a, 'c> Engine<'a, 'c> {
             && let Some(number) = self.ctx.open_requests.open_request(&service.id, nik)
         {
             let note = self.msg_with(st, "nik_open_request", &[("number", number.to_string())]);
-            if let Some(d) = st.draft.as_mut() {
-                d.answers.remove(well_known::CHILD_NIK);
+            if let (Some(d), Some(step)) = (st.draft.as_mut(), subject_steps.nik.as_ref()) {
+                d.answers.remove(step);
             }
             t.notes.push(note);
             return;
         }
-        let (Some(name), Some(birth_date), Some(sex)) = (
-            draft.answers.get(well_known::CHILD_NAME).map(Answer::raw),
-            self.birth_date(draft),
-            self.sex(draft),
-        ) else {
+        let Some(name) = draft.answers.get(&subject_steps.name).map(Answer::raw) else {
             return;
         };
-        let child = ChildData {
+        let subject = crate::flow::Subject {
             name,
-            birth_date,
-            sex,
+            birth_date: self.birth_date(draft),
+            sex: self.sex(draft),
             nik,
         };
-        let settings = &self.flows.settings;
+        let settings = &self.settings();
         let today = self.today();
         let due_date = self
             .flows
@@ -69,7 +66,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             number: number.clone(),
             service: service.id.clone(),
             kind: draft.answers.get(well_known::REQUEST_KIND).map(Answer::raw),
-            child,
+            subject,
             delivery,
             address,
             fee,
@@ -119,7 +116,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             .unwrap_or_default();
         let delivery = match answer(well_known::DELIVERY).as_deref() {
             Some(well_known::BY_COURIER) => Some(Delivery::Courier {
-                cod_fee: self.flows.settings.cod_fee,
+                cod_fee: self.settings().cod_fee,
             }),
             Some(well_known::PICKUP_AT_KECAMATAN) => Some(Delivery::PickupAtKecamatan {
                 kecamatan_code: kecamatan_code.clone().unwrap_or_default(),
@@ -168,9 +165,9 @@ impl<'a, 'c> Engine<'a, 'c> {
         let required = self.required_documents(service, draft);
         let documents = required
             .iter()
-            .filter_map(|kind| draft.document(*kind))
+            .filter_map(|kind| draft.document(kind))
             .map(|d| FiledDocument {
-                kind: d.kind,
+                kind: d.kind.clone(),
                 media: d.media.clone(),
                 warnings: d.warnings.clone(),
             })

@@ -29,7 +29,8 @@ mod timers;
 mod understand;
 
 use crate::domain::dates::{
-    age_in_years, format_date_en, format_date_id, parse_date, weekday_en, weekday_id,
+    age_in_years, format_date_en, format_date_id, parse_date, parse_recent_day, weekday_en,
+    weekday_id,
 };
 use crate::domain::document::DocumentKind;
 use crate::domain::kk::NomorKk;
@@ -38,7 +39,10 @@ use crate::domain::phone::normalize_mobile;
 use crate::domain::photo::PhotoVerdict;
 use crate::domain::request::{RequestNumber, RequestStatus};
 use crate::domain::rupiah::Rupiah;
-use crate::flow::def::{Colour, Command, FlowSet, Service, Step, StepKind, Validator};
+use crate::flow::def::{
+    Colour, Command, FlowSet, NumberProfile, OfficeSettings, Service, Step, StepKind, SubjectSteps,
+    Validator,
+};
 use crate::flow::render::{Opt, Question, render};
 use crate::flow::state::{
     Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto,
@@ -46,8 +50,8 @@ use crate::flow::state::{
 use crate::flow::text::{Lang, LocalText, fill};
 use crate::flow::well_known;
 use crate::flow::{
-    Address, ChildData, Context, Delivery, Effect, EscalationReason, FiledDocument, FiledRequest,
-    Input, MediaRef,
+    Address, Context, Delivery, Effect, EscalationReason, FiledDocument, FiledRequest, Input,
+    MediaRef,
 };
 use jiff::civil::{Date, Weekday};
 use jiff::{SignedDuration, Timestamp};
@@ -72,7 +76,11 @@ pub fn step_batch(
     inputs: Vec<Input>,
     ctx: &Context,
 ) -> (Conversation, Vec<Effect>) {
-    let e = Engine { flows, ctx };
+    let e = Engine {
+        flows,
+        ctx,
+        number: flows.number(ctx.business_number),
+    };
     let mut turn = Turn::default();
     for input in inputs {
         if input.is_from_citizen() {
@@ -99,6 +107,8 @@ struct Turn {
 struct Engine<'a, 'c> {
     flows: &'a FlowSet,
     ctx: &'a Context<'c>,
+    /// The business number the parent writes to, when `numbers.toml` lists it.
+    number: Option<&'a NumberProfile>,
 }
 
 impl<'a, 'c> Engine<'a, 'c> {
@@ -132,7 +142,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         if input.is_from_citizen() {
             if !st.greeted {
                 st.greeted = true;
-                t.notes.push(self.msg(st, "greeting"));
+                t.notes.push(self.greeting(st));
                 t.ask = true;
             }
             if st.expired_unseen {

@@ -2,6 +2,7 @@
 //! reply for several, duplicates and refusals.
 
 use super::*;
+use crate::domain::document::DocumentShape;
 use crate::flow::state::PhotoDoubt;
 use crate::validate::codes::{DUPLICATE_PHOTO, OTHER_DOCUMENT};
 use crate::validate::looks_like_of;
@@ -38,16 +39,16 @@ impl<'a, 'c> Engine<'a, 'c> {
         let known = draft
             .documents
             .iter()
-            .map(|d| (d.kind, &d.media))
-            .chain(draft.pending.iter().map(|p| (p.document, &p.media)))
+            .map(|d| (&d.kind, &d.media))
+            .chain(draft.pending.iter().map(|p| (&p.document, &p.media)))
             .find(|(_, m)| m.sha256 == media.sha256)
             .map(|(kind, _)| kind);
-        let photo_steps: Vec<(&Step, DocumentKind, &Vec<String>)> = service
+        let photo_steps: Vec<(&Step, &DocumentKind, &Vec<String>)> = service
             .steps
             .iter()
             .filter(|s| self.applies(s, draft))
             .filter_map(|s| match &s.kind {
-                StepKind::Photo { document, captions } => Some((s, *document, captions)),
+                StepKind::Photo { document, captions } => Some((s, document, captions)),
                 _ => None,
             })
             .collect();
@@ -66,8 +67,8 @@ impl<'a, 'c> Engine<'a, 'c> {
         );
         let next_expected = || {
             photo_steps.iter().map(|(_, kind, _)| *kind).find(|kind| {
-                draft.document(*kind).is_none()
-                    && !draft.pending.iter().any(|p| p.document == *kind)
+                draft.document(kind).is_none()
+                    && !draft.pending.iter().any(|p| p.document == **kind)
             })
         };
         let document = match by_caption {
@@ -87,7 +88,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             let taken = draft.document(kind).is_some();
             match document {
                 Some(intended) if intended != kind && taken => {
-                    self.ask_about_same_picture(st, intended, kind, t);
+                    self.ask_about_same_picture(st, intended.clone(), kind.clone(), t);
                 }
                 _ => {
                     let note = self.msg_with(
@@ -101,7 +102,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             t.ask = true;
             return;
         }
-        let Some(document) = document else {
+        let Some(document) = document.cloned() else {
             t.effects.push(Effect::DiscardUpload(media));
             t.notes.push(self.msg(st, "photo_not_needed"));
             t.ask = true;
@@ -111,7 +112,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         if let Some(draft) = st.draft.as_mut() {
             draft.pending.push(PendingPhoto {
                 media: media.clone(),
-                document,
+                document: document.clone(),
                 second_check: false,
             });
         }
@@ -131,7 +132,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         t: &mut Turn,
     ) {
         let lang = st.lang;
-        let step_id = self.photo_step_id(st, document);
+        let step_id = self.photo_step_id(st, &document);
         let Some(draft) = st.draft.as_mut() else {
             t.effects.push(Effect::ForgetMedia(vec![media]));
             return;
@@ -146,7 +147,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             return;
         };
         let second_check = draft.pending.remove(index).second_check;
-        let label = self.doc_label(document, lang).to_string();
+        let label = self.doc_label(&document, lang).to_string();
         let message = |f: &crate::domain::photo::Finding| self.flows.finding_text(f, lang);
         if verdict.accepted() {
             // Taken at the end of the turn, with the other photos of the batch: see
@@ -164,8 +165,8 @@ impl<'a, 'c> Engine<'a, 'c> {
             && let Some(earlier) = verdict
                 .refusals()
                 .find_map(|f| f.params.get("earlier"))
-                .and_then(|id| DocumentKind::from_id(id))
-            && draft.document(earlier).is_some()
+                .map(|id| DocumentKind::new(id.as_str()))
+            && draft.document(&earlier).is_some()
         {
             t.effects.push(Effect::ForgetMedia(vec![media]));
             self.ask_about_same_picture(st, document, earlier, t);
@@ -182,7 +183,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         // end of the turn, when the batch's other photos have found their places.
         if !second_check
             && let Some(looks) = looks_like_of(&verdict)
-            && !shape_fits(looks, document)
+            && !self.shape_fits(looks, &document)
         {
             t.rejects.push(Reject {
                 media,
@@ -208,7 +209,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     /// still needs: checked again for that one. The others are refused as they were.
     fn recheck_rejects(&self, st: &mut Conversation, t: &mut Turn) {
         for reject in std::mem::take(&mut t.rejects) {
-            let target = self.missing_document_of_shape(st, &reject.looks, reject.document);
+            let target = self.missing_document_of_shape(st, &reject.looks, &reject.document);
             let birth_year = st
                 .draft
                 .as_ref()
@@ -219,7 +220,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 (Some(document), Some(draft)) => {
                     draft.pending.push(PendingPhoto {
                         media: reject.media.clone(),
-                        document,
+                        document: document.clone(),
                         second_check: true,
                     });
                     t.effects.push(Effect::CheckPhoto {
@@ -246,11 +247,11 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
     }
 
-    fn photo_step_id(&self, st: &Conversation, document: DocumentKind) -> String {
+    fn photo_step_id(&self, st: &Conversation, document: &DocumentKind) -> String {
         self.service_of(st)
             .and_then(|s| {
                 s.steps.iter().find(
-                    |step| matches!(&step.kind, StepKind::Photo { document: d, .. } if *d == document),
+                    |step| matches!(&step.kind, StepKind::Photo { document: d, .. } if d == document),
                 )
             })
             .map(|s| s.id.clone())
@@ -274,16 +275,25 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
         let lang = st.lang;
         let mut arrivals = std::mem::take(&mut t.arrivals);
-        let fits = |e: &DocumentEntry, kind: DocumentKind| {
-            e.looks_like.as_deref().is_none_or(|l| shape_fits(l, kind))
+        // Where a photo goes, by what it shows. A sheet that is clearly a KK (landscape) may be
+        // any letter too, but while the KK is still needed it is not taken as the letter
+        // silently: a parent who sends the KK first is asked.
+        let batch: Vec<DocumentKind> = arrivals.iter().map(|a| a.kind.clone()).collect();
+        let still_needed = self.still_needed(st, &batch);
+        let fits = |e: &DocumentEntry, kind: &DocumentKind| {
+            e.looks_like.as_deref().is_none_or(|l| {
+                self.shape_fits(l, kind) && !self.rather_another(l, kind, &still_needed)
+            })
         };
         // 1. Within the batch: a matching of its photos to the documents they were put in, each
         //    photo where what it shows fits. Photos that fit their own document go first and
         //    try it first, so a matching changes as little as it can.
-        let slots: Vec<DocumentKind> = arrivals.iter().map(|a| a.kind).collect();
+        let slots: Vec<DocumentKind> = arrivals.iter().map(|a| a.kind.clone()).collect();
+        let shapes: Vec<DocumentShape> =
+            slots.iter().map(|k| self.flows.document_shape(k)).collect();
         let mut order: Vec<usize> = (0..arrivals.len()).collect();
         order.sort_by_key(
-            |&i| match (&arrivals[i].looks_like, fits(&arrivals[i], slots[i])) {
+            |&i| match (&arrivals[i].looks_like, fits(&arrivals[i], &slots[i])) {
                 (Some(_), true) => 0,
                 (None, _) => 1,
                 (Some(_), false) => 2,
@@ -293,10 +303,17 @@ impl<'a, 'c> Engine<'a, 'c> {
         let mut taken_by: Vec<Option<usize>> = vec![None; slots.len()];
         for &i in &order {
             let mut seen = vec![false; slots.len()];
-            augment(i, &slots, &arrivals, &mut slot_of, &mut taken_by, &mut seen);
+            augment(
+                i,
+                &shapes,
+                &arrivals,
+                &mut slot_of,
+                &mut taken_by,
+                &mut seen,
+            );
         }
         let misfits: Vec<usize> = (0..arrivals.len())
-            .filter(|&i| !fits(&arrivals[i], arrivals[i].kind))
+            .filter(|&i| !fits(&arrivals[i], &arrivals[i].kind))
             .collect();
         let mut swapped = false;
         if slot_of.iter().all(Option::is_some) {
@@ -304,14 +321,14 @@ impl<'a, 'c> Engine<'a, 'c> {
                 if let Some(slot) = slot
                     && slots[*slot] != arrivals[i].kind
                 {
-                    arrivals[i].kind = slots[*slot];
+                    arrivals[i].kind = slots[*slot].clone();
                     swapped = true;
                 }
             }
         }
         let misfits: Vec<usize> = misfits
             .into_iter()
-            .filter(|&i| !fits(&arrivals[i], arrivals[i].kind))
+            .filter(|&i| !fits(&arrivals[i], &arrivals[i].kind))
             .collect();
         // 2. With a photo taken (or held) earlier.
         let Some(draft) = st.draft.as_mut() else {
@@ -326,10 +343,10 @@ impl<'a, 'c> Engine<'a, 'c> {
             let Some(looks) = entry.looks_like.clone() else {
                 continue;
             };
-            match swap_partner(draft, entry.kind, &looks) {
+            match self.swap_partner(draft, &entry.kind, &looks) {
                 Some(Partner::Taken(j)) => {
-                    let other = draft.documents[j].kind;
-                    draft.documents[j].kind = entry.kind;
+                    let other = draft.documents[j].kind.clone();
+                    draft.documents[j].kind = entry.kind.clone();
                     draft.documents[j]
                         .warnings
                         .retain(|f| f.code != OTHER_DOCUMENT);
@@ -340,7 +357,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                     if let Some(doubt) = draft.doubt.take()
                         && let Some(mut held) = doubt.held
                     {
-                        held.kind = entry.kind;
+                        held.kind = entry.kind.clone();
                         held.warnings.retain(|f| f.code != OTHER_DOCUMENT);
                         arrivals.push(held);
                         arrivals[i].kind = doubt.sent_for;
@@ -356,12 +373,12 @@ impl<'a, 'c> Engine<'a, 'c> {
         // 3. Take what fits; ask about the first photo that still does not.
         let mut doubt_asked = false;
         for (i, mut entry) in arrivals.into_iter().enumerate() {
-            let document = entry.kind;
-            let label = self.doc_label(document, lang).to_string();
+            let document = entry.kind.clone();
+            let label = self.doc_label(&document, lang).to_string();
             if unsettled.contains(&i) {
                 let shape = entry.looks_like.clone().unwrap_or_default();
-                let candidate = self.missing_document_of_shape(st, &shape, document);
-                let found = match candidate {
+                let candidate = self.missing_document_of_shape(st, &shape, &document);
+                let found = match &candidate {
                     Some(kind) => self.doc_label(kind, lang).to_string(),
                     None => self
                         .flows
@@ -380,7 +397,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 } else {
                     doubt_asked = true;
                     let doubt = PhotoDoubt {
-                        sent_for: document,
+                        sent_for: document.clone(),
                         candidates: std::iter::once(document).chain(candidate).collect(),
                         held: Some(entry),
                         same_as: None,
@@ -389,10 +406,10 @@ impl<'a, 'c> Engine<'a, 'c> {
                 }
                 continue;
             }
-            if fits(&entry, document) {
+            if fits(&entry, &document) {
                 entry.warnings.retain(|f| f.code != OTHER_DOCUMENT);
             }
-            let step_id = self.photo_step_id(st, document);
+            let step_id = self.photo_step_id(st, &document);
             let Some(draft) = st.draft.as_mut() else {
                 return;
             };
@@ -445,14 +462,15 @@ impl<'a, 'c> Engine<'a, 'c> {
         earlier: DocumentKind,
         t: &mut Turn,
     ) {
+        let label = self.doc_label(&earlier, st.lang).to_string();
         let doubt = PhotoDoubt {
+            candidates: vec![sent_for.clone(), earlier.clone()],
             sent_for,
-            candidates: vec![sent_for, earlier],
             held: None,
             same_as: Some(earlier),
         };
         self.hold_doubt(st, doubt, t);
-        let earlier = self.doc_label(earlier, st.lang).to_string();
+        let earlier = label;
         t.notes
             .push(self.msg_with(st, "doubt_same_as", &[("earlier", earlier)]));
     }
@@ -475,17 +493,65 @@ impl<'a, 'c> Engine<'a, 'c> {
         &self,
         st: &Conversation,
         shape: &str,
-        besides: DocumentKind,
+        besides: &DocumentKind,
     ) -> Option<DocumentKind> {
         let draft = st.draft.as_ref()?;
         let service = self.service_of(st)?;
+        let missing: Vec<DocumentKind> = self
+            .required_documents(service, draft)
+            .into_iter()
+            .filter(|kind| kind != besides && self.shape_fits(shape, kind))
+            .filter(|kind| {
+                draft.document(kind).is_none() && !draft.pending.iter().any(|p| p.document == *kind)
+            })
+            .collect();
+        // A document of exactly that shape before one any sheet will do for.
+        let exact = missing.iter().position(|kind| {
+            Some(self.flows.document_shape(kind)) == DocumentShape::from_id(shape)
+        });
+        let first = exact.unwrap_or(0);
+        missing.into_iter().nth(first)
+    }
+
+    /// The documents the request still needs besides those of this batch, with their shapes.
+    fn still_needed(
+        &self,
+        st: &Conversation,
+        batch: &[DocumentKind],
+    ) -> Vec<(DocumentKind, DocumentShape)> {
+        let (Some(draft), Some(service)) = (st.draft.as_ref(), self.service_of(st)) else {
+            return Vec::new();
+        };
         self.required_documents(service, draft)
             .into_iter()
-            .filter(|kind| *kind != besides && shape_fits(shape, *kind))
-            .find(|kind| {
-                draft.document(*kind).is_none()
+            .filter(|kind| {
+                draft.document(kind).is_none()
                     && !draft.pending.iter().any(|p| p.document == *kind)
+                    && !batch.contains(kind)
             })
+            .map(|kind| {
+                let shape = self.flows.document_shape(&kind);
+                (kind, shape)
+            })
+            .collect()
+    }
+
+    /// Whether a photo showing `looks`, put in a document any sheet will do for (a letter), is
+    /// rather another document still needed, of exactly that shape (the KK).
+    fn rather_another(
+        &self,
+        looks: &str,
+        kind: &DocumentKind,
+        still_needed: &[(DocumentKind, DocumentShape)],
+    ) -> bool {
+        let Some(found) = DocumentShape::from_id(looks) else {
+            return false;
+        };
+        self.flows.document_shape(kind) == DocumentShape::Paper
+            && found != DocumentShape::Paper
+            && still_needed
+                .iter()
+                .any(|(other, shape)| other != kind && *shape == found)
     }
 
     /// The parent said which document the photo in question is.
@@ -498,11 +564,11 @@ impl<'a, 'c> Engine<'a, 'c> {
         let Some(doubt) = draft.doubt.take() else {
             return;
         };
-        let Some(chosen) = DocumentKind::from_id(chosen).filter(|k| doubt.candidates.contains(k))
-        else {
+        let chosen = DocumentKind::new(chosen);
+        if !doubt.candidates.contains(&chosen) {
             draft.doubt = Some(doubt);
             return;
-        };
+        }
         match (doubt.held, doubt.same_as) {
             (Some(mut held), _) => {
                 let replaced: Vec<MediaRef> = draft
@@ -517,21 +583,21 @@ impl<'a, 'c> Engine<'a, 'c> {
                 if chosen != doubt.sent_for {
                     held.warnings.retain(|f| f.code != OTHER_DOCUMENT);
                 }
-                held.kind = chosen;
+                held.kind = chosen.clone();
                 draft.documents.push(held);
                 if !replaced.is_empty() {
                     t.effects.push(Effect::ForgetMedia(replaced));
                 }
-                let label = self.doc_label(chosen, lang).to_string();
+                let label = self.doc_label(&chosen, lang).to_string();
                 t.notes
                     .push(self.msg_with(st, "photo_received", &[("document", label)]));
             }
             (None, Some(earlier)) if chosen == doubt.sent_for => {
                 // The earlier picture was this document all along: move it, ask for the other.
                 if let Some(entry) = draft.documents.iter_mut().find(|d| d.kind == earlier) {
-                    entry.kind = chosen;
+                    entry.kind = chosen.clone();
                 }
-                let label = self.doc_label(chosen, lang).to_string();
+                let label = self.doc_label(&chosen, lang).to_string();
                 t.notes
                     .push(self.msg_with(st, "doubt_moved", &[("document", label)]));
             }
@@ -541,10 +607,9 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 }
 
-/// Whether a photo that looks like `shape` (a shape id) may be a `kind`.
-fn shape_fits(shape: &str, kind: DocumentKind) -> bool {
-    crate::domain::document::DocumentShape::from_id(shape)
-        .is_some_and(|found| kind.shape().admits(found))
+/// Whether a photo that looks like `looks` (a shape id) may be a document of `shape`.
+fn shape_id_fits(looks: &str, shape: DocumentShape) -> bool {
+    DocumentShape::from_id(looks).is_some_and(|found| shape.admits(found))
 }
 
 /// The photo a new one (for `document`, looking like `looks`) was swapped with.
@@ -555,42 +620,49 @@ enum Partner {
     Held,
 }
 
-/// A photo taken (or held) for another document that shows `document`, where the new photo
-/// shows that one's document, and one of the two does not fit where it was put.
-fn swap_partner(draft: &Draft, document: DocumentKind, looks: &str) -> Option<Partner> {
-    let fits_here = shape_fits(looks, document);
-    if let Some(doubt) = &draft.doubt
-        && let Some(held) = &doubt.held
-        && doubt.sent_for != document
-        && shape_fits(looks, doubt.sent_for)
-        && held
-            .looks_like
-            .as_deref()
-            .is_some_and(|l| shape_fits(l, document))
-    {
-        return Some(Partner::Held);
+impl Engine<'_, '_> {
+    /// Whether a photo that looks like `looks` (a shape id) may be a `kind`.
+    fn shape_fits(&self, looks: &str, kind: &DocumentKind) -> bool {
+        shape_id_fits(looks, self.flows.document_shape(kind))
     }
-    if fits_here {
-        return None;
+
+    /// A photo taken (or held) for another document that shows `document`, where the new photo
+    /// shows that one's document, and one of the two does not fit where it was put.
+    fn swap_partner(&self, draft: &Draft, document: &DocumentKind, looks: &str) -> Option<Partner> {
+        let fits_here = self.shape_fits(looks, document);
+        if let Some(doubt) = &draft.doubt
+            && let Some(held) = &doubt.held
+            && doubt.sent_for != *document
+            && self.shape_fits(looks, &doubt.sent_for)
+            && held
+                .looks_like
+                .as_deref()
+                .is_some_and(|l| self.shape_fits(l, document))
+        {
+            return Some(Partner::Held);
+        }
+        if fits_here {
+            return None;
+        }
+        draft
+            .documents
+            .iter()
+            .position(|d| {
+                d.kind != *document
+                    && self.shape_fits(looks, &d.kind)
+                    && d.looks_like
+                        .as_deref()
+                        .is_some_and(|l| self.shape_fits(l, document))
+            })
+            .map(Partner::Taken)
     }
-    draft
-        .documents
-        .iter()
-        .position(|d| {
-            d.kind != document
-                && shape_fits(looks, d.kind)
-                && d.looks_like
-                    .as_deref()
-                    .is_some_and(|l| shape_fits(l, document))
-        })
-        .map(Partner::Taken)
 }
 
 /// Kuhn's augmenting path: gives photo `i` a slot whose document it may show (its own first),
 /// moving earlier assignments along when that frees one.
 fn augment(
     i: usize,
-    slots: &[DocumentKind],
+    slots: &[DocumentShape],
     arrivals: &[DocumentEntry],
     slot_of: &mut [Option<usize>],
     taken_by: &mut [Option<usize>],
@@ -604,7 +676,7 @@ fn augment(
         let shows = entry
             .looks_like
             .as_deref()
-            .is_none_or(|l| shape_fits(l, slots[s]));
+            .is_none_or(|l| shape_id_fits(l, slots[s]));
         if !shows || seen[s] {
             continue;
         }

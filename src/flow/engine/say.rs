@@ -38,6 +38,29 @@ impl<'a, 'c> Engine<'a, 'c> {
         self.fill(st, text.get(st.lang), extra)
     }
 
+    /// The office's settings as the parent's business number sees them.
+    pub(super) fn settings(&self) -> &'a OfficeSettings {
+        self.number.map_or(&self.flows.settings, |n| &n.settings)
+    }
+
+    /// The services the parent's business number offers, in menu order.
+    pub(super) fn services(&self) -> impl Iterator<Item = &'a Service> + '_ {
+        self.flows.services.iter().filter(|s| self.offers(&s.id))
+    }
+
+    pub(super) fn offers(&self, service_id: &str) -> bool {
+        self.number
+            .is_none_or(|n| n.services.iter().any(|s| s == service_id))
+    }
+
+    /// The first words to a parent: the business number's own greeting, else the catalog's.
+    pub(super) fn greeting(&self, st: &Conversation) -> String {
+        match self.number.and_then(|n| n.greeting.as_ref()) {
+            Some(greeting) => self.text(st, greeting, &[]),
+            None => self.msg(st, "greeting"),
+        }
+    }
+
     pub(super) fn service_of(&self, st: &Conversation) -> Option<&'a Service> {
         st.draft
             .as_ref()
@@ -62,7 +85,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     pub(super) fn var(&self, st: &Conversation, name: &str) -> Option<String> {
-        let settings = &self.flows.settings;
+        let settings = &self.settings();
         let lang = st.lang;
         let draft = st.draft.as_ref();
         let service = self.service_of(st);
@@ -149,7 +172,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     pub(super) fn hours_text(&self, lang: Lang) -> String {
-        let settings = &self.flows.settings;
+        let settings = &self.settings();
         let days = [
             Weekday::Monday,
             Weekday::Tuesday,
@@ -190,7 +213,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     pub(super) fn next_opening_text(&self, lang: Lang) -> String {
-        let settings = &self.flows.settings;
+        let settings = &self.settings();
         let now = self.ctx.now.to_zoned(settings.time_zone.clone());
         match settings.hours.next_opening(&now, &self.flows.calendar) {
             Some(at) => format!(
@@ -256,8 +279,8 @@ impl<'a, 'c> Engine<'a, 'c> {
         let docs: Vec<String> = self
             .required_documents(service, draft)
             .into_iter()
-            .filter(|k| draft.document(*k).is_some())
-            .map(|k| format!("✅ {}", self.doc_label(k, lang)))
+            .filter(|k| draft.document(k).is_some())
+            .map(|k| format!("✅ {}", self.doc_label(&k, lang)))
             .collect();
         if !docs.is_empty() {
             lines.push(String::new());
@@ -278,7 +301,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         match self
             .flows
             .calendar
-            .due_date(self.today(), self.flows.settings.sla_working_days)
+            .due_date(self.today(), self.settings().sla_working_days)
         {
             Ok(_) => lines.push(self.msg(st, "summary_due")),
             Err(_) => lines.push(self.msg(st, "summary_due_unknown")),
@@ -286,7 +309,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         lines.join("\n")
     }
 
-    pub(super) fn doc_label(&self, kind: DocumentKind, lang: Lang) -> &'a str {
+    pub(super) fn doc_label(&self, kind: &DocumentKind, lang: Lang) -> &'a str {
         self.flows.document_label(kind, lang)
     }
 
@@ -323,7 +346,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                     &[
                         ("number", r.number.to_string()),
                         ("service", service),
-                        ("child", r.child_name.clone()),
+                        ("name", r.name.clone()),
                         ("status", status.to_string()),
                         ("due_date", due),
                     ],
@@ -347,7 +370,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             let required = self.required_documents(service, draft);
             let have = required
                 .iter()
-                .filter(|k| draft.document(**k).is_some())
+                .filter(|k| draft.document(k).is_some())
                 .count();
             let step = self
                 .current_step(service, draft, true)

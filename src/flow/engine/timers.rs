@@ -16,7 +16,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         };
         let last = st.last_inbound.unwrap_or(draft.started_at);
         let expires = last
-            .checked_add(self.flows.settings.expire_after)
+            .checked_add(self.settings().expire_after)
             .unwrap_or(last);
         if self.now() >= expires {
             let media = draft.all_media();
@@ -46,7 +46,7 @@ impl<'a, 'c> Engine<'a, 'c> {
 
     pub(super) fn schedule_reminder(&self, st: &mut Conversation, t: &mut Turn) {
         let now = self.now();
-        let settings = &self.flows.settings;
+        let settings = &self.settings();
         let window_end = self.ctx.window_open_until.unwrap_or_else(|| {
             now.checked_add(SignedDuration::from_hours(24))
                 .unwrap_or(now)

@@ -118,6 +118,18 @@ pub(super) fn typo_within(a: &str, b: &str, max: usize) -> Option<usize> {
     (d <= max).then_some(d)
 }
 
+/// A service as the matcher sees it: its titles, id and aliases.
+fn service_choice(service: &Service) -> Choice<'_> {
+    Choice {
+        names: [service.title.id.as_str(), service.id.as_str()]
+            .into_iter()
+            .chain(service.title.en.as_deref())
+            .chain(service.aliases.iter().map(String::as_str))
+            .collect(),
+        weak: false,
+    }
+}
+
 pub(super) fn is_question(text: &str) -> bool {
     let n = norm(text);
     text.trim_end().ends_with('?')
@@ -127,7 +139,10 @@ pub(super) fn is_question(text: &str) -> bool {
 }
 
 impl<'a, 'c> Engine<'a, 'c> {
-    /// Finds the option a typed answer means among those shown: see [`super::choose`].
+    /// Finds the option a typed answer means among those shown: see [`super::choose`]. Where the
+    /// menu offers services, the services of the office's other numbers follow the options
+    /// shown (indexes from `question.options.len()`, in [`Self::elsewhere`] order): "akta
+    /// kematian" typed at the KIA number means the death certificate, not the akta kelahiran.
     pub(super) fn match_typed(&self, st: &Conversation, question: &Question, text: &str) -> Typed {
         let aliases = self.aliases_of_question(st);
         let choices: Vec<Choice> = question
@@ -148,6 +163,15 @@ impl<'a, 'c> Engine<'a, 'c> {
                 }
             })
             .collect();
+        let mut choices = choices;
+        let offers_services = question
+            .options
+            .iter()
+            .any(|o| o.id.starts_with("menu.") && !o.id.starts_with("menu.__"));
+        let elsewhere = self.elsewhere();
+        if offers_services && text.chars().any(char::is_alphabetic) {
+            choices.extend(elsewhere.iter().map(|(s, _)| service_choice(s)));
+        }
         match_choice(text, &choices)
     }
 
@@ -173,7 +197,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 );
             }
             Overlay::Menu | Overlay::None => {
-                for service in &self.flows.services {
+                for service in self.services() {
                     map.insert(format!("menu.{}", service.id), service.aliases.clone());
                 }
                 map.insert(
@@ -190,8 +214,8 @@ impl<'a, 'c> Engine<'a, 'c> {
                     // "ini akta", "itu KK", "akta", or a caption word of that document's step.
                     let service = self.flows.service(&draft.service);
                     for kind in &doubt.candidates {
-                        let short = self.flows.document_short(*kind, st.lang).to_lowercase();
-                        let label = self.flows.document_label(*kind, st.lang).to_lowercase();
+                        let short = self.flows.document_short(kind, st.lang).to_lowercase();
+                        let label = self.flows.document_label(kind, st.lang).to_lowercase();
                         let mut names = vec![
                             format!("ini {short}"),
                             format!("itu {short}"),
@@ -250,6 +274,41 @@ impl<'a, 'c> Engine<'a, 'c> {
             _ => {}
         }
         map
+    }
+
+    /// The services this business number does not offer but another of the office's numbers
+    /// does, each with that number.
+    pub(super) fn elsewhere(&self) -> Vec<(&'a Service, &'a NumberProfile)> {
+        if self.number.is_none() {
+            return Vec::new();
+        }
+        self.flows
+            .services
+            .iter()
+            .filter(|s| !self.offers(&s.id))
+            .filter_map(|s| {
+                let number = self
+                    .flows
+                    .numbers
+                    .iter()
+                    .find(|n| n.services.contains(&s.id))?;
+                Some((s, number))
+            })
+            .collect()
+    }
+
+    /// A service the parent named ("mau buat KIA") that another number offers, with that number.
+    pub(super) fn service_elsewhere(&self, text: &str) -> Option<(&'a Service, &'a NumberProfile)> {
+        // Only named services: "1" is this number's menu, never another's.
+        if !text.chars().any(char::is_alphabetic) {
+            return None;
+        }
+        let elsewhere = self.elsewhere();
+        let choices: Vec<Choice> = elsewhere.iter().map(|(s, _)| service_choice(s)).collect();
+        match match_choice(text, &choices) {
+            Typed::One(i) => elsewhere.get(i).copied(),
+            _ => None,
+        }
     }
 
     pub(super) fn match_command(&self, text: &str) -> Option<Command> {

@@ -21,7 +21,7 @@
   const NAMES = ["Ibu Siti", "Bapak Agus", "Ibu Rina", "Bapak Dedi", "Ibu Nur", "Ibu Wati", "Bapak Rahmat"];
 
   const S = {
-    phone: "", name: "", cursor: 0, session: null, generation: 0, poll: null,
+    phone: "", name: "", number: "", cursor: 0, session: null, generation: 0, poll: null,
     messages: new Map(), // wamid -> message view
     nodes: new Map(),    // wamid -> row element
     listFor: null, listChoice: null,
@@ -97,6 +97,26 @@
     else els.phone.value = phone;
   });
   els.phone.addEventListener("keydown", (e) => { if (e.key === "Enter") els.phone.blur(); });
+
+  // ---- which office number -----------------------------------------------------------------
+
+  const office = $("office");
+  function setOffice(number) {
+    S.number = number;
+    if (office) office.value = number;
+    try { sessionStorage.setItem("sim.office", number); } catch (_) { /* ignore */ }
+    const url = new URL(location.href);
+    if (number) url.searchParams.set("office", number); else url.searchParams.delete("office");
+    history.replaceState(null, "", url);
+  }
+  if (office) {
+    let stored = null;
+    try { stored = sessionStorage.getItem("sim.office"); } catch (_) { /* ignore */ }
+    const wanted = new URLSearchParams(location.search).get("office") || stored || "";
+    const known = Array.from(office.options).some((o) => o.value === wanted);
+    setOffice(known ? wanted : "");
+    office.addEventListener("change", () => { setOffice(office.value); resetChat(); });
+  }
   els.name.addEventListener("change", () => {
     S.name = els.name.value.trim() || S.name;
     els.name.value = S.name;
@@ -129,7 +149,8 @@
     return data;
   }
 
-  const chatPath = () => "/sim/api/chats/" + encodeURIComponent(S.phone);
+  // A chat with another of the office's numbers is `phone@phone_number_id`.
+  const chatPath = () => "/sim/api/chats/" + encodeURIComponent(S.phone) + (S.number ? "@" + S.number : "");
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
   // Long polls while the tab is visible; a hidden tab asks every few seconds instead, so that

@@ -62,7 +62,7 @@ fn finding(
     }
 }
 
-fn document(kind: DocumentKind) -> (&'static str, String) {
+fn document(kind: &DocumentKind) -> (&'static str, String) {
     ("document", kind.id().to_owned())
 }
 
@@ -95,7 +95,7 @@ pub(crate) fn file_too_large(bytes: usize, max_bytes: usize) -> Finding {
     )
 }
 
-pub(crate) fn not_a_photo(kind: DocumentKind, file: FileKind) -> Finding {
+pub(crate) fn not_a_photo(kind: &DocumentKind, file: FileKind) -> Finding {
     let mut params = vec![document(kind)];
     match file {
         FileKind::Pdf => params.push(variant("pdf")),
@@ -134,7 +134,7 @@ pub(crate) fn over_decoder_limit(figures: Vec<(String, f64)>) -> Finding {
     finding(codes::IMAGE_TOO_LARGE, Severity::Refusal, &[], figures)
 }
 
-pub(crate) fn too_small(kind: DocumentKind, width: u32, height: u32, min: Resolution) -> Finding {
+pub(crate) fn too_small(kind: &DocumentKind, width: u32, height: u32, min: Resolution) -> Finding {
     finding(
         codes::TOO_SMALL,
         Severity::Refusal,
@@ -154,11 +154,11 @@ pub(crate) fn too_small(kind: DocumentKind, width: u32, height: u32, min: Resolu
     )
 }
 
-pub(crate) fn blurry(kind: DocumentKind, figures: Vec<(String, f64)>) -> Finding {
+pub(crate) fn blurry(kind: &DocumentKind, figures: Vec<(String, f64)>) -> Finding {
     finding(codes::BLURRY, Severity::Refusal, &[document(kind)], figures)
 }
 
-pub(crate) fn too_dark(kind: DocumentKind, figures: Vec<(String, f64)>) -> Finding {
+pub(crate) fn too_dark(kind: &DocumentKind, figures: Vec<(String, f64)>) -> Finding {
     finding(
         codes::TOO_DARK,
         Severity::Refusal,
@@ -167,7 +167,7 @@ pub(crate) fn too_dark(kind: DocumentKind, figures: Vec<(String, f64)>) -> Findi
     )
 }
 
-pub(crate) fn glare(kind: DocumentKind, figures: Vec<(String, f64)>) -> Finding {
+pub(crate) fn glare(kind: &DocumentKind, figures: Vec<(String, f64)>) -> Finding {
     finding(codes::GLARE, Severity::Refusal, &[document(kind)], figures)
 }
 
@@ -208,8 +208,8 @@ pub(crate) fn background_unchecked(found: Colour, figures: Vec<(String, f64)>) -
 }
 
 pub(crate) fn duplicate_photo(
-    kind: DocumentKind,
-    earlier: DocumentKind,
+    kind: &DocumentKind,
+    earlier: &DocumentKind,
     figures: Vec<(String, f64)>,
 ) -> Finding {
     finding(
@@ -223,7 +223,7 @@ pub(crate) fn duplicate_photo(
 /// `shape` names what the document should look like: `id_card`, `a4_landscape`,
 /// `a4_portrait`, `paper` or `pas_foto` (`shape_<name>` in the catalog).
 pub(crate) fn unexpected_shape(
-    kind: DocumentKind,
+    kind: &DocumentKind,
     shape: &str,
     figures: Vec<(String, f64)>,
 ) -> Finding {
@@ -236,7 +236,7 @@ pub(crate) fn unexpected_shape(
 }
 
 pub(crate) fn other_document(
-    kind: DocumentKind,
+    kind: &DocumentKind,
     found: &str,
     figures: Vec<(String, f64)>,
 ) -> Finding {

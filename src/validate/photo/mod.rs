@@ -73,8 +73,8 @@ impl Default for MinResolution {
 }
 
 impl MinResolution {
-    pub fn for_kind(&self, kind: DocumentKind) -> Resolution {
-        match kind.shape() {
+    pub fn for_shape(&self, shape: DocumentShape) -> Resolution {
+        match shape {
             DocumentShape::IdCard => self.id_card,
             DocumentShape::A4Landscape => self.a4_landscape,
             DocumentShape::A4Portrait => self.a4_portrait,
@@ -171,7 +171,9 @@ impl Default for PhotoPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct PhotoToCheck<'a> {
     pub bytes: &'a [u8],
-    pub kind: DocumentKind,
+    pub kind: &'a DocumentKind,
+    /// What a photo of `kind` should show (`flows/documents.toml`).
+    pub shape: DocumentShape,
     /// Needed to judge a pas foto's background; `None` when not known yet.
     pub child_birth_year: Option<i32>,
     /// Photos already accepted for this request, to catch the same picture sent twice.
@@ -296,7 +298,7 @@ fn check(photo: &PhotoToCheck, policy: &PhotoPolicy) -> CheckedPhoto {
         if distance <= policy.thresholds.duplicate_max_distance {
             findings.push(messages::duplicate_photo(
                 photo.kind,
-                earlier,
+                &earlier,
                 vec![fig("hash_distance", f64::from(distance))],
             ));
         }
@@ -382,10 +384,10 @@ fn measure(
     let (analysis, grey) = (copies.analysis(), &copies.grey);
     let mut findings = Vec::new();
     let kind = photo.kind;
-    let shape = kind.shape();
+    let shape = photo.shape;
     let t = &policy.thresholds;
 
-    let min = policy.min_resolution.for_kind(kind);
+    let min = policy.min_resolution.for_shape(shape);
     if width.max(height) < min.long_side || width.min(height) < min.short_side {
         findings.push(messages::too_small(kind, width, height, min));
     }
@@ -741,14 +743,14 @@ fn ratio_fits(shape: DocumentShape, ratio: f64, tolerance: f64) -> bool {
     ratio >= low * (1.0 - tolerance) && ratio <= high * (1.0 + tolerance)
 }
 
-fn pas_foto_shape(kind: DocumentKind, width: u32, height: u32, tolerance: f64) -> Option<Finding> {
+fn pas_foto_shape(kind: &DocumentKind, width: u32, height: u32, tolerance: f64) -> Option<Finding> {
     let ratio = f64::from(height) / f64::from(width.max(1));
     (!ratio_fits(DocumentShape::PasFoto, ratio, tolerance))
         .then(|| messages::unexpected_shape(kind, "pas_foto", vec![fig("frame_aspect", ratio)]))
 }
 
 fn document_shape(
-    kind: DocumentKind,
+    kind: &DocumentKind,
     shape: DocumentShape,
     region: Region,
     tolerance: f64,
@@ -809,11 +811,11 @@ fn nearest_earlier(photo: &PhotoToCheck, hash: PerceptualHash) -> Option<(u32, D
     photo
         .earlier
         .iter()
-        .filter(|e| e.kind != photo.kind)
+        .filter(|e| e.kind != *photo.kind)
         .filter_map(|e| {
             Some((
                 hash.distance(PerceptualHash::parse(&e.perceptual_hash)?),
-                e.kind,
+                e.kind.clone(),
             ))
         })
         .min_by_key(|(distance, _)| *distance)
