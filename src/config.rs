@@ -70,6 +70,8 @@ pub struct Settings {
     /// Benchmark only: acknowledge webhooks without storing them, to show what durability
     /// costs. Needs the exact value `benchmark-only`; never set it in a deployment.
     pub discard_webhooks: bool,
+    /// How long an officer's session lasts before signing in again.
+    pub session_length: Duration,
     /// Settings that were given but are not used, each a sentence for the start-up log.
     pub ignored: Vec<String>,
 }
@@ -384,6 +386,10 @@ impl Settings {
             lane_debounce: env.millis("LOKET_LANE_DEBOUNCE_MS", 400, "400"),
             store_cache_bytes: env.bytes("LOKET_STORE_CACHE_BYTES", 16 * MB),
             store_flush_every_ms: env.whole("LOKET_STORE_FLUSH_EVERY_MS", 500, "500 (0 = off)"),
+            session_length: Duration::from_secs(
+                env.positive("LOKET_SESSION_HOURS", 12, "12")
+                    .saturating_mul(3600),
+            ),
             ignored,
         };
         if env.problems.is_empty() {

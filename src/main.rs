@@ -14,6 +14,10 @@ usage:
                            office's own; then set LOKET_FLOWS_DIR=DIR
   loket replay [--write]   rebuild every conversation by replaying the inbound journal through
                            the engine and compare with the stored states (--write stores them)
+  loket user add NAME --role officer|supervisor|courier --password-stdin
+                           create an account (with loket stopped: one process per data folder);
+                           the password is read from standard input, one line
+  loket user list          the accounts, their roles and whether they are disabled or locked
   loket help               this text";
 
 fn main() -> ExitCode {
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
             }
         },
         Some("replay") => replay(args.iter().any(|a| a == "--write")),
+        Some("user") => user(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{HELP}");
             ExitCode::SUCCESS
@@ -82,6 +87,106 @@ fn export_flows(dir: &str) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `loket user add NAME --role ROLE --password-stdin` and `loket user list`.
+fn user(args: &[String]) -> ExitCode {
+    const USAGE: &str = "usage: loket user add NAME --role officer|supervisor|courier --password-stdin\n       loket user list";
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let command = match args {
+        [add, name, rest @ ..] if add == "add" => {
+            let role = rest
+                .windows(2)
+                .find(|w| w[0] == "--role")
+                .and_then(|w| loket::domain::account::Role::from_id(&w[1]));
+            let Some(role) = role else {
+                eprintln!("a role is needed: --role officer, supervisor or courier\n{USAGE}");
+                return ExitCode::from(2);
+            };
+            if !rest.iter().any(|a| a == "--password-stdin") {
+                eprintln!(
+                    "the password is read from standard input (--password-stdin), never from the \
+                     command line, where other users could see it\n{USAGE}"
+                );
+                return ExitCode::from(2);
+            }
+            let mut password = String::new();
+            if let Err(e) = std::io::stdin().read_line(&mut password) {
+                eprintln!("cannot read the password: {e}");
+                return ExitCode::from(2);
+            }
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            UserCommand::Add {
+                name: name.clone(),
+                role,
+                password,
+            }
+        }
+        [list] if list == "list" => UserCommand::List,
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(run_user(settings, command)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum UserCommand {
+    Add {
+        name: String,
+        role: loket::domain::account::Role,
+        password: String,
+    },
+    List,
+}
+
+async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
+    let store = loket::store::Store::open(
+        &settings.data_dir,
+        &loket::store::StoreOptions {
+            cache_bytes: settings.store_cache_bytes,
+            flush_every_ms: settings.store_flush_every_ms,
+        },
+    )?;
+    let now = jiff::Timestamp::now();
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password,
+        } => {
+            loket::desk::accounts::add_account(&store, "cli", &name, role, &password, now)?;
+            store.flush_now()?;
+            println!("account {name} ({}) created", role.id());
+        }
+        UserCommand::List => {
+            for account in store.accounts()? {
+                let state = if account.disabled {
+                    "disabled"
+                } else if account.locked_until.is_some_and(|until| until > now) {
+                    "locked"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{state}", account.username, account.role.id());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Settings, or every problem with them on standard error.

@@ -221,3 +221,81 @@ async fn it_stops_on_sigterm_even_when_nobody_reads_its_log() {
     let output = wait_with_deadline(child, Duration::from_secs(30));
     assert!(output.status.success(), "{:?}", output.status);
 }
+
+/// `loket user add NAME --role ROLE --password-stdin` with `input` on standard input.
+fn user_add(folder: &Path, name: &str, role: &str, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = loket(folder, &[])
+        .args(["user", "add", name, "--role", role, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    wait_with_deadline(child, Duration::from_secs(20))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_account_is_made_on_the_command_line_and_signs_in() {
+    let folder = tempfile::tempdir().unwrap();
+    let made = user_add(folder.path(), "siti", "supervisor", "kata-sandi-rahasia\n");
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("account siti (supervisor) created"));
+    // What goes wrong is said: a short password, a taken name, a missing role.
+    let short = user_add(folder.path(), "budi", "officer", "pendek\n");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(
+        stderr(&short).contains("at least 10 characters"),
+        "{}",
+        stderr(&short)
+    );
+    let taken = user_add(folder.path(), "siti", "officer", "kata-sandi-lain-1\n");
+    assert!(
+        stderr(&taken).contains("already exists"),
+        "{}",
+        stderr(&taken)
+    );
+    let no_role = run(
+        folder.path(),
+        &[],
+        &["user", "add", "rina", "--password-stdin"],
+    );
+    assert_eq!(no_role.status.code(), Some(2));
+    assert!(stderr(&no_role).contains("--role"), "{}", stderr(&no_role));
+    let list = run(folder.path(), &[], &["user", "list"]);
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout),
+        "siti\tsupervisor\tactive\n"
+    );
+
+    // loket serves, and the account signs in.
+    let (child, bind) = serve(folder.path(), Stdio::null()).await;
+    let response = reqwest::Client::new()
+        .post(format!("http://{bind}/api/v1/session"))
+        .json(&serde_json::json!({"username": "siti", "password": "kata-sandi-rahasia"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["role"], "supervisor");
+    // While it serves, the data folder is its own: the command line says to stop it first.
+    let busy = user_add(folder.path(), "rina", "officer", "kata-sandi-rahasia\n");
+    assert!(
+        stderr(&busy).contains("another loket is already using"),
+        "{}",
+        stderr(&busy)
+    );
+    terminate(&child);
+    assert!(
+        wait_with_deadline(child, Duration::from_secs(30))
+            .status
+            .success()
+    );
+}

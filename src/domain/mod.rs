@@ -6,6 +6,7 @@
 //! callers pass the CSV text in (`flow::FlowSet::load` gets `flows/data/*.csv` from the bundle), so staff can
 //! add a year of holidays without recompiling and tests can use small inline tables.
 
+pub mod account;
 pub mod address;
 pub mod calendar;
 pub mod contact;

@@ -19,6 +19,9 @@ pub enum ApiError {
     TooLarge { limit: usize },
     #[error("{0}")]
     Conflict(String),
+    /// Too many failed sign-ins: the account waits.
+    #[error("{0}")]
+    Locked(String),
     /// A transient failure on our side; the caller should retry (Meta does).
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -33,6 +36,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::TooLarge { .. } => "payload_too_large",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Locked(_) => "locked",
             ApiError::Unavailable(_) => "unavailable",
         }
     }
@@ -47,6 +51,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

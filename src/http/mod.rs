@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, the shared application state and error mapping. Handlers stay thin.
 
+mod api;
 pub mod body;
 pub mod error;
 mod webhook;
@@ -28,7 +29,18 @@ pub struct AppState {
     pub workers_running: Arc<AtomicBool>,
 }
 
+impl AppState {
+    pub fn sign_in_policy(&self) -> crate::desk::accounts::SignInPolicy {
+        crate::desk::accounts::SignInPolicy {
+            session_length: jiff::SignedDuration::try_from(self.settings.session_length)
+                .unwrap_or(jiff::SignedDuration::from_hours(12)),
+            ..Default::default()
+        }
+    }
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(api::configure);
     cfg.route("/healthz", web::get().to(health))
         .route("/", web::get().to(start_page))
         .service(

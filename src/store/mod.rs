@@ -4,6 +4,7 @@
 //! every concurrent caller behind one fsync (group commit). Photo bytes live as files named by
 //! their hash (`blobs`), never as sled values, because large values inflate sled's space use.
 
+mod accounts;
 mod blobs;
 mod inbound;
 mod outbox;
@@ -114,6 +115,10 @@ struct Inner {
     kept_photos: sled::Tree,
     /// How every lane batch was decided (for `loket replay`).
     lane_log: sled::Tree,
+    /// Username -> account; SHA-256 of a session token -> session; sequence -> audit entry.
+    accounts: sled::Tree,
+    sessions: sled::Tree,
+    audit: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
     flush_stats: Arc<FlushCounters>,
     blobs: BlobStore,
@@ -196,6 +201,9 @@ impl Store {
             photos: tree("photos")?,
             kept_photos: tree("kept_photos")?,
             lane_log: tree("lane_log")?,
+            accounts: tree("accounts")?,
+            sessions: tree("sessions")?,
+            audit: tree("audit")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),
             _lock: lock,

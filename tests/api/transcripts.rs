@@ -277,7 +277,7 @@ fn photo_bytes(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
-async fn run(app: &TestApp, path: &Path, phone: &str) -> Result<(usize, usize), String> {
+pub(crate) async fn run(app: &TestApp, path: &Path, phone: &str) -> Result<(usize, usize), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let number = Regex::new(r"^[A-Z]{2,4}-\d{4}-\d{6}-\d{4}$").unwrap();
     let long_date =

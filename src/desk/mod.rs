@@ -1,0 +1,34 @@
+//! The officers' desk: who may sign in, and what officers and supervisors do. Use cases only:
+//! they speak the store's typed records and know neither actix nor sled; `http` maps their
+//! errors once to answers.
+
+pub mod accounts;
+pub mod requests;
+
+use jiff::Timestamp;
+use thiserror::Error;
+
+use crate::domain::account::Role;
+use crate::store::StoreError;
+
+#[derive(Debug, Error)]
+pub enum DeskError {
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("too many failed sign-ins: this account is locked until {until}")]
+    Locked { until: Timestamp },
+    #[error("sign in first (the session is missing or has expired)")]
+    SignedOut,
+    #[error("this needs the {} role", needed.id())]
+    Forbidden { needed: Role },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T> = std::result::Result<T, DeskError>;

@@ -1,0 +1,51 @@
+//! The officers' JSON API under `/api/v1`: sessions, requests (and, as the desk grows,
+//! escalations and notices). Every route answers JSON, errors included; every route but
+//! signing in needs a session (`Authorization: Bearer <token>`) with the right role.
+
+mod auth;
+mod requests;
+mod session;
+
+pub use auth::Signed;
+
+use actix_web::web;
+
+use super::error::ApiError;
+use crate::desk::DeskError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .service(
+                web::resource("/session")
+                    .route(web::post().to(session::sign_in))
+                    .route(web::get().to(session::current))
+                    .route(web::delete().to(session::sign_out)),
+            )
+            .route("/requests", web::get().to(requests::list))
+            .route("/requests/{number}", web::get().to(requests::detail))
+            .default_service(web::to(super::error::not_found)),
+    );
+}
+
+/// The desk's errors as HTTP answers: the one mapping.
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> Self {
+        match e {
+            DeskError::BadCredentials | DeskError::SignedOut => {
+                ApiError::Unauthorized(e.to_string())
+            }
+            DeskError::Locked { .. } => ApiError::Locked(e.to_string()),
+            DeskError::Forbidden { .. } => ApiError::Forbidden(e.to_string()),
+            DeskError::Invalid(reason) => ApiError::BadRequest(reason),
+            DeskError::Conflict(reason) => ApiError::Conflict(reason),
+            DeskError::NotFound(_) => ApiError::NotFound,
+            DeskError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The clock officers' actions are stamped with.
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}

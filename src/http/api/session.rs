@@ -1,0 +1,56 @@
+//! `POST /api/v1/session` signs in, `GET` says who is signed in, `DELETE` signs out.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiError, Signed};
+use crate::desk::accounts;
+use crate::http::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+pub async fn sign_in(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let Credentials { username, password } = body.into_inner();
+    let policy = state.sign_in_policy();
+    let store = state.store.clone();
+    // Argon2 takes tens of milliseconds of CPU: not on the async workers.
+    let signed =
+        web::block(move || accounts::sign_in(&store, &policy, &username, &password, super::now()))
+            .await
+            .map_err(|_| ApiError::Unavailable("sign-in was interrupted".into()))??;
+    state.store.commit().await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(json!({
+            "token": signed.token,
+            "role": signed.session.role,
+            "username": signed.session.username,
+            "expires_at": signed.session.expires_at,
+        })))
+}
+
+pub async fn current(signed: Signed) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "username": signed.session.username,
+        "role": signed.session.role,
+        "expires_at": signed.session.expires_at,
+    }))
+}
+
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    signed: Signed,
+) -> Result<HttpResponse, ApiError> {
+    accounts::sign_out(&state.store, &signed.token, super::now())?;
+    state.store.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,199 @@
+//! The officers' JSON API: signing in, roles, and requests as officers see them.
+
+use std::path::Path;
+
+use loket::desk::accounts;
+use loket::domain::account::{AuditAction, Role};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const PASSWORD: &str = "kata-sandi-panjang";
+
+impl TestApp {
+    fn add_account(&self, name: &str, role: Role) {
+        accounts::add_account(
+            &self.store,
+            "test",
+            name,
+            role,
+            PASSWORD,
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+    }
+
+    async fn sign_in(&self, name: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/session", self.address))
+            .json(&json!({"username": name, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn token(&self, name: &str) -> String {
+        let response = self.sign_in(name, PASSWORD).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    async fn api(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn an_officer_signs_in_and_sees_the_queue_and_a_request_with_its_photo_versions() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    // A parent files a KIA request through the signed webhook.
+    let transcript =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/01_kia_anak_enam_tahun.txt");
+    crate::transcripts::run(&app, &transcript, "6285700000001")
+        .await
+        .unwrap();
+    app.add_account("siti", Role::Officer);
+    app.add_account("kurir", Role::Courier);
+
+    // Without a session, and with the wrong role.
+    let (status, body) = app.api(reqwest::Method::GET, "/requests", None).await;
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"));
+    let courier = app.token("kurir").await;
+    let (status, body) = app
+        .api(reqwest::Method::GET, "/requests", Some(&courier))
+        .await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"));
+
+    let token = app.token("siti").await;
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/requests?status=diajukan",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let rows = body["requests"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{body}");
+    assert_eq!(rows[0]["service"], "kia");
+    assert_eq!(rows[0]["status"], "diajukan");
+    let number = rows[0]["number"].as_str().unwrap().to_string();
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/requests?status=dicetak",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        (status, body["requests"].as_array().unwrap().len()),
+        (200, 0)
+    );
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/requests?status=unknown",
+            Some(&token),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (400, "bad_request"));
+
+    let (status, view) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/requests/{number}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["subject"]["nik"].as_str().unwrap().len(), 16);
+    let documents = view["documents"].as_array().unwrap();
+    let kinds: Vec<&str> = documents
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"kartu_keluarga") && kinds.contains(&"akta_kelahiran"),
+        "{kinds:?}"
+    );
+    for d in documents {
+        assert_eq!(d["sha256"].as_str().unwrap().len(), 64, "{d}");
+        assert!(
+            d["verdict"]["figures"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty()),
+            "{d}"
+        );
+    }
+    assert_eq!(view["history"][0]["status"], "diajukan");
+    let viewed =
+        app.store.audit().map(|e| e.unwrap().1).any(|e| {
+            e.action == AuditAction::RequestViewed && e.target.as_deref() == Some(&number)
+        });
+    assert!(viewed, "every view is audited");
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/requests/KIA-6371-200101-0001",
+            Some(&token),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (404, "not_found"));
+
+    // Signing out ends the token.
+    let (status, _) = app
+        .api(reqwest::Method::DELETE, "/session", Some(&token))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = app
+        .api(reqwest::Method::GET, "/requests", Some(&token))
+        .await;
+    assert_eq!(status, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_get_401_then_a_15_minute_lock_with_429() {
+    let app = spawn_app().await;
+    app.add_account("budi", Role::Supervisor);
+    for _ in 0..4 {
+        let response = app.sign_in("budi", "salah-sekali-ini").await;
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "unauthorized");
+    }
+    let response = app.sign_in("budi", "salah-sekali-ini").await;
+    assert_eq!(response.status(), 429);
+    // Locked: the right password waits too.
+    let response = app.sign_in("budi", PASSWORD).await;
+    assert_eq!(response.status(), 429);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "locked");
+    // An unknown name is refused like a wrong password; a malformed body is a 400.
+    assert_eq!(app.sign_in("nobody", PASSWORD).await.status(), 401);
+    let response = app
+        .client
+        .post(format!("{}/api/v1/session", app.address))
+        .json(&json!({"user": "budi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let (status, body) = app.api(reqwest::Method::GET, "/nothing-here", None).await;
+    assert_eq!((status, error_code(&body)), (404, "not_found"));
+    app.stop().await;
+}
