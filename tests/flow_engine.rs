@@ -1774,3 +1774,50 @@ fn every_document_is_named_to_parents_in_both_languages() {
         "Kartu Keluarga (KK)"
     );
 }
+
+#[test]
+fn a_decision_is_told_as_text_in_the_window_and_by_the_status_template_after_it() {
+    let requests = vec![RequestSummary {
+        number: "KIA-6371-260401-0007".parse().unwrap(),
+        service: "kia".into(),
+        name: "Budi".into(),
+        status: RequestStatus::Disetujui,
+        due_date: Some(date(2026, 4, 22)),
+        note: None,
+    }];
+    let decided = Input::Decided {
+        number: "KIA-6371-260401-0007".into(),
+        status: RequestStatus::Ditolak,
+        reason: Some("Akta tidak terbaca.".into()),
+    };
+    let open = Context {
+        requests: &requests,
+        ..Context::at(monday_morning())
+    };
+    let (_, effects) = step(&FLOWS, Conversation::default(), decided.clone(), &open);
+    let [Effect::Send(Outgoing::Text { body })] = effects.as_slice() else {
+        panic!("one text: {effects:?}")
+    };
+    assert!(
+        body.contains("*KIA-6371-260401-0007* (KIA (Kartu Anak), Budi): *Ditolak*")
+            && body.contains("Alasan: Akta tidak terbaca."),
+        "{body}"
+    );
+    let closed = Context {
+        window_open_until: None,
+        ..open
+    };
+    let (_, effects) = step(&FLOWS, Conversation::default(), decided, &closed);
+    assert_eq!(
+        effects,
+        [Effect::Send(Outgoing::Template {
+            name: "loket_status_update".into(),
+            language: "id".into(),
+            params: vec![
+                "KIA-6371-260401-0007".into(),
+                "Ditolak".into(),
+                "Alasan: Akta tidak terbaca.".into()
+            ],
+        })]
+    );
+}

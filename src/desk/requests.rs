@@ -107,6 +107,7 @@ pub struct HistoryEntry {
     pub status: RequestStatus,
     pub at: Timestamp,
     pub by: String,
+    pub note: Option<String>,
 }
 
 /// One request whole.
@@ -184,10 +185,134 @@ pub fn detail(store: &Store, who: &Session, number: &str, now: Timestamp) -> Res
         consent_at: filed.consent_at,
         due_date: filed.due_date,
         language: filed.language,
-        history: vec![HistoryEntry {
+        history: std::iter::once(HistoryEntry {
             status: RequestStatus::Diajukan,
             at: filed.submitted_at,
             by: "warga".into(),
-        }],
+            note: None,
+        })
+        .chain(stored.history.iter().map(|c| HistoryEntry {
+            status: c.status,
+            at: c.at,
+            by: c.by.clone(),
+            note: c.note.clone(),
+        }))
+        .collect(),
     })
+}
+
+/// A photo version the officer judged: a decision names them so that one taken on a photo the
+/// parent has since replaced is refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct SeenVersion {
+    pub kind: String,
+    pub sha256: String,
+}
+
+/// Where a decision went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided {
+    /// Queued to the parent's lane, which records it and tells the parent.
+    Queued(crate::domain::contact::ContactId),
+    /// A request without a chat (filed at the office): recorded at once.
+    Recorded,
+}
+
+/// An officer decides on a request. The decision takes the same durable path as a message:
+/// it is queued to the parent's lane, which checks it again, records it and tells the parent.
+pub fn decide(
+    store: &Store,
+    who: &Session,
+    number: &str,
+    decision: crate::domain::request::Decision,
+    seen: &[SeenVersion],
+    now: Timestamp,
+) -> Result<Decided> {
+    use crate::domain::request::{Decision, StatusChange};
+    let stored = store
+        .request(number)?
+        .ok_or(DeskError::NotFound("request"))?;
+    let current = stored.summary.status;
+    if !decision.allowed_from(current) {
+        return Err(DeskError::Conflict(format!(
+            "request {number} is {}: it cannot be {} now",
+            current.id(),
+            decision.status().id()
+        )));
+    }
+    if let Decision::Reject { reason } = &decision
+        && reason.trim().is_empty()
+    {
+        return Err(DeskError::Invalid(
+            "a rejection needs a reason for the parent".into(),
+        ));
+    }
+    for version in seen {
+        let now_there = stored
+            .filed
+            .documents
+            .iter()
+            .find(|d| d.kind.id() == version.kind)
+            .ok_or_else(|| {
+                DeskError::Invalid(format!("request {number} has no document {}", version.kind))
+            })?;
+        let current_copy = store
+            .photo_record(&now_there.media.sha256)?
+            .and_then(|r| r.stored_sha256)
+            .unwrap_or_else(|| now_there.media.sha256.clone());
+        if current_copy != version.sha256 && now_there.media.sha256 != version.sha256 {
+            return Err(DeskError::Conflict(format!(
+                "the photo of {} was replaced since it was judged: look at it again",
+                version.kind
+            )));
+        }
+    }
+    let action = match &decision {
+        Decision::Approve => AuditAction::RequestApproved,
+        Decision::Reject { .. } => AuditAction::RequestRejected,
+        Decision::Printed => AuditAction::RequestPrinted,
+    };
+    let detail = decision.reason().map(str::to_string).or_else(|| {
+        (!seen.is_empty()).then(|| {
+            seen.iter()
+                .map(|v| format!("{}={}", v.kind, v.sha256))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    });
+    let decided = match stored.contact {
+        Some(contact) => {
+            store.queue_synthetic(
+                contact,
+                crate::domain::event::SyntheticInput::Decided {
+                    number: number.to_string(),
+                    decision: decision.clone(),
+                    by: who.username.clone(),
+                    at: now,
+                },
+            )?;
+            Decided::Queued(contact)
+        }
+        None => {
+            store.change_request(&crate::store::RequestChange {
+                number: number.to_string(),
+                change: StatusChange {
+                    status: decision.status(),
+                    at: now,
+                    by: who.username.clone(),
+                    note: decision.reason().map(str::to_string),
+                },
+            })?;
+            Decided::Recorded
+        }
+    };
+    store.append_audit(&AuditEntry {
+        at: now,
+        actor: who.username.clone(),
+        action,
+        target: Some(number.to_string()),
+        photo: None,
+        detail,
+    })?;
+    Ok(decided)
 }

@@ -207,10 +207,18 @@ pub enum Event {
 
 /// An input to a parent's lane that is not a WhatsApp message. It is queued durably and goes
 /// through the same lane, engine and lane commit as a message, so replay sees it too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyntheticInput {
     /// A wake-up the conversation asked for (a reminder, an expiry) fell due.
     Tick,
     /// An officer hands the conversation back to the bot.
     HandBack,
+    /// An officer decided on one of the contact's requests: the lane records it and the
+    /// parent is told.
+    Decided {
+        number: String,
+        decision: crate::domain::request::Decision,
+        by: String,
+        at: jiff::Timestamp,
+    },
 }

@@ -120,10 +120,12 @@ pub enum RequestStatus {
     /// Handed over to the citizen.
     Diterima,
     Dibatalkan,
+    /// Refused by an officer, with a reason (not a correction: the request ends).
+    Ditolak,
 }
 
 impl RequestStatus {
-    pub const ALL: [RequestStatus; 8] = [
+    pub const ALL: [RequestStatus; 9] = [
         RequestStatus::Diajukan,
         RequestStatus::Diperiksa,
         RequestStatus::Dikembalikan,
@@ -132,6 +134,7 @@ impl RequestStatus {
         RequestStatus::Dikirim,
         RequestStatus::Diterima,
         RequestStatus::Dibatalkan,
+        RequestStatus::Ditolak,
     ];
 
     /// Stable id, also the key of the status texts in `flows/messages.toml`.
@@ -145,6 +148,7 @@ impl RequestStatus {
             RequestStatus::Dikirim => "dikirim",
             RequestStatus::Diterima => "diterima",
             RequestStatus::Dibatalkan => "dibatalkan",
+            RequestStatus::Ditolak => "ditolak",
         }
     }
 
@@ -158,6 +162,7 @@ impl RequestStatus {
             RequestStatus::Dikirim => "Sedang dikirim",
             RequestStatus::Diterima => "Sudah diterima",
             RequestStatus::Dibatalkan => "Dibatalkan",
+            RequestStatus::Ditolak => "Ditolak",
         }
     }
 
@@ -171,13 +176,69 @@ impl RequestStatus {
             RequestStatus::Dikirim => "Out for delivery",
             RequestStatus::Diterima => "Delivered",
             RequestStatus::Dibatalkan => "Cancelled",
+            RequestStatus::Ditolak => "Rejected",
         }
     }
 
     /// Open requests block a second KIA request for the same child.
     pub fn is_open(self) -> bool {
-        !matches!(self, RequestStatus::Diterima | RequestStatus::Dibatalkan)
+        !matches!(
+            self,
+            RequestStatus::Diterima | RequestStatus::Dibatalkan | RequestStatus::Ditolak
+        )
     }
+}
+
+/// An officer's decision on a filed request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject {
+        reason: String,
+    },
+    /// The card is printed: it goes to delivery or collection.
+    Printed,
+}
+
+impl Decision {
+    /// The status the request has after it.
+    pub fn status(&self) -> RequestStatus {
+        match self {
+            Decision::Approve => RequestStatus::Disetujui,
+            Decision::Reject { .. } => RequestStatus::Ditolak,
+            Decision::Printed => RequestStatus::Dicetak,
+        }
+    }
+
+    /// Whether it may be taken on a request in `current`: approve or reject what is waiting
+    /// for an officer, mark printed what was approved.
+    pub fn allowed_from(&self, current: RequestStatus) -> bool {
+        use RequestStatus::*;
+        match self {
+            Decision::Approve => matches!(current, Diajukan | Diperiksa),
+            Decision::Reject { .. } => matches!(current, Diajukan | Diperiksa | Dikembalikan),
+            Decision::Printed => current == Disetujui,
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Decision::Reject { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// One change of a request's status: what, when, by whom, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: RequestStatus,
+    pub at: Timestamp,
+    /// The officer's account, or `warga` for the citizen.
+    pub by: String,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// What the runtime tells the engine about one of the contact's requests (for `status`).

@@ -129,6 +129,13 @@ pub enum Input {
     Tick,
     /// An officer hands the conversation back to the bot.
     HandBack,
+    /// An officer decided on one of the parent's requests (the lane has recorded it): tell the
+    /// parent.
+    Decided {
+        number: String,
+        status: crate::domain::request::RequestStatus,
+        reason: Option<String>,
+    },
 }
 
 impl Input {
@@ -136,7 +143,7 @@ impl Input {
     pub fn is_from_citizen(&self) -> bool {
         !matches!(
             self,
-            Input::PhotoChecked { .. } | Input::Tick | Input::HandBack
+            Input::PhotoChecked { .. } | Input::Tick | Input::HandBack | Input::Decided { .. }
         )
     }
 }

@@ -15,12 +15,13 @@ use crate::{
     channel::{graph, media::MediaRecord},
     domain::{
         document::DocumentKind,
+        event::SyntheticInput,
         nik::Nik,
         photo::{PhotoRecord, PhotoVerdict},
-        request::{RequestNumber, RequestSummary},
+        request::{RequestNumber, RequestSummary, StatusChange},
     },
     flow::{self, Context, Conversation, Effect, FlowSet, Input, MediaRef, OpenRequests},
-    store::{LaneLogEntry, LaneRecords, Store, StoredRequest},
+    store::{LaneLogEntry, LaneRecords, RequestChange, Store, StoredRequest},
     validate::PhotoPolicy,
 };
 
@@ -181,7 +182,40 @@ impl Conversations for FlowConversations {
                 not_pictures.push(sha256.clone());
             }
         }
-        inputs.extend(batch.synthetic.iter().map(|s| synthetic_input(*s)));
+        // Officers' decisions that still apply (another officer may have decided first, or the
+        // request moved on) are recorded and told; the others are dropped, and not logged, so
+        // a replay sees what happened.
+        let mut synthetic = Vec::with_capacity(batch.synthetic.len());
+        let mut request_changes = Vec::new();
+        for input in batch.synthetic {
+            if let SyntheticInput::Decided {
+                number,
+                decision,
+                by,
+                at,
+            } = input
+            {
+                let current = store.request(number)?;
+                let applies = current.as_ref().is_some_and(|r| {
+                    r.contact == Some(batch.contact.id) && decision.allowed_from(r.summary.status)
+                });
+                if !applies {
+                    tracing::warn!(%number, "an officer's decision no longer applies; dropped");
+                    continue;
+                }
+                request_changes.push(RequestChange {
+                    number: number.clone(),
+                    change: StatusChange {
+                        status: decision.status(),
+                        at: *at,
+                        by: by.clone(),
+                        note: decision.reason().map(str::to_string),
+                    },
+                });
+            }
+            synthetic.push(input.clone());
+        }
+        inputs.extend(synthetic.iter().map(synthetic_input));
 
         let now = batch.now;
         let date = self.flows.local_date(now).to_string();
@@ -245,6 +279,7 @@ impl Conversations for FlowConversations {
         };
         let records = &mut out.records;
         records.conversation = Some(decided.state);
+        records.request_changes = request_changes;
         for photo in &decided.photos {
             if let Some(stored) = &photo.stored_sha256 {
                 // The copy without EXIF is kept (by this draft); the original (location,
@@ -273,6 +308,7 @@ impl Conversations for FlowConversations {
                         filed: *filed,
                         filed_at_ms: now.as_millisecond(),
                         photos,
+                        history: Vec::new(),
                     });
                 }
                 Effect::Escalate { reason } => records.escalations.push(reason),
@@ -294,7 +330,7 @@ impl Conversations for FlowConversations {
             contact: batch.contact.id,
             now_ms: now.as_millisecond(),
             wamids,
-            synthetic: batch.synthetic.to_vec(),
+            synthetic,
             verdicts: decided.verdicts,
             next_sequence,
             handed_over: false,

@@ -57,9 +57,16 @@ pub fn input_of(message: &InboundMessage, media: Option<&MediaRecord>) -> Option
 }
 
 /// What an input that is not a message means to the engine.
-pub(super) fn synthetic_input(input: SyntheticInput) -> Input {
+pub(super) fn synthetic_input(input: &SyntheticInput) -> Input {
     match input {
         SyntheticInput::Tick => Input::Tick,
         SyntheticInput::HandBack => Input::HandBack,
+        SyntheticInput::Decided {
+            number, decision, ..
+        } => Input::Decided {
+            number: number.clone(),
+            status: decision.status(),
+            reason: decision.reason().map(str::to_string),
+        },
     }
 }

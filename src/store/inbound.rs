@@ -97,6 +97,9 @@ pub struct LaneRecords {
     /// The new conversation state, if it changed.
     pub conversation: Option<Conversation>,
     pub requests: Vec<super::StoredRequest>,
+    /// Officers' decisions on the contact's requests, as this batch applied them.
+    #[serde(default)]
+    pub request_changes: Vec<super::RequestChange>,
     /// Why the conversation was handed to officers.
     pub escalations: Vec<EscalationReason>,
     /// `Some(None)` cancels the wake-up, `Some(Some(t))` sets it, `None` leaves it.
@@ -450,6 +453,9 @@ impl Store {
         }
         for request in &records.requests {
             self.put_request(request)?;
+        }
+        for change in &records.request_changes {
+            self.change_request(change)?;
         }
         if let Some(contact) = commit.contact {
             for (n, reason) in records.escalations.iter().enumerate() {

@@ -28,7 +28,7 @@ pub use inbound::{
     StoredStatus,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
-pub use requests::{EscalationRecord, LaneLogEntry, StoredRequest};
+pub use requests::{EscalationRecord, LaneLogEntry, RequestChange, StoredRequest};
 
 // The causes are part of the message, not `source()`, so a report that prints the chain does
 // not say them twice.

@@ -7,7 +7,7 @@ use super::{ContactId, Result, Store, StoreError, decode, encode, u64_from_key};
 use crate::domain::escalation::EscalationReason;
 use crate::domain::event::SyntheticInput;
 use crate::domain::photo::{PhotoRecord, PhotoVerdict};
-use crate::domain::request::{FiledRequest, RequestStatus, RequestSummary};
+use crate::domain::request::{FiledRequest, RequestSummary, StatusChange};
 use crate::flow::Conversation;
 
 /// A request as the store keeps it.
@@ -25,14 +25,22 @@ pub struct StoredRequest {
     /// picture (siblings share a KK).
     #[serde(default)]
     pub photos: Vec<String>,
+    /// Every change of status after filing, oldest first.
+    #[serde(default)]
+    pub history: Vec<StatusChange>,
+}
+
+/// A change of one request's status, decided in a lane (an officer's decision reaching the
+/// parent's conversation) or by the desk directly for a request without a chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestChange {
+    pub number: String,
+    pub change: StatusChange,
 }
 
 impl StoredRequest {
     pub fn is_open(&self) -> bool {
-        !matches!(
-            self.summary.status,
-            RequestStatus::Diterima | RequestStatus::Dibatalkan
-        )
+        self.summary.status.is_open()
     }
 
     fn nik_key(&self) -> Option<String> {
@@ -146,6 +154,24 @@ impl Store {
             .values()
             .map(|v| decode("request", &v?))
             .collect()
+    }
+
+    /// Applies a change of status; applying the same change again changes nothing (a lane
+    /// commit re-applied after a crash).
+    pub fn change_request(&self, change: &RequestChange) -> Result<Option<StoredRequest>> {
+        let Some(mut request) = self.request(&change.number)? else {
+            return Ok(None);
+        };
+        if request.history.last() == Some(&change.change) {
+            return Ok(Some(request));
+        }
+        let status = change.change.status;
+        request.summary.status = status;
+        request.filed.status = status;
+        request.summary.note = change.change.note.clone();
+        request.history.push(change.change.clone());
+        self.put_request(&request)?;
+        Ok(Some(request))
     }
 
     pub(super) fn put_request(&self, request: &StoredRequest) -> Result<()> {
@@ -363,8 +389,58 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::request::RequestNumber;
+    use crate::domain::request::{RequestNumber, RequestStatus};
     use crate::store::StoreOptions;
+
+    #[tokio::test]
+    async fn a_status_change_is_applied_once_and_a_rejection_frees_the_nik() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let filed = crate::domain::request::tests::sample_filed_request();
+        let number = filed.number.to_string();
+        store
+            .put_request(&StoredRequest {
+                summary: filed.summary(),
+                contact: None,
+                nik: Some("6371051203190001".into()),
+                filed,
+                filed_at_ms: 0,
+                photos: Vec::new(),
+                history: Vec::new(),
+            })
+            .unwrap();
+        assert!(
+            store
+                .open_request_for("kia", "6371051203190001")
+                .unwrap()
+                .is_some()
+        );
+        let change = RequestChange {
+            number: number.clone(),
+            change: StatusChange {
+                status: RequestStatus::Ditolak,
+                at: jiff::Timestamp::UNIX_EPOCH,
+                by: "siti".into(),
+                note: Some("Bukan warga kota ini.".into()),
+            },
+        };
+        store.change_request(&change).unwrap();
+        // Re-applied after a crash: nothing more.
+        let request = store.change_request(&change).unwrap().unwrap();
+        assert_eq!(request.history.len(), 1);
+        assert_eq!(request.summary.status, RequestStatus::Ditolak);
+        assert_eq!(
+            request.summary.note.as_deref(),
+            Some("Bukan warga kota ini.")
+        );
+        assert!(
+            store
+                .open_request_for("kia", "6371051203190001")
+                .unwrap()
+                .is_none(),
+            "a rejected request no longer blocks a new one for the child"
+        );
+    }
 
     #[tokio::test]
     async fn a_photo_file_a_filed_request_keeps_is_not_forgotten() {
@@ -388,6 +464,7 @@ mod tests {
                 filed: crate::domain::request::tests::sample_filed_request(),
                 filed_at_ms: 0,
                 photos: vec![kept.clone()],
+                history: Vec::new(),
             })
             .unwrap();
         assert!(!store.forget_photo_file(&kept).unwrap());

@@ -197,3 +197,180 @@ async fn wrong_passwords_get_401_then_a_15_minute_lock_with_429() {
     assert_eq!((status, error_code(&body)), (404, "not_found"));
     app.stop().await;
 }
+
+/// The photo versions of a request as `GET /requests/{number}` shows them.
+fn versions(view: &Value) -> Value {
+    Value::Array(
+        view["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| json!({"kind": d["kind"], "sha256": d["sha256"]}))
+            .collect(),
+    )
+}
+
+impl TestApp {
+    async fn post_api(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1{path}", self.address))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits for a text to `to` containing `phrase`.
+    async fn told(&self, to: &str, phrase: &str) -> String {
+        let phrase = phrase.to_string();
+        self.eventually(&format!("the parent is told {phrase:?}"), |app| {
+            app.graph.texts_to(to).iter().any(|t| t.contains(&phrase))
+        })
+        .await;
+        self.graph
+            .texts_to(to)
+            .into_iter()
+            .rev()
+            .find(|t| t.contains(&phrase))
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn approve_then_printed_and_a_rejection_are_told_to_the_parent_and_recorded() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let transcript =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/01_kia_anak_enam_tahun.txt");
+    let parent = "6285700000002";
+    crate::transcripts::run(&app, &transcript, parent)
+        .await
+        .unwrap();
+    app.add_account("siti", Role::Officer);
+    let token = app.token("siti").await;
+    let number = app.store.all_requests().unwrap()[0]
+        .summary
+        .number
+        .to_string();
+    let (_, view) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/requests/{number}"),
+            Some(&token),
+        )
+        .await;
+
+    // Printed before approval is refused; so is a decision on a photo version since replaced.
+    let (status, body) = app
+        .post_api(&format!("/requests/{number}/printed"), &token, json!({}))
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
+    let stale = json!({"versions": [{"kind": "kartu_keluarga", "sha256": "0".repeat(64)}]});
+    let (status, body) = app
+        .post_api(&format!("/requests/{number}/approve"), &token, stale)
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
+
+    let (status, body) = app
+        .post_api(
+            &format!("/requests/{number}/approve"),
+            &token,
+            json!({"versions": versions(&view)}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("disetujui")),
+        "{body}"
+    );
+    let told = app.told(parent, "*Disetujui*").await;
+    assert!(
+        told.contains(&number) && told.contains("kartu dicetak"),
+        "{told}"
+    );
+    // Twice is refused: the first officer's decision stands.
+    let (status, _) = app
+        .post_api(&format!("/requests/{number}/approve"), &token, json!({}))
+        .await;
+    assert_eq!(status, 409);
+
+    let (status, body) = app
+        .post_api(&format!("/requests/{number}/printed"), &token, json!({}))
+        .await;
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("dicetak")),
+        "{body}"
+    );
+    app.told(parent, "*Sudah dicetak*").await;
+
+    // The history says who did what; the parent's `status` shows it.
+    let (_, view) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/requests/{number}"),
+            Some(&token),
+        )
+        .await;
+    let history: Vec<(&str, &str)> = view["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["status"].as_str().unwrap(), h["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("diajukan", "warga"),
+            ("disetujui", "siti"),
+            ("dicetak", "siti")
+        ]
+    );
+    let audit: Vec<AuditAction> = app.store.audit().map(|e| e.unwrap().1.action).collect();
+    assert!(
+        audit.contains(&AuditAction::RequestApproved)
+            && audit.contains(&AuditAction::RequestPrinted)
+    );
+
+    // A rejection needs a reason, and the parent reads it.
+    let other = "6285700000003";
+    let birth =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/04_akta_kelahiran.txt");
+    crate::transcripts::run(&app, &birth, other).await.unwrap();
+    let second = app
+        .store
+        .all_requests()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.summary.number.to_string() != number)
+        .unwrap()
+        .summary
+        .number
+        .to_string();
+    let (status, _) = app
+        .post_api(
+            &format!("/requests/{second}/reject"),
+            &token,
+            json!({"reason": " "}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, body) = app
+        .post_api(
+            &format!("/requests/{second}/reject"),
+            &token,
+            json!({"reason": "Anak sudah memiliki KIA yang masih berlaku."}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("ditolak")),
+        "{body}"
+    );
+    let told = app.told(other, "*Ditolak*").await;
+    assert!(told.contains("Alasan: Anak sudah memiliki KIA"), "{told}");
+    app.stop().await;
+}

@@ -96,6 +96,18 @@ pub struct OfficeSettings {
     pub expire_after: SignedDuration,
     pub max_attempts: u8,
     pub max_unclear: u8,
+    /// The approved WhatsApp template that tells a parent of a status change when the 24-hour
+    /// window has closed: `{{1}}` the request number, `{{2}}` the status, `{{3}}` what happens
+    /// next (or the reason).
+    pub status_template: Template,
+}
+
+/// A message template approved in WhatsApp Manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub name: String,
+    /// Its language code as approved (`id`, `en_US`).
+    pub language: String,
 }
 
 /// A global command; patterns live in `flows/commands.toml`.
@@ -464,6 +476,9 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "status_next_dikirim",
     "status_next_diterima",
     "status_next_dibatalkan",
+    "status_next_ditolak",
+    "status_changed",
+    "status_reason",
     "no_requirements_here",
 ];
 
@@ -629,6 +644,20 @@ struct RawSettings {
     max_unclear: Spanned<u8>,
     hours: BTreeMap<String, Spanned<String>>,
     data: RawData,
+    templates: Option<RawTemplates>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplates {
+    status_update: Option<RawTemplate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    name: String,
+    language: String,
 }
 
 #[derive(Deserialize)]

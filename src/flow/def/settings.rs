@@ -184,6 +184,17 @@ pub(super) fn load_settings(
         expire_after: SignedDuration::from_hours(raw.expire_after_days.into_inner() * 24),
         max_attempts: raw.max_attempts.into_inner(),
         max_unclear: raw.max_unclear.into_inner(),
+        status_template: raw
+            .templates
+            .and_then(|t| t.status_update)
+            .map(|t| Template {
+                name: t.name,
+                language: t.language,
+            })
+            .unwrap_or_else(|| Template {
+                name: "loket_status_update".into(),
+                language: "id".into(),
+            }),
     };
     Some((settings, calendar?, regions?, kelurahan?))
 }

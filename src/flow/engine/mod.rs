@@ -124,6 +124,12 @@ impl<'a, 'c> Engine<'a, 'c> {
                     t.notes.push(self.msg(st, "handed_back"));
                     t.ask = true;
                 }
+                // The office tells its decisions, whoever owns the chat.
+                Input::Decided {
+                    number,
+                    status,
+                    reason,
+                } => self.on_decided(st, &number, status, reason.as_deref(), t),
                 // Checks that were running when the officer took over: record, say nothing.
                 Input::PhotoChecked {
                     media,
@@ -170,6 +176,15 @@ impl<'a, 'c> Engine<'a, 'c> {
             Input::Unsupported { .. } => self.unclear(st, "unsupported", t),
             Input::Tick => self.on_tick(st, t),
             Input::HandBack => {}
+            Input::Decided {
+                number,
+                status,
+                reason,
+            } => {
+                self.on_decided(st, &number, status, reason.as_deref(), t);
+                // A parent in the middle of another request sees where they were.
+                t.ask = st.draft.is_some();
+            }
         }
     }
 

@@ -313,6 +313,65 @@ impl<'a, 'c> Engine<'a, 'c> {
         self.flows.document_label(kind, lang)
     }
 
+    /// An officer's decision, told to the parent: a text in the window, else the approved
+    /// status template.
+    pub(super) fn on_decided(
+        &self,
+        st: &Conversation,
+        number: &str,
+        status: RequestStatus,
+        reason: Option<&str>,
+        t: &mut Turn,
+    ) {
+        let lang = st.lang;
+        let summary = self
+            .ctx
+            .requests
+            .iter()
+            .find(|r| r.number.to_string() == number);
+        let service = summary
+            .and_then(|r| self.flows.service(&r.service))
+            .map(|s| s.title.get(lang).to_string())
+            .unwrap_or_default();
+        let name = summary.map(|r| r.name.clone()).unwrap_or_default();
+        let label = match lang {
+            Lang::Id => status.label_id(),
+            Lang::En => status.label_en(),
+        };
+        let next = self.msg(st, &format!("status_next_{}", status.id()));
+        let reason_text =
+            reason.map(|r| self.msg_with(st, "status_reason", &[("reason", r.to_string())]));
+        if self.window_open() {
+            let mut text = self.msg_with(
+                st,
+                "status_changed",
+                &[
+                    ("number", number.to_string()),
+                    ("service", service),
+                    ("name", name),
+                    ("status", label.to_string()),
+                ],
+            );
+            for line in reason_text.iter().chain(std::iter::once(&next)) {
+                text.push('\n');
+                text.push_str(line);
+            }
+            t.notes.push(text);
+        } else {
+            let template = &self.settings().status_template;
+            t.effects
+                .push(Effect::Send(crate::flow::Outgoing::Template {
+                    name: template.name.clone(),
+                    language: template.language.clone(),
+                    params: vec![
+                        number.to_string(),
+                        label.to_string(),
+                        reason_text.unwrap_or(next),
+                    ],
+                }));
+        }
+    }
+
     pub(super) fn status_text(&self, st: &Conversation) -> String {
         let lang = st.lang;
         let requests = self.ctx.requests;
@@ -353,8 +412,10 @@ impl<'a, 'c> Engine<'a, 'c> {
                 );
                 line.push('\n');
                 line.push_str(&self.msg(st, &format!("status_next_{}", r.status.id())));
-                if r.status == RequestStatus::Dikembalikan
-                    && let Some(note) = &r.note
+                if matches!(
+                    r.status,
+                    RequestStatus::Dikembalikan | RequestStatus::Ditolak
+                ) && let Some(note) = &r.note
                 {
                     line.push('\n');
                     line.push_str(&self.msg_with(

@@ -24,6 +24,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/requests", web::get().to(requests::list))
             .route("/requests/{number}", web::get().to(requests::detail))
+            .route(
+                "/requests/{number}/approve",
+                web::post().to(requests::approve),
+            )
+            .route(
+                "/requests/{number}/reject",
+                web::post().to(requests::reject),
+            )
+            .route(
+                "/requests/{number}/printed",
+                web::post().to(requests::printed),
+            )
             .default_service(web::to(super::error::not_found)),
     );
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{ApiError, Signed};
 use crate::desk::requests::{self, RequestFilter};
 use crate::domain::account::Role;
-use crate::domain::request::RequestStatus;
+use crate::domain::request::{Decision, RequestStatus};
 use crate::http::AppState;
 
 #[derive(Deserialize)]
@@ -62,4 +62,87 @@ pub async fn detail(
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(view))
+}
+
+/// The body of a decision: the photo versions judged (optional), and the reason of a rejection.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    #[serde(default)]
+    versions: Vec<requests::SeenVersion>,
+    reason: Option<String>,
+}
+
+pub async fn approve(
+    state: web::Data<AppState>,
+    signed: Signed,
+    number: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    // The body is optional; a body that is there must be right.
+    let body: DecisionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        DecisionBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("bad JSON body: {e}")))?
+    };
+    decide(&state, &signed, &number, Decision::Approve, &body.versions).await
+}
+
+pub async fn reject(
+    state: web::Data<AppState>,
+    signed: Signed,
+    number: web::Path<String>,
+    body: web::Json<DecisionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let reason = body
+        .reason
+        .ok_or_else(|| ApiError::BadRequest("a rejection needs {\"reason\": \"...\"}".into()))?;
+    decide(
+        &state,
+        &signed,
+        &number,
+        Decision::Reject { reason },
+        &body.versions,
+    )
+    .await
+}
+
+pub async fn printed(
+    state: web::Data<AppState>,
+    signed: Signed,
+    number: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    decide(&state, &signed, &number, Decision::Printed, &[]).await
+}
+
+/// Records a decision, wakes the parent's lane and waits briefly for it to apply: 200 with the
+/// new status, or 202 when the lane has not got to it yet (it will).
+async fn decide(
+    state: &AppState,
+    signed: &Signed,
+    number: &str,
+    decision: Decision,
+    seen: &[requests::SeenVersion],
+) -> Result<HttpResponse, ApiError> {
+    let session = signed.require(Role::Officer)?;
+    let wanted = decision.status();
+    let decided = requests::decide(&state.store, session, number, decision, seen, super::now())?;
+    state.store.commit().await?;
+    if let requests::Decided::Queued(contact) = decided {
+        state.runtime.wake(contact);
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let status = state.store.request(number)?.map(|r| r.summary.status);
+        if status == Some(wanted) {
+            return Ok(HttpResponse::Ok().json(json!({"number": number, "status": wanted})));
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Ok(HttpResponse::Accepted()
+                .json(json!({"number": number, "status": status, "queued": wanted})));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
