@@ -20,6 +20,7 @@ use crate::{
         outbox::{self, OutboxSettings},
     },
     config::{Mode, Settings},
+    desk::escalations::AllowedTemplate,
     flow::FlowError,
     http::{self, AppState},
     lane::{Conversations, FlowConversations, LaneSettings, Runtime},
@@ -79,8 +80,21 @@ impl Application {
         for note in &settings.ignored {
             tracing::warn!("{note}");
         }
-        // The office's numbers, for the simulator to play them all.
+        // The office's numbers, for the simulator to play them all, and the templates officers
+        // may send.
         let mut numbers = Vec::new();
+        let mut templates = vec![
+            AllowedTemplate {
+                name: "loket_officer_reply".into(),
+                language: "id".into(),
+                params: 1,
+            },
+            AllowedTemplate {
+                name: "loket_status_update".into(),
+                language: "id".into(),
+                params: 3,
+            },
+        ];
         let conversations = match options.conversations {
             Some(c) => c,
             None => {
@@ -95,6 +109,19 @@ impl Application {
                     }
                 }
                 numbers.clone_from(&flows.numbers);
+                let settings = &flows.settings;
+                templates = vec![
+                    AllowedTemplate {
+                        name: settings.reply_template.name.clone(),
+                        language: settings.reply_template.language.clone(),
+                        params: 1,
+                    },
+                    AllowedTemplate {
+                        name: settings.status_template.name.clone(),
+                        language: settings.status_template.language.clone(),
+                        params: 3,
+                    },
+                ];
                 Arc::new(FlowConversations::new(Arc::new(flows))) as Arc<dyn Conversations>
             }
         };
@@ -222,6 +249,7 @@ impl Application {
             runtime: runtime.clone(),
             durable: options.durable && !settings.discard_webhooks,
             workers_running: workers_running.clone(),
+            templates,
         });
         let sim_data = simulator.clone().map(web::Data::new);
         let server = HttpServer::new(move || {

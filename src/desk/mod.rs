@@ -3,6 +3,7 @@
 //! errors once to answers.
 
 pub mod accounts;
+pub mod escalations;
 pub mod requests;
 
 use jiff::Timestamp;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub durable: bool,
     /// Set while the background workers run.
     pub workers_running: Arc<AtomicBool>,
+    /// The templates officers may send (from the flows' settings).
+    pub templates: Vec<crate::desk::escalations::AllowedTemplate>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(webhook::verify))
                 .route(web::post().to(webhook::receive)),
         )
+        .app_data(web::PathConfig::default().error_handler(|_, _| error::ApiError::NotFound.into()))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             error::ApiError::BadRequest(format!("bad query string: {e}")).into()
         }))

@@ -58,6 +58,14 @@ pub struct EscalationRecord {
     pub reason: EscalationReason,
     pub at_ms: i64,
     pub open: bool,
+    /// The officer who owns it.
+    #[serde(default)]
+    pub claimed_by: Option<String>,
+    #[serde(default)]
+    pub claimed_at_ms: Option<i64>,
+    /// When an officer first answered the parent.
+    #[serde(default)]
+    pub first_reply_at_ms: Option<i64>,
 }
 
 /// One lane batch as it was decided: enough to replay it from the journal.
@@ -367,10 +375,63 @@ impl Store {
             reason: reason.clone(),
             at_ms,
             open: true,
+            claimed_by: None,
+            claimed_at_ms: None,
+            first_reply_at_ms: None,
         };
-        self.inner
-            .escalations
-            .insert(id.to_be_bytes(), encode(&record)?)?;
+        // Re-applying a lane commit must not undo a claim made since.
+        let _ = self.inner.escalations.compare_and_swap(
+            id.to_be_bytes(),
+            None as Option<&[u8]>,
+            Some(encode(&record)?),
+        )?;
+        Ok(())
+    }
+
+    pub fn escalation(&self, id: u64) -> Result<Option<EscalationRecord>> {
+        match self.inner.escalations.get(id.to_be_bytes())? {
+            Some(bytes) => decode("escalation", &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Gives an open escalation to `officer` unless another officer has it (atomic: of two
+    /// claims at once, one wins). Returns the record as it now is.
+    pub fn claim_escalation(
+        &self,
+        id: u64,
+        officer: &str,
+        at_ms: i64,
+    ) -> Result<Option<EscalationRecord>> {
+        self.update(
+            &self.inner.escalations,
+            "escalation",
+            &id.to_be_bytes(),
+            |old: Option<EscalationRecord>| {
+                old.map(|mut record| {
+                    if record.open && record.claimed_by.is_none() {
+                        record.claimed_by = Some(officer.to_string());
+                        record.claimed_at_ms = Some(at_ms);
+                    }
+                    record
+                })
+            },
+        )
+    }
+
+    /// Notes that an officer answered the parent (the first time counts for the figures).
+    pub fn note_escalation_reply(&self, id: u64, at_ms: i64) -> Result<()> {
+        self.update(
+            &self.inner.escalations,
+            "escalation",
+            &id.to_be_bytes(),
+            |old: Option<EscalationRecord>| {
+                old.map(|mut record| {
+                    record.first_reply_at_ms.get_or_insert(at_ms);
+                    record
+                })
+            },
+        )?;
         Ok(())
     }
 

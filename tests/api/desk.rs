@@ -374,3 +374,134 @@ async fn approve_then_printed_and_a_rejection_are_told_to_the_parent_and_recorde
     assert!(told.contains("Alasan: Anak sudah memiliki KIA"), "{told}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_escalation_is_claimed_once_answered_and_handed_back_to_the_bot() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285700000010";
+    app.post_signed(&text_body("wamid.esc.1", parent, now(), "halo"))
+        .await;
+    app.post_signed(&text_body("wamid.esc.2", parent, now(), "petugas"))
+        .await;
+    app.told(parent, "teruskan ke petugas").await;
+    app.add_account("siti", Role::Officer);
+    app.add_account("budi", Role::Officer);
+    let (siti, budi) = (app.token("siti").await, app.token("budi").await);
+
+    let (status, body) = app
+        .api(reqwest::Method::GET, "/escalations", Some(&siti))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let inbox = body["escalations"].as_array().unwrap();
+    assert_eq!(inbox.len(), 1, "{body}");
+    assert_eq!(inbox[0]["wa_id"], parent);
+    assert_eq!(inbox[0]["reason"], "requested");
+    let id = inbox[0]["id"].as_u64().unwrap();
+
+    // Of two officers, one has it.
+    let (status, _) = app
+        .post_api(&format!("/escalations/{id}/claim"), &budi, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .post_api(&format!("/escalations/{id}/claim"), &siti, json!({}))
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
+    let (status, _) = app
+        .post_api(
+            &format!("/escalations/{id}/messages"),
+            &siti,
+            json!({"text": "Halo"}),
+        )
+        .await;
+    assert_eq!(status, 409, "only the officer who has it answers");
+
+    let (status, body) = app
+        .post_api(
+            &format!("/escalations/{id}/messages"),
+            &budi,
+            json!({"text": "Selamat siang, Ibu. KIA anak Ibu bisa diurus lewat chat ini."}),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    app.told(parent, "👤 *Petugas*: Selamat siang, Ibu.").await;
+    let (status, body) = app
+        .post_api(
+            &format!("/escalations/{id}/messages"),
+            &budi,
+            json!({"template": "tidak_ada", "params": ["x"]}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+
+    // Handed back: the bot says so and takes the conversation again.
+    let (status, _) = app
+        .post_api(&format!("/escalations/{id}/hand-back"), &budi, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    app.told(parent, "Mari kita lanjutkan").await;
+    let (_, body) = app
+        .api(reqwest::Method::GET, "/escalations", Some(&siti))
+        .await;
+    assert!(body["escalations"].as_array().unwrap().is_empty(), "{body}");
+    app.post_signed(&text_body("wamid.esc.3", parent, now(), "syarat"))
+        .await;
+    app.told(parent, "Foto akta kelahiran").await;
+    let actions: Vec<AuditAction> = app.store.audit().map(|e| e.unwrap().1.action).collect();
+    for action in [
+        AuditAction::EscalationClaimed,
+        AuditAction::EscalationReplied,
+        AuditAction::EscalationHandedBack,
+    ] {
+        assert!(actions.contains(&action), "{action:?}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn after_twenty_four_hours_a_text_is_refused_before_sending_and_the_template_goes() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285700000011";
+    // The parent's last message is two days old: the window has closed.
+    let two_days_ago = now() - 2 * 24 * 3600;
+    app.post_signed(&text_body("wamid.old.1", parent, two_days_ago, "petugas"))
+        .await;
+    app.eventually("the escalation is open", |app| {
+        !app.store.open_escalations().unwrap().is_empty()
+    })
+    .await;
+    app.add_account("siti", Role::Officer);
+    let token = app.token("siti").await;
+    let id = app.store.open_escalations().unwrap()[0].id;
+    let (status, body) = app
+        .post_api(
+            &format!("/escalations/{id}/messages"),
+            &token,
+            json!({"text": "Halo"}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("loket_officer_reply"),
+        "the error names the template to use: {body}"
+    );
+    let (status, body) = app
+        .post_api(
+            &format!("/escalations/{id}/messages"),
+            &token,
+            json!({"template": "loket_officer_reply", "params": ["Mohon kirim ulang foto KK Ibu."]}),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    app.eventually("the template is sent", |app| {
+        app.graph
+            .messages_to(parent)
+            .iter()
+            .any(|m| m["template"]["name"] == "loket_officer_reply")
+    })
+    .await;
+    app.stop().await;
+}

@@ -100,6 +100,9 @@ pub struct OfficeSettings {
     /// window has closed: `{{1}}` the request number, `{{2}}` the status, `{{3}}` what happens
     /// next (or the reason).
     pub status_template: Template,
+    /// The approved template an officer answers with once the window has closed: `{{1}}` the
+    /// officer's text.
+    pub reply_template: Template,
 }
 
 /// A message template approved in WhatsApp Manager.
@@ -651,6 +654,7 @@ struct RawSettings {
 #[serde(deny_unknown_fields)]
 struct RawTemplates {
     status_update: Option<RawTemplate>,
+    officer_reply: Option<RawTemplate>,
 }
 
 #[derive(Deserialize)]

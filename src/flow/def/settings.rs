@@ -184,6 +184,18 @@ pub(super) fn load_settings(
         expire_after: SignedDuration::from_hours(raw.expire_after_days.into_inner() * 24),
         max_attempts: raw.max_attempts.into_inner(),
         max_unclear: raw.max_unclear.into_inner(),
+        reply_template: raw
+            .templates
+            .as_ref()
+            .and_then(|t| t.officer_reply.as_ref())
+            .map(|t| Template {
+                name: t.name.clone(),
+                language: t.language.clone(),
+            })
+            .unwrap_or_else(|| Template {
+                name: "loket_officer_reply".into(),
+                language: "id".into(),
+            }),
         status_template: raw
             .templates
             .and_then(|t| t.status_update)

@@ -3,6 +3,7 @@
 //! signing in needs a session (`Authorization: Bearer <token>`) with the right role.
 
 mod auth;
+mod escalations;
 mod requests;
 mod session;
 
@@ -35,6 +36,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/requests/{number}/printed",
                 web::post().to(requests::printed),
+            )
+            .route("/escalations", web::get().to(escalations::list))
+            .route(
+                "/escalations/{id}/claim",
+                web::post().to(escalations::claim),
+            )
+            .route(
+                "/escalations/{id}/messages",
+                web::post().to(escalations::message),
+            )
+            .route(
+                "/escalations/{id}/hand-back",
+                web::post().to(escalations::hand_back),
             )
             .default_service(web::to(super::error::not_found)),
     );
