@@ -1789,6 +1789,7 @@ fn a_decision_is_told_as_text_in_the_window_and_by_the_status_template_after_it(
         number: "KIA-6371-260401-0007".into(),
         status: RequestStatus::Ditolak,
         reason: Some("Akta tidak terbaca.".into()),
+        returned: vec![],
     };
     let open = Context {
         requests: &requests,
@@ -1820,4 +1821,54 @@ fn a_decision_is_told_as_text_in_the_window_and_by_the_status_template_after_it(
             ],
         })]
     );
+}
+
+#[test]
+fn photos_sent_back_wait_for_the_request_in_hand_then_only_they_are_asked() {
+    let mut chat = Chat::new();
+    chat.requests = vec![RequestSummary {
+        number: "KIA-6371-260401-0007".parse().unwrap(),
+        service: "kia".into(),
+        name: "Budi".into(),
+        status: RequestStatus::Diajukan,
+        due_date: Some(date(2026, 4, 22)),
+        note: None,
+    }];
+    // The parent is filling in a request for a second child.
+    chat.say("kia");
+    chat.say("setuju");
+    let returned = Input::Decided {
+        number: "KIA-6371-260401-0007".into(),
+        status: RequestStatus::Dikembalikan,
+        reason: Some("Foto KK terpotong.".into()),
+        returned: vec![loket::domain::request::ReturnedDocument {
+            kind: DocumentKind::new("kartu_keluarga"),
+            reason: "Foto KK terpotong.".into(),
+        }],
+    };
+    let reply = chat.send_all(vec![returned]);
+    assert!(
+        reply.contains("• *Kartu Keluarga (KK)*: Foto KK terpotong.")
+            && reply.contains("nama lengkap anak"),
+        "told, and the request in hand goes on: {reply}"
+    );
+    assert_eq!(chat.state.returned.len(), 1);
+    // Once that request is cancelled, only the KK is asked, and it goes to the filed request.
+    chat.say("batal");
+    let reply = chat.say("ya");
+    assert!(reply.contains("foto Kartu Keluarga"), "{reply}");
+    let reply = chat.photo("kk_baru");
+    assert!(reply.contains("foto pengganti sudah lengkap"), "{reply}");
+    let resubmitted = chat
+        .last
+        .iter()
+        .find_map(|e| match e {
+            Effect::Resubmit {
+                number, documents, ..
+            } => Some((number.clone(), documents.len())),
+            _ => None,
+        })
+        .expect("resubmitted");
+    assert_eq!(resubmitted, ("KIA-6371-260401-0007".to_string(), 1));
+    assert!(chat.state.draft.is_none() && chat.state.returned.is_empty());
 }

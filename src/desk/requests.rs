@@ -267,12 +267,39 @@ pub fn decide(
             )));
         }
     }
+    if let Decision::Return { documents } = &decision {
+        if documents.is_empty() {
+            return Err(DeskError::Invalid(
+                "name at least one document to send back, each with a reason".into(),
+            ));
+        }
+        for returned in documents {
+            if !stored
+                .filed
+                .documents
+                .iter()
+                .any(|d| d.kind == returned.kind)
+            {
+                return Err(DeskError::Invalid(format!(
+                    "request {number} has no document {}",
+                    returned.kind
+                )));
+            }
+            if returned.reason.trim().is_empty() {
+                return Err(DeskError::Invalid(format!(
+                    "say why {} is sent back: the parent reads the reason",
+                    returned.kind
+                )));
+            }
+        }
+    }
     let action = match &decision {
         Decision::Approve => AuditAction::RequestApproved,
+        Decision::Return { .. } => AuditAction::DocumentsReturned,
         Decision::Reject { .. } => AuditAction::RequestRejected,
         Decision::Printed => AuditAction::RequestPrinted,
     };
-    let detail = decision.reason().map(str::to_string).or_else(|| {
+    let detail = decision.reason().or_else(|| {
         (!seen.is_empty()).then(|| {
             seen.iter()
                 .map(|v| format!("{}={}", v.kind, v.sha256))
@@ -300,8 +327,12 @@ pub fn decide(
                     status: decision.status(),
                     at: now,
                     by: who.username.clone(),
-                    note: decision.reason().map(str::to_string),
+                    note: decision.reason(),
                 },
+                documents: Vec::new(),
+                keep_photos: Vec::new(),
+                release_photos: Vec::new(),
+                due_date: None,
             })?;
             Decided::Recorded
         }

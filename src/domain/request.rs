@@ -194,6 +194,10 @@ impl RequestStatus {
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     Approve,
+    /// Send documents back: the parent resends just these photos, each with why.
+    Return {
+        documents: Vec<ReturnedDocument>,
+    },
     Reject {
         reason: String,
     },
@@ -206,6 +210,7 @@ impl Decision {
     pub fn status(&self) -> RequestStatus {
         match self {
             Decision::Approve => RequestStatus::Disetujui,
+            Decision::Return { .. } => RequestStatus::Dikembalikan,
             Decision::Reject { .. } => RequestStatus::Ditolak,
             Decision::Printed => RequestStatus::Dicetak,
         }
@@ -216,18 +221,41 @@ impl Decision {
     pub fn allowed_from(&self, current: RequestStatus) -> bool {
         use RequestStatus::*;
         match self {
-            Decision::Approve => matches!(current, Diajukan | Diperiksa),
+            Decision::Approve | Decision::Return { .. } => matches!(current, Diajukan | Diperiksa),
             Decision::Reject { .. } => matches!(current, Diajukan | Diperiksa | Dikembalikan),
             Decision::Printed => current == Disetujui,
         }
     }
 
-    pub fn reason(&self) -> Option<&str> {
+    /// The reason told to the parent and kept in the history.
+    pub fn reason(&self) -> Option<String> {
         match self {
-            Decision::Reject { reason } => Some(reason),
+            Decision::Reject { reason } => Some(reason.clone()),
+            Decision::Return { documents } => Some(
+                documents
+                    .iter()
+                    .map(|d| d.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             _ => None,
         }
     }
+
+    /// The documents sent back (empty unless `Return`).
+    pub fn returned(&self) -> &[ReturnedDocument] {
+        match self {
+            Decision::Return { documents } => documents,
+            _ => &[],
+        }
+    }
+}
+
+/// A document an officer sends back, and why (in the parent's words).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnedDocument {
+    pub kind: DocumentKind,
+    pub reason: String,
 }
 
 /// One change of a request's status: what, when, by whom, and why.

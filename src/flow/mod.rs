@@ -78,7 +78,9 @@ pub use def::{
 };
 pub use engine::{step, step_batch};
 pub use files::FlowFiles;
-pub use state::{Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto};
+pub use state::{
+    Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto, Resend,
+};
 // The shared vocabulary the engine speaks in; it lives in `domain` because the desk and
 // delivery use it too.
 pub use crate::domain::escalation::EscalationReason;
@@ -135,6 +137,9 @@ pub enum Input {
         number: String,
         status: crate::domain::request::RequestStatus,
         reason: Option<String>,
+        /// The documents sent back (a `Dikembalikan`), each with why.
+        #[serde(default)]
+        returned: Vec<crate::domain::request::ReturnedDocument>,
     },
 }
 
@@ -226,4 +231,11 @@ pub enum Effect {
     /// A received file nothing uses (not asked for, or already sent): delete it. Its checked
     /// copy, if the same picture has one, belongs to whoever uses it and stays.
     DiscardUpload(MediaRef),
+    /// The photos sent back for a filed request are all in again: they replace the request's
+    /// ones and it goes back to the officers, with a new due date (the file is complete again).
+    Resubmit {
+        number: String,
+        documents: Vec<FiledDocument>,
+        due_date: Option<jiff::civil::Date>,
+    },
 }

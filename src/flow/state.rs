@@ -43,6 +43,18 @@ pub struct Conversation {
     /// A draft expired while the window was closed: say so at the next message.
     #[serde(default)]
     pub expired_unseen: bool,
+    /// Requests an officer sent documents back for, waiting for the parent to finish the
+    /// request in hand; each becomes a draft of its own (`Draft::resend`) in turn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returned: Vec<Resend>,
+}
+
+/// Photos an officer asked to be sent again for a filed request.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Resend {
+    pub number: String,
+    pub service: String,
+    pub documents: Vec<crate::domain::request::ReturnedDocument>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
@@ -101,6 +113,10 @@ pub struct Draft {
     /// already taken for another one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doubt: Option<PhotoDoubt>,
+    /// Not a new request: the photos sent back for a filed one. Only their steps are asked,
+    /// and when they are all in, they go to the request instead of filing a new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend: Option<Resend>,
 }
 
 /// "Which document is this photo?", asked instead of accepting a photo silently for the wrong
@@ -135,6 +151,7 @@ impl Draft {
             attempts_step: String::new(),
             derived: Vec::new(),
             doubt: None,
+            resend: None,
         }
     }
 

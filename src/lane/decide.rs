@@ -18,7 +18,7 @@ use crate::{
         event::SyntheticInput,
         nik::Nik,
         photo::{PhotoRecord, PhotoVerdict},
-        request::{RequestNumber, RequestSummary, StatusChange},
+        request::{RequestNumber, RequestStatus, RequestSummary, StatusChange},
     },
     flow::{self, Context, Conversation, Effect, FlowSet, Input, MediaRef, OpenRequests},
     store::{LaneLogEntry, LaneRecords, RequestChange, Store, StoredRequest},
@@ -209,8 +209,12 @@ impl Conversations for FlowConversations {
                         status: decision.status(),
                         at: *at,
                         by: by.clone(),
-                        note: decision.reason().map(str::to_string),
+                        note: decision.reason(),
                     },
+                    documents: Vec::new(),
+                    keep_photos: Vec::new(),
+                    release_photos: Vec::new(),
+                    due_date: None,
                 });
             }
             synthetic.push(input.clone());
@@ -323,6 +327,52 @@ impl Conversations for FlowConversations {
                     }
                 }
                 Effect::DiscardUpload(media) => out.forget_blobs.push(media.sha256),
+                Effect::Resubmit {
+                    number,
+                    documents,
+                    due_date,
+                } => {
+                    let Some(request) = store.request(&number)? else {
+                        tracing::warn!(%number, "photos sent back for a request that is gone");
+                        continue;
+                    };
+                    if request.contact != Some(batch.contact.id)
+                        || request.summary.status != RequestStatus::Dikembalikan
+                    {
+                        tracing::warn!(%number, "photos sent back for a request no longer waiting for them");
+                        continue;
+                    }
+                    let new: Vec<String> = documents
+                        .iter()
+                        .filter_map(|d| stored_copy(&d.media.sha256))
+                        .collect();
+                    let old: Vec<String> = request
+                        .filed
+                        .documents
+                        .iter()
+                        .filter(|d| documents.iter().any(|n| n.kind == d.kind))
+                        .filter_map(|d| stored_copy(&d.media.sha256))
+                        .filter(|sha| !new.contains(sha))
+                        .collect();
+                    // From now on the request keeps the new photos, not the draft; the old
+                    // versions go (their hashes stay in the history of decisions).
+                    records.release_photos.extend(new.iter().cloned());
+                    out.forget_blobs.extend(old.iter().cloned());
+                    let kinds: Vec<&str> = documents.iter().map(|d| d.kind.id()).collect();
+                    records.request_changes.push(RequestChange {
+                        number,
+                        change: StatusChange {
+                            status: RequestStatus::Diajukan,
+                            at: now,
+                            by: "warga".into(),
+                            note: Some(format!("foto dikirim ulang: {}", kinds.join(", "))),
+                        },
+                        documents,
+                        keep_photos: new,
+                        release_photos: old,
+                        due_date,
+                    });
+                }
                 Effect::CheckPhoto { .. } => {}
             }
         }

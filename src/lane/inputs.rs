@@ -66,7 +66,8 @@ pub(super) fn synthetic_input(input: &SyntheticInput) -> Input {
         } => Input::Decided {
             number: number.clone(),
             status: decision.status(),
-            reason: decision.reason().map(str::to_string),
+            reason: decision.reason(),
+            returned: decision.returned().to_vec(),
         },
     }
 }

@@ -36,6 +36,17 @@ pub struct StoredRequest {
 pub struct RequestChange {
     pub number: String,
     pub change: StatusChange,
+    /// Photos the parent sent again: they replace the request's documents of their kinds.
+    #[serde(default)]
+    pub documents: Vec<crate::domain::request::FiledDocument>,
+    /// Photo files (stored copies) the request now keeps, and the ones it no longer does.
+    #[serde(default)]
+    pub keep_photos: Vec<String>,
+    #[serde(default)]
+    pub release_photos: Vec<String>,
+    /// A new due date (the file is complete again).
+    #[serde(default)]
+    pub due_date: Option<jiff::civil::Date>,
 }
 
 impl StoredRequest {
@@ -178,6 +189,33 @@ impl Store {
         request.filed.status = status;
         request.summary.note = change.change.note.clone();
         request.history.push(change.change.clone());
+        for document in &change.documents {
+            match request
+                .filed
+                .documents
+                .iter_mut()
+                .find(|d| d.kind == document.kind)
+            {
+                Some(old) => *old = document.clone(),
+                None => request.filed.documents.push(document.clone()),
+            }
+        }
+        if let Some(due) = change.due_date {
+            request.filed.due_date = Some(due);
+            request.summary.due_date = Some(due);
+        }
+        let number = request.summary.number.to_string();
+        for sha in &change.release_photos {
+            request.photos.retain(|p| p != sha);
+            self.inner
+                .kept_photos
+                .remove(super::keeper_key(sha, &number))?;
+        }
+        for sha in &change.keep_photos {
+            if !request.photos.contains(sha) {
+                request.photos.push(sha.clone());
+            }
+        }
         self.put_request(&request)?;
         Ok(Some(request))
     }
@@ -484,6 +522,10 @@ mod tests {
                 by: "siti".into(),
                 note: Some("Bukan warga kota ini.".into()),
             },
+            documents: Vec::new(),
+            keep_photos: Vec::new(),
+            release_photos: Vec::new(),
+            due_date: None,
         };
         store.change_request(&change).unwrap();
         // Re-applied after a crash: nothing more.

@@ -505,3 +505,142 @@ async fn after_twenty_four_hours_a_text_is_refused_before_sending_and_the_templa
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_returned_kk_is_asked_again_resent_and_the_request_comes_back_to_the_queue() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let transcript =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/01_kia_anak_enam_tahun.txt");
+    let parent = "6285700000020";
+    crate::transcripts::run(&app, &transcript, parent)
+        .await
+        .unwrap();
+    app.add_account("siti", Role::Officer);
+    let token = app.token("siti").await;
+    let number = app.store.all_requests().unwrap()[0]
+        .summary
+        .number
+        .to_string();
+    let (_, before) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/requests/{number}"),
+            Some(&token),
+        )
+        .await;
+    let kk_before = before["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "kartu_keluarga")
+        .unwrap()["sha256"]
+        .clone();
+
+    // Sending back needs a document of the request and a reason.
+    let (status, _) = app
+        .post_api(
+            &format!("/requests/{number}/return"),
+            &token,
+            json!({"documents": [{"kind": "buku_nikah", "reason": "x"}]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, body) = app
+        .post_api(
+            &format!("/requests/{number}/return"),
+            &token,
+            json!({"documents": [{"kind": "kartu_keluarga", "reason": "Foto KK terpotong di bagian bawah."}]}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("dikembalikan")),
+        "{body}"
+    );
+    let told = app.told(parent, "*Dikembalikan untuk diperbaiki*").await;
+    assert!(
+        told.contains("• *Kartu Keluarga (KK)*: Foto KK terpotong di bagian bawah."),
+        "{told}"
+    );
+    // The chat asks for just that photo.
+    app.told(parent, "foto Kartu Keluarga (KK)").await;
+
+    // The parent sends a new photo of the KK.
+    let photo = std::fs::read(format!(
+        "{}/fixtures/photos/kk_exif_rotated.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    app.graph.add_media("7700001", photo, "image/jpeg");
+    let body = message_body(
+        "wamid.resend.1",
+        parent,
+        now(),
+        "image",
+        json!({"id": "7700001", "mime_type": "image/jpeg", "sha256": "x"}),
+    );
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    let told = app.told(parent, "foto pengganti sudah lengkap").await;
+    assert!(told.contains(&number), "{told}");
+
+    // Back in the queue with the new KK; the history says what happened.
+    let (_, after) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/requests/{number}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(after["status"], "diajukan");
+    let kk_after = after["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "kartu_keluarga")
+        .unwrap()["sha256"]
+        .clone();
+    assert_ne!(kk_after, kk_before, "the new photo replaced the old one");
+    assert_eq!(
+        after["documents"].as_array().unwrap().len(),
+        before["documents"].as_array().unwrap().len()
+    );
+    let history: Vec<&str> = after["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["diajukan", "dikembalikan", "diajukan"]);
+    // The old KK's file is gone; the new one is kept.
+    assert!(
+        app.store
+            .blobs()
+            .get(kk_before.as_str().unwrap())
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.store
+            .blobs()
+            .get(kk_after.as_str().unwrap())
+            .unwrap()
+            .is_some()
+    );
+
+    // Approve on the new version, then printed: the parent is told each time.
+    let (status, _) = app
+        .post_api(
+            &format!("/requests/{number}/approve"),
+            &token,
+            json!({"versions": versions(&after)}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.told(parent, "*Disetujui*").await;
+    let (status, _) = app
+        .post_api(&format!("/requests/{number}/printed"), &token, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    app.told(parent, "*Sudah dicetak*").await;
+    app.stop().await;
+}

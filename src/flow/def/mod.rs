@@ -482,6 +482,10 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "status_next_ditolak",
     "status_changed",
     "status_reason",
+    "returned_intro",
+    "returned_line",
+    "returned_next",
+    "resend_done",
     "no_requirements_here",
 ];
 

@@ -56,7 +56,17 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     pub(super) fn applies(&self, step: &Step, draft: &Draft) -> bool {
-        self.condition_holds(step.when.as_ref(), draft)
+        match &draft.resend {
+            // Photos sent back: only theirs are asked (whatever the conditions said at filing).
+            Some(resend) => match &step.kind {
+                StepKind::Photo { document, .. } => {
+                    resend.documents.iter().any(|r| r.kind == *document)
+                }
+                StepKind::Summary => true,
+                _ => false,
+            },
+            None => self.condition_holds(step.when.as_ref(), draft),
+        }
     }
 
     /// The first step still to do. `count_pending`: photos being checked count as done (for

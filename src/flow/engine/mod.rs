@@ -129,7 +129,8 @@ impl<'a, 'c> Engine<'a, 'c> {
                     number,
                     status,
                     reason,
-                } => self.on_decided(st, &number, status, reason.as_deref(), t),
+                    returned,
+                } => self.on_decided(st, &number, status, reason.as_deref(), returned, t),
                 // Checks that were running when the officer took over: record, say nothing.
                 Input::PhotoChecked {
                     media,
@@ -180,8 +181,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                 number,
                 status,
                 reason,
+                returned,
             } => {
-                self.on_decided(st, &number, status, reason.as_deref(), t);
+                self.on_decided(st, &number, status, reason.as_deref(), returned, t);
                 // A parent in the middle of another request sees where they were.
                 t.ask = st.draft.is_some();
             }
@@ -190,6 +192,10 @@ impl<'a, 'c> Engine<'a, 'c> {
 
     fn finish(&self, mut st: Conversation, mut t: Turn) -> (Conversation, Vec<Effect>) {
         self.settle_photos(&mut st, &mut t);
+        if st.escalation.is_none() {
+            self.resubmit_if_complete(&mut st, &mut t);
+            self.start_resend(&mut st, &mut t);
+        }
         if t.from_citizen && st.escalation.is_none() {
             st.last_inbound = Some(self.now());
             st.reminded = false;

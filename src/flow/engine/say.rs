@@ -317,10 +317,11 @@ impl<'a, 'c> Engine<'a, 'c> {
     /// status template.
     pub(super) fn on_decided(
         &self,
-        st: &Conversation,
+        st: &mut Conversation,
         number: &str,
         status: RequestStatus,
         reason: Option<&str>,
+        returned: Vec<crate::domain::request::ReturnedDocument>,
         t: &mut Turn,
     ) {
         let lang = st.lang;
@@ -338,9 +339,36 @@ impl<'a, 'c> Engine<'a, 'c> {
             Lang::Id => status.label_id(),
             Lang::En => status.label_en(),
         };
-        let next = self.msg(st, &format!("status_next_{}", status.id()));
-        let reason_text =
+        let mut next = self.msg(st, &format!("status_next_{}", status.id()));
+        let mut reason_text =
             reason.map(|r| self.msg_with(st, "status_reason", &[("reason", r.to_string())]));
+        // Documents sent back: which, why, and that the chat asks for them.
+        if !returned.is_empty() {
+            let mut lines = vec![self.msg(st, "returned_intro")];
+            for r in &returned {
+                lines.push(self.msg_with(
+                    st,
+                    "returned_line",
+                    &[
+                        ("document", self.doc_label(&r.kind, lang).to_string()),
+                        ("reason", r.reason.clone()),
+                    ],
+                ));
+            }
+            reason_text = Some(lines.join("\n"));
+            next = self.msg(st, "returned_next");
+            match summary {
+                Some(r) => st.returned.push(crate::flow::Resend {
+                    number: number.to_string(),
+                    service: r.service.clone(),
+                    documents: returned,
+                }),
+                None => tracing::warn!(
+                    %number,
+                    "documents sent back for a request this chat does not know"
+                ),
+            }
+        }
         if self.window_open() {
             let mut text = self.msg_with(
                 st,
@@ -358,6 +386,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             t.notes.push(text);
         } else {
+            let reason_text = reason_text.map(|r| r.replace('\n', " "));
             let template = &self.settings().status_template;
             t.effects
                 .push(Effect::Send(crate::flow::Outgoing::Template {
@@ -370,6 +399,71 @@ impl<'a, 'c> Engine<'a, 'c> {
                     ],
                 }));
         }
+    }
+
+    /// Starts asking for the photos an officer sent back, once no other request is in hand.
+    pub(super) fn start_resend(&self, st: &mut Conversation, t: &mut Turn) {
+        if st.draft.is_some() || st.returned.is_empty() {
+            return;
+        }
+        let resend = st.returned.remove(0);
+        let mut draft = Draft::new(&resend.service, self.now());
+        // Agreed to when the request was filed; this is the same request.
+        draft.consent_at = Some(self.now());
+        draft.resend = Some(resend);
+        st.draft = Some(draft);
+        st.overlay = Overlay::None;
+        t.ask = true;
+    }
+
+    /// All photos sent back are in (and judged): they go to the request, which returns to the
+    /// officers with a new due date.
+    pub(super) fn resubmit_if_complete(&self, st: &mut Conversation, t: &mut Turn) {
+        let Some(draft) = st.draft.as_ref() else {
+            return;
+        };
+        let Some(resend) = draft.resend.as_ref() else {
+            return;
+        };
+        if !draft.pending.is_empty() || draft.doubt.is_some() {
+            return;
+        }
+        let documents: Vec<FiledDocument> = resend
+            .documents
+            .iter()
+            .filter_map(|r| draft.document(&r.kind))
+            .map(|d| FiledDocument {
+                kind: d.kind.clone(),
+                media: d.media.clone(),
+                warnings: d.warnings.clone(),
+            })
+            .collect();
+        if documents.len() < resend.documents.len() {
+            return;
+        }
+        let number = resend.number.clone();
+        let due_date = self
+            .flows
+            .calendar
+            .due_date(self.today(), self.settings().sla_working_days)
+            .ok();
+        let due_text = due_date
+            .map(|d| self.date_text(d, st.lang))
+            .unwrap_or_else(|| "-".into());
+        t.effects.push(Effect::Resubmit {
+            number: number.clone(),
+            documents,
+            due_date,
+        });
+        st.draft = None;
+        st.wake_at = None;
+        st.reminded = false;
+        t.notes.push(self.msg_with(
+            st,
+            "resend_done",
+            &[("number", number), ("due_date", due_text)],
+        ));
+        t.ask = false;
     }
 
     pub(super) fn status_text(&self, st: &Conversation) -> String {

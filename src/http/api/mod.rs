@@ -37,6 +37,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/requests/{number}/printed",
                 web::post().to(requests::printed),
             )
+            .route(
+                "/requests/{number}/return",
+                web::post().to(requests::send_back),
+            )
             .route("/escalations", web::get().to(escalations::list))
             .route(
                 "/escalations/{id}/claim",

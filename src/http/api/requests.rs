@@ -7,7 +7,8 @@ use serde_json::json;
 use super::{ApiError, Signed};
 use crate::desk::requests::{self, RequestFilter};
 use crate::domain::account::Role;
-use crate::domain::request::{Decision, RequestStatus};
+use crate::domain::document::DocumentKind;
+use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
 use crate::http::AppState;
 
 #[derive(Deserialize)]
@@ -104,6 +105,47 @@ pub async fn reject(
         &signed,
         &number,
         Decision::Reject { reason },
+        &body.versions,
+    )
+    .await
+}
+
+/// `{"documents":[{"kind","reason"}]}`, and optionally the photo versions judged.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnBody {
+    documents: Vec<ReturnedBody>,
+    #[serde(default)]
+    versions: Vec<requests::SeenVersion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnedBody {
+    kind: String,
+    reason: String,
+}
+
+pub async fn send_back(
+    state: web::Data<AppState>,
+    signed: Signed,
+    number: web::Path<String>,
+    body: web::Json<ReturnBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let documents = body
+        .documents
+        .into_iter()
+        .map(|d| ReturnedDocument {
+            kind: DocumentKind::new(d.kind),
+            reason: d.reason.trim().to_string(),
+        })
+        .collect();
+    decide(
+        &state,
+        &signed,
+        &number,
+        Decision::Return { documents },
         &body.versions,
     )
     .await
