@@ -83,6 +83,8 @@ impl Application {
         // The office's numbers, for the simulator to play them all, and the templates officers
         // may send.
         let mut numbers = Vec::new();
+        let mut time_zone =
+            jiff::tz::TimeZone::get("Asia/Makassar").unwrap_or(jiff::tz::TimeZone::UTC);
         let mut templates = vec![
             AllowedTemplate {
                 name: "loket_officer_reply".into(),
@@ -110,6 +112,7 @@ impl Application {
                 }
                 numbers.clone_from(&flows.numbers);
                 let settings = &flows.settings;
+                time_zone = settings.time_zone.clone();
                 templates = vec![
                     AllowedTemplate {
                         name: settings.reply_template.name.clone(),
@@ -250,6 +253,7 @@ impl Application {
             durable: options.durable && !settings.discard_webhooks,
             workers_running: workers_running.clone(),
             templates,
+            time_zone,
         });
         let sim_data = simulator.clone().map(web::Data::new);
         let server = HttpServer::new(move || {

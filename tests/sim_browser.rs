@@ -36,6 +36,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Loket {
     base: String,
+    store: loket::store::Store,
     handle: actix_web::dev::ServerHandle,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _data: tempfile::TempDir,
@@ -58,10 +59,12 @@ async fn spawn_loket() -> Loket {
     assert_eq!(settings.mode, Mode::Simulator);
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store().clone();
     let handle = app.handle();
     let task = tokio::spawn(app.run_until_stopped());
     Loket {
         base,
+        store,
         handle,
         task,
         _data: data,
@@ -483,6 +486,64 @@ impl<'a> Parent<'a> {
     }
 }
 
+/// An officer's tab of the console.
+struct Officer<'a> {
+    c: &'a Client,
+}
+
+impl Officer<'_> {
+    async fn sign_in(&self, base: &str, name: &str, password: &str) {
+        self.c.goto(&format!("{base}/console/login")).await.unwrap();
+        let form = |css: &'static str| self.c.find(Locator::Css(css));
+        form("#username")
+            .await
+            .unwrap()
+            .send_keys(name)
+            .await
+            .unwrap();
+        form("#password")
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        form("button[type=submit]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn text(&self) -> String {
+        let value = self
+            .c
+            .execute("return document.body.innerText;", vec![])
+            .await
+            .unwrap();
+        value.as_str().unwrap_or("").to_string()
+    }
+
+    async fn wait_for(&self, phrase: &str) {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        while !self.text().await.contains(phrase) {
+            assert!(
+                Instant::now() < deadline,
+                "the console never showed {phrase:?}:\n{}",
+                self.text().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.c.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sim-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+}
+
 fn random_phone() -> String {
     format!("62812{:08}", fastrand::u32(0..100_000_000))
 }
@@ -614,6 +675,124 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
         std::fs::create_dir_all(&docs).unwrap();
         std::fs::copy(&shot, docs.join("simulator.png")).unwrap();
     }
+
+    // An officer, in another tab of a 1366x768 window, reviews the request with its photos,
+    // sends the KK back, then answers the parent, who asked for an officer.
+    let number = done
+        .split(|c: char| c.is_whitespace() || c == '*')
+        .find(|w| w.starts_with("KIA-"))
+        .unwrap()
+        .to_string();
+    loket::desk::accounts::add_account(
+        &loket.store,
+        "test",
+        "siti",
+        loket::domain::account::Role::Officer,
+        "kata-sandi-panjang",
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    let c = &browser.client;
+    c.set_window_size(1366, 768).await.unwrap();
+    let chat_tab = c.window().await.unwrap();
+    let tab = c.new_window(true).await.unwrap();
+    c.switch_to_window(tab.handle.clone()).await.unwrap();
+    let officer = Officer { c };
+    officer
+        .sign_in(&loket.base, "siti", "salah-sama-sekali")
+        .await;
+    officer
+        .wait_for("Nama pengguna atau kata sandi salah")
+        .await;
+    officer
+        .sign_in(&loket.base, "siti", "kata-sandi-panjang")
+        .await;
+    officer.wait_for("eskalasi terbuka").await;
+    c.goto(&format!("{}/console/requests", loket.base))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText(&number))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Dokumen").await;
+    // Every photo is shown (loaded, not broken), only to the signed-in officer.
+    let loaded: bool = serde_json::from_value(
+        c.execute(
+            "return Array.from(document.querySelectorAll('.doc img')).every(i => i.complete && i.naturalWidth > 0)              && document.querySelectorAll('.doc img').length >= 4;",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(loaded, "photos load in the console");
+    officer.screenshot("console_request.png").await;
+    c.find(Locator::Css("input[name=return][value=kartu_keluarga]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=reason_kartu_keluarga]"))
+        .await
+        .unwrap()
+        .send_keys("Foto KK terpotong di bawah.")
+        .await
+        .unwrap();
+    let button = c
+        .find(Locator::XPath("//button[text()='Kembalikan']"))
+        .await
+        .unwrap();
+    drop(button);
+    c.execute(
+        "document.evaluate(\"//button[text()='Kembalikan']\", document, null, 9, null).singleNodeValue.click();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    officer.wait_for("Tersimpan: Dikembalikan").await;
+    // The parent reads why, and is asked for the KK alone.
+    c.switch_to_window(chat_tab.clone()).await.unwrap();
+    let n = p.seen().await;
+    p.expect(n.saturating_sub(1), &["Foto KK terpotong di bawah."])
+        .await;
+    let n = p.seen().await;
+    p.say("petugas").await;
+    p.expect(n, &["teruskan ke petugas"]).await;
+
+    c.switch_to_window(tab.handle.clone()).await.unwrap();
+    c.goto(&format!("{}/console/inbox", loket.base))
+        .await
+        .unwrap();
+    officer.wait_for("menunggu").await;
+    c.find(Locator::XPath("//button[text()='Ambil']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Eskalasi diambil").await;
+    c.find(Locator::Css("textarea[name=text]"))
+        .await
+        .unwrap()
+        .send_keys("Selamat siang, Ibu. Mohon foto KK-nya utuh sampai tanda tangan.")
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Kirim']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Balasan dikirim").await;
+    officer.screenshot("console_inbox.png").await;
+    c.switch_to_window(chat_tab).await.unwrap();
+    let n = p.seen().await;
+    p.expect(n.saturating_sub(1), &["Mohon foto KK-nya utuh"])
+        .await;
     browser.client.clone().close().await.unwrap();
     drop(browser);
     loket.stop().await;

@@ -2,6 +2,7 @@
 
 mod api;
 pub mod body;
+mod console;
 pub mod error;
 mod webhook;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub workers_running: Arc<AtomicBool>,
     /// The templates officers may send (from the flows' settings).
     pub templates: Vec<crate::desk::escalations::AllowedTemplate>,
+    /// The office's time zone (from the flows' settings), for times officers read.
+    pub time_zone: jiff::tz::TimeZone,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ impl AppState {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(api::configure);
+    cfg.configure(console::configure);
     cfg.route("/healthz", web::get().to(health))
         .route("/", web::get().to(start_page))
         .service(

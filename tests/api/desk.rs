@@ -644,3 +644,96 @@ async fn a_returned_kk_is_asked_again_resent_and_the_request_comes_back_to_the_q
     app.told(parent, "*Sudah dicetak*").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_console_needs_a_session_a_csrf_value_and_serves_photos_only_to_officers() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let transcript =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/01_kia_anak_enam_tahun.txt");
+    crate::transcripts::run(&app, &transcript, "6285700000030")
+        .await
+        .unwrap();
+    app.add_account("siti", Role::Officer);
+    app.add_account("kurir", Role::Courier);
+    let stored = app.store.all_requests().unwrap().remove(0);
+    let number = stored.summary.number.to_string();
+    let photo = format!("/console/photos/{number}/{}", stored.photos[0]);
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: String, cookie: Option<String>| {
+        let mut request = plain.get(format!("{}{path}", app.address));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+
+    // Signed out: pages send to the login, photos are refused.
+    let response = get("/console".into(), None).await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/console/login");
+    assert_eq!(get(photo.clone(), None).await.unwrap().status(), 401);
+
+    let sign_in = |name: &'static str| {
+        plain
+            .post(format!("{}/console/login", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username={name}&password={PASSWORD}"))
+            .send()
+    };
+    // A courier has no business in the officers' console.
+    assert_eq!(sign_in("kurir").await.unwrap().status(), 200);
+    let response = sign_in("siti").await.unwrap();
+    assert_eq!(response.status(), 303);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+
+    let response = get(photo.clone(), Some(cookie.clone())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let viewed = app
+        .store
+        .audit()
+        .map(|e| e.unwrap().1)
+        .any(|e| e.action == AuditAction::PhotoViewed);
+    assert!(viewed, "every photo view is audited");
+    // A hash the request does not keep gets nothing, whatever the store holds.
+    let other = format!("/console/photos/{number}/{}", "a".repeat(64));
+    assert_eq!(
+        get(other, Some(cookie.clone())).await.unwrap().status(),
+        404
+    );
+
+    // A form without the session's CSRF value is refused and decides nothing.
+    let response = plain
+        .post(format!("{}/console/requests/{number}/decide", app.address))
+        .header("cookie", cookie.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("decision=approve&csrf=forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        app.store.request(&number).unwrap().unwrap().summary.status,
+        loket::domain::request::RequestStatus::Diajukan
+    );
+    let page = get(format!("/console/requests/{number}"), Some(cookie))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Setujui") && page.contains(&number), "{page}");
+    app.stop().await;
+}
