@@ -115,6 +115,15 @@ fn skip() -> bool {
 }
 
 async fn start_browser() -> Browser {
+    start_browser_sized(false).await
+}
+
+/// A desktop browser, 1366x768: how officers use the console.
+async fn start_desktop_browser() -> Browser {
+    start_browser_sized(true).await
+}
+
+async fn start_browser_sized(desktop: bool) -> Browser {
     use std::os::unix::process::CommandExt;
     let port = free_port();
     let driver = Command::new(CHROMEDRIVER)
@@ -142,21 +151,25 @@ async fn start_browser() -> Browser {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let profile = tempfile::tempdir().unwrap();
-    let capabilities = json!({
+    let size = if desktop { "1366,768" } else { "412,900" };
+    let mut capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
             "binary": CHROMIUM,
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=412,900",
+                "--disable-component-update", "--disable-sync", format!("--window-size={size}"),
                 "--lang=id-ID",
                 format!("--user-data-dir={}", profile.path().display()),
             ],
-            // Desktop windows are at least 500 px wide; a phone-sized viewport needs emulation.
-            "mobileEmulation": {"deviceMetrics": {"width": 412, "height": 860, "pixelRatio": 1.0}},
         },
     });
+    if !desktop {
+        // Desktop windows are at least 500 px wide; a phone-sized viewport needs emulation.
+        capabilities["goog:chromeOptions"]["mobileEmulation"] =
+            json!({"deviceMetrics": {"width": 412, "height": 860, "pixelRatio": 1.0}});
+    }
     let mut builder = ClientBuilder::rustls().unwrap();
     let client = builder
         .capabilities(capabilities.as_object().unwrap().clone())
@@ -692,11 +705,8 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
         jiff::Timestamp::now(),
     )
     .unwrap();
-    let c = &browser.client;
-    c.set_window_size(1366, 768).await.unwrap();
-    let chat_tab = c.window().await.unwrap();
-    let tab = c.new_window(true).await.unwrap();
-    c.switch_to_window(tab.handle.clone()).await.unwrap();
+    let desk_browser = start_desktop_browser().await;
+    let c = &desk_browser.client;
     let officer = Officer { c };
     officer
         .sign_in(&loket.base, "siti", "salah-sama-sekali")
@@ -746,16 +756,9 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
         .find(Locator::XPath("//button[text()='Kembalikan']"))
         .await
         .unwrap();
-    drop(button);
-    c.execute(
-        "document.evaluate(\"//button[text()='Kembalikan']\", document, null, 9, null).singleNodeValue.click();",
-        vec![],
-    )
-    .await
-    .unwrap();
+    button.click().await.unwrap();
     officer.wait_for("Tersimpan: Dikembalikan").await;
     // The parent reads why, and is asked for the KK alone.
-    c.switch_to_window(chat_tab.clone()).await.unwrap();
     let n = p.seen().await;
     p.expect(n.saturating_sub(1), &["Foto KK terpotong di bawah."])
         .await;
@@ -763,7 +766,6 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
     p.say("petugas").await;
     p.expect(n, &["teruskan ke petugas"]).await;
 
-    c.switch_to_window(tab.handle.clone()).await.unwrap();
     c.goto(&format!("{}/console/inbox", loket.base))
         .await
         .unwrap();
@@ -789,10 +791,11 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
         .unwrap();
     officer.wait_for("Balasan dikirim").await;
     officer.screenshot("console_inbox.png").await;
-    c.switch_to_window(chat_tab).await.unwrap();
     let n = p.seen().await;
     p.expect(n.saturating_sub(1), &["Mohon foto KK-nya utuh"])
         .await;
+    desk_browser.client.clone().close().await.unwrap();
+    drop(desk_browser);
     browser.client.clone().close().await.unwrap();
     drop(browser);
     loket.stop().await;

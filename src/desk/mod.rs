@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod escalations;
 pub mod requests;
+pub mod supervision;
 
 use jiff::Timestamp;
 use thiserror::Error;

@@ -737,3 +737,95 @@ async fn the_console_needs_a_session_a_csrf_value_and_serves_photos_only_to_offi
     assert!(page.contains("Setujui") && page.contains(&number), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_supervisor_manages_accounts_and_exports_the_audit_log_an_officer_cannot() {
+    let app = spawn_app().await;
+    app.add_account("kepala", Role::Supervisor);
+    app.add_account("siti", Role::Officer);
+    let (boss, siti) = (app.token("kepala").await, app.token("siti").await);
+
+    let (status, body) = app
+        .post_api(
+            "/users",
+            &boss,
+            json!({"username": "budi", "role": "officer", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!((status, &body["role"]), (201, &json!("officer")), "{body}");
+    assert!(body.get("password_hash").is_none());
+    let (status, body) = app
+        .post_api(
+            "/users",
+            &boss,
+            json!({"username": "budi", "role": "officer", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"));
+    let (status, _) = app
+        .post_api(
+            "/users",
+            &boss,
+            json!({"username": "Budi Santoso", "role": "officer", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    // An officer may not.
+    let (status, body) = app
+        .post_api(
+            "/users",
+            &siti,
+            json!({"username": "x-y-z", "role": "supervisor", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"));
+    let (status, _) = app.api(reqwest::Method::GET, "/audit", Some(&siti)).await;
+    assert_eq!(status, 403);
+
+    // Disabling ends the account's sessions at once.
+    let budi = app.token("budi").await;
+    let (status, body) = app.post_api("/users/budi/disable", &boss, json!({})).await;
+    assert_eq!((status, &body["disabled"]), (200, &json!(true)), "{body}");
+    let (status, _) = app
+        .api(reqwest::Method::GET, "/requests", Some(&budi))
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = app
+        .post_api("/users/kepala/disable", &boss, json!({}))
+        .await;
+    assert_eq!(status, 409, "not one's own account");
+
+    let (status, body) = app.api(reqwest::Method::GET, "/users", Some(&boss)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["users"].as_array().unwrap().len(), 3, "{body}");
+
+    let response = app
+        .client
+        .get(format!("{}/api/v1/audit?format=csv", app.address))
+        .bearer_auth(&boss)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = response.text().await.unwrap();
+    assert!(
+        csv.starts_with("at,actor,action,target,photo,detail"),
+        "{csv}"
+    );
+    assert!(csv.contains("kepala,account_created,budi"), "{csv}");
+    assert!(csv.contains("kepala,account_disabled,budi"), "{csv}");
+    let (_, body) = app
+        .api(reqwest::Method::GET, "/audit?limit=1", Some(&boss))
+        .await;
+    assert_eq!(
+        body["entries"][0]["action"], "audit_exported",
+        "the export is audited: {body}"
+    );
+    app.stop().await;
+}

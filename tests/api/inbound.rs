@@ -138,7 +138,14 @@ async fn every_fixture_is_acknowledged_and_every_message_in_it_is_processed() {
     for w in &wamids {
         assert!(app.store.processed(w).unwrap().is_some(), "{w} processed");
     }
-    // The greeting answers texts; the PDF gets a polite request for a photo.
+    // The greeting answers texts; the PDF gets a polite request for a photo. Read receipts
+    // leave before the replies of the same batch, so the replies may still be on their way.
+    app.eventually("the replies are sent", |app| {
+        let texts = app.graph.texts_to("6281234567890");
+        texts.iter().any(|t| t.contains("Disdukcapil"))
+            && texts.iter().any(|t| t.contains("bukan foto"))
+    })
+    .await;
     let texts = app.graph.texts_to("6281234567890");
     assert!(texts.iter().any(|t| t.contains("Disdukcapil")), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("bukan foto")), "{texts:?}");

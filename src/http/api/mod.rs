@@ -6,6 +6,7 @@ mod auth;
 mod escalations;
 mod requests;
 mod session;
+mod supervision;
 
 pub use auth::Signed;
 
@@ -41,6 +42,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/requests/{number}/return",
                 web::post().to(requests::send_back),
             )
+            .route("/users", web::get().to(supervision::users))
+            .route("/users", web::post().to(supervision::create_user))
+            .route(
+                "/users/{name}/disable",
+                web::post().to(supervision::disable),
+            )
+            .route("/users/{name}/enable", web::post().to(supervision::enable))
+            .route("/audit", web::get().to(supervision::audit))
             .route("/escalations", web::get().to(escalations::list))
             .route(
                 "/escalations/{id}/claim",
