@@ -131,11 +131,7 @@ fn user(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)
-        .and_then(|rt| rt.block_on(run_user(settings, command)));
+    let result = block_on(run_user(settings, command));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -155,13 +151,7 @@ enum UserCommand {
 }
 
 async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
-    let store = loket::store::Store::open(
-        &settings.data_dir,
-        &loket::store::StoreOptions {
-            cache_bytes: settings.store_cache_bytes,
-            flush_every_ms: settings.store_flush_every_ms,
-        },
-    )?;
+    let store = open_store(&settings)?;
     let now = jiff::Timestamp::now();
     match command {
         UserCommand::Add {
@@ -189,6 +179,26 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
     Ok(())
 }
 
+/// Runs one command's async work on a runtime of its own.
+fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(work))
+}
+
+/// The store of the data folder, for a command run while loket is stopped.
+fn open_store(settings: &Settings) -> anyhow::Result<loket::store::Store> {
+    Ok(loket::store::Store::open(
+        &settings.data_dir,
+        &loket::store::StoreOptions {
+            cache_bytes: settings.store_cache_bytes,
+            flush_every_ms: settings.store_flush_every_ms,
+        },
+    )?)
+}
+
 /// Settings, or every problem with them on standard error.
 fn settings() -> Result<Settings, ExitCode> {
     Settings::from_env().map_err(|e| {
@@ -202,11 +212,7 @@ fn replay(write: bool) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)
-        .and_then(|rt| rt.block_on(run_replay(settings, write)));
+    let result = block_on(run_replay(settings, write));
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -220,13 +226,7 @@ fn replay(write: bool) -> ExitCode {
 async fn run_replay(settings: Settings, write: bool) -> anyhow::Result<bool> {
     let flows = loket::bundle::load_flows(settings.flows_dir.as_deref())
         .map_err(|e| anyhow::anyhow!("{}", loket::app::flows_refused(&settings, &e)))?;
-    let store = loket::store::Store::open(
-        &settings.data_dir,
-        &loket::store::StoreOptions {
-            cache_bytes: settings.store_cache_bytes,
-            flush_every_ms: settings.store_flush_every_ms,
-        },
-    )?;
+    let store = open_store(&settings)?;
     let report = loket::lane::replay(&flows, &store)?;
     println!(
         "replayed {} batches: {} conversations rebuilt, {} stored, {} identical, {} differ",

@@ -8,9 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
-use super::{DeskError, Result};
+use super::{DeskError, Result, audit};
 use crate::domain::account::{
-    Account, AuditAction, AuditEntry, MIN_PASSWORD_CHARS, Role, Session, valid_username,
+    Account, AuditAction, MIN_PASSWORD_CHARS, Role, Session, valid_username,
 };
 use crate::store::Store;
 
@@ -86,25 +86,6 @@ pub fn random_token() -> String {
 /// What the store keeps a session under.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn audit(
-    store: &Store,
-    now: Timestamp,
-    actor: &str,
-    action: AuditAction,
-    target: Option<&str>,
-    detail: Option<String>,
-) -> Result<()> {
-    store.append_audit(&AuditEntry {
-        at: now,
-        actor: actor.to_string(),
-        action,
-        target: target.map(str::to_string),
-        photo: None,
-        detail,
-    })?;
-    Ok(())
 }
 
 /// Creates an account (`actor` is the supervisor, or `cli` for `loket user add`).

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{DeskError, Result};
-use crate::domain::account::{AuditAction, AuditEntry, Session};
+use crate::domain::account::{AuditAction, Session};
 use crate::domain::contact::ContactId;
 use crate::domain::escalation::EscalationReason;
 use crate::domain::message::Outgoing;
@@ -90,6 +90,7 @@ pub fn open(store: &Store) -> Result<Vec<EscalationView>> {
     records.iter().map(|r| view(store, r)).collect()
 }
 
+/// Audits an action on escalation `id`.
 fn audit(
     store: &Store,
     who: &Session,
@@ -98,15 +99,8 @@ fn audit(
     detail: Option<String>,
     now: Timestamp,
 ) -> Result<()> {
-    store.append_audit(&AuditEntry {
-        at: now,
-        actor: who.username.clone(),
-        action,
-        target: Some(format!("escalation {id}")),
-        photo: None,
-        detail,
-    })?;
-    Ok(())
+    let target = format!("escalation {id}");
+    super::audit(store, now, &who.username, action, Some(&target), detail)
 }
 
 fn open_record(store: &Store, id: u64) -> Result<EscalationRecord> {

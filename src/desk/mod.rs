@@ -34,3 +34,24 @@ pub enum DeskError {
 }
 
 pub type Result<T> = std::result::Result<T, DeskError>;
+
+/// Appends one line to the audit log: who did what, to which request, account or
+/// escalation.
+pub(crate) fn audit(
+    store: &crate::store::Store,
+    now: Timestamp,
+    actor: &str,
+    action: crate::domain::account::AuditAction,
+    target: Option<&str>,
+    detail: Option<String>,
+) -> Result<()> {
+    store.append_audit(&crate::domain::account::AuditEntry {
+        at: now,
+        actor: actor.to_string(),
+        action,
+        target: target.map(str::to_string),
+        photo: None,
+        detail,
+    })?;
+    Ok(())
+}

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{DeskError, Result};
-use crate::domain::account::{AuditAction, AuditEntry, Session};
+use crate::domain::account::{AuditAction, Session};
 use crate::domain::photo::PhotoVerdict;
 use crate::domain::request::{Address, Delivery, RequestStatus};
 use crate::domain::rupiah::Rupiah;
@@ -152,14 +152,14 @@ pub fn detail(store: &Store, who: &Session, number: &str, now: Timestamp) -> Res
             warnings: d.warnings.iter().map(|f| f.code.clone()).collect(),
         });
     }
-    store.append_audit(&AuditEntry {
-        at: now,
-        actor: who.username.clone(),
-        action: AuditAction::RequestViewed,
-        target: Some(number.to_string()),
-        photo: None,
-        detail: None,
-    })?;
+    super::audit(
+        store,
+        now,
+        &who.username,
+        AuditAction::RequestViewed,
+        Some(number),
+        None,
+    )?;
     Ok(RequestView {
         number: stored.summary.number.to_string(),
         service: stored.summary.service.clone(),
@@ -321,29 +321,18 @@ pub fn decide(
             Decided::Queued(contact)
         }
         None => {
-            store.change_request(&crate::store::RequestChange {
-                number: number.to_string(),
-                change: StatusChange {
+            store.change_request(&crate::store::RequestChange::status(
+                number,
+                StatusChange {
                     status: decision.status(),
                     at: now,
                     by: who.username.clone(),
                     note: decision.reason(),
                 },
-                documents: Vec::new(),
-                keep_photos: Vec::new(),
-                release_photos: Vec::new(),
-                due_date: None,
-            })?;
+            ))?;
             Decided::Recorded
         }
     };
-    store.append_audit(&AuditEntry {
-        at: now,
-        actor: who.username.clone(),
-        action,
-        target: Some(number.to_string()),
-        photo: None,
-        detail,
-    })?;
+    super::audit(store, now, &who.username, action, Some(number), detail)?;
     Ok(decided)
 }

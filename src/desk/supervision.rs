@@ -105,13 +105,13 @@ pub fn audit_csv(store: &Store, who: &Session, now: Timestamp) -> Result<Vec<u8>
     let bytes = writer
         .into_inner()
         .map_err(|e| DeskError::Invalid(format!("cannot write the CSV: {e}")))?;
-    store.append_audit(&AuditEntry {
-        at: now,
-        actor: who.username.clone(),
-        action: AuditAction::AuditExported,
-        target: None,
-        photo: None,
-        detail: None,
-    })?;
+    super::audit(
+        store,
+        now,
+        &who.username,
+        AuditAction::AuditExported,
+        None,
+        None,
+    )?;
     Ok(bytes)
 }

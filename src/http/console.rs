@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::AppState;
+use super::{AppState, escape_html as esc};
 use crate::desk::{
     self, DeskError, accounts,
     escalations::{self, Reply},
@@ -64,15 +64,6 @@ fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))
         .finish()
-}
-
-/// Escapes text for HTML.
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// A time as officers read it: the office's local date and time.
@@ -574,26 +565,14 @@ async fn decide(
         },
         _ => return redirect(&format!("/console/requests/{number}")),
     };
-    let done = decision.status().label_id();
+    let wanted = decision.status();
+    let done = wanted.label_id();
     match requests::decide(&state.store, &session, &number, decision, &seen, now()) {
         Ok(decided) => {
-            let _ = state.store.commit().await;
-            if let requests::Decided::Queued(contact) = decided {
-                state.runtime.wake(contact);
-            }
-            // Give the parent's lane a moment, so the page shows the new status.
-            for _ in 0..50 {
-                if state
-                    .store
-                    .request(&number)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|r| r.summary.status.label_id() == done)
-                {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
+            // A moment for the parent's lane, so the page shows the new status.
+            let _ = state
+                .settle_decision(decided, &number, wanted, std::time::Duration::from_secs(1))
+                .await;
             redirect(&format!(
                 "/console/requests/{number}?done={}",
                 urlencode(done)

@@ -35,6 +35,30 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// After an officer's decision: makes it durable, wakes the parent's lane, and waits up to
+    /// `within` for the lane to apply it, so the officer sees the new status. Returns the
+    /// request's status by then.
+    pub(crate) async fn settle_decision(
+        &self,
+        decided: crate::desk::requests::Decided,
+        number: &str,
+        wanted: crate::domain::request::RequestStatus,
+        within: std::time::Duration,
+    ) -> Result<Option<crate::domain::request::RequestStatus>, crate::store::StoreError> {
+        self.store.commit().await?;
+        if let crate::desk::requests::Decided::Queued(contact) = decided {
+            self.runtime.wake(contact);
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let status = self.store.request(number)?.map(|r| r.summary.status);
+            if status == Some(wanted) || tokio::time::Instant::now() > deadline {
+                return Ok(status);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn sign_in_policy(&self) -> crate::desk::accounts::SignInPolicy {
         crate::desk::accounts::SignInPolicy {
             session_length: jiff::SignedDuration::try_from(self.settings.session_length)
@@ -42,6 +66,15 @@ impl AppState {
             ..Default::default()
         }
     }
+}
+
+/// Escapes text for HTML (the console's pages and the simulator's).
+pub(crate) fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -203,19 +203,15 @@ impl Conversations for FlowConversations {
                     tracing::warn!(%number, "an officer's decision no longer applies; dropped");
                     continue;
                 }
-                request_changes.push(RequestChange {
-                    number: number.clone(),
-                    change: StatusChange {
+                request_changes.push(RequestChange::status(
+                    number,
+                    StatusChange {
                         status: decision.status(),
                         at: *at,
                         by: by.clone(),
                         note: decision.reason(),
                     },
-                    documents: Vec::new(),
-                    keep_photos: Vec::new(),
-                    release_photos: Vec::new(),
-                    due_date: None,
-                });
+                ));
             }
             synthetic.push(input.clone());
         }

@@ -15,6 +15,7 @@
 //! - `GET  /sim/api/samples` the sample photos, `GET /sim/api/samples/{name}` one of them,
 //!   `GET /sim/api/media/{media_id}` a sent photo (for the bubble).
 
+use crate::http::escape_html;
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
@@ -129,14 +130,6 @@ fn html(body: String) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-cache"))
         .body(body)
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 pub(crate) async fn index(sim: web::Data<Simulator>) -> HttpResponse {

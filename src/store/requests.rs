@@ -49,6 +49,20 @@ pub struct RequestChange {
     pub due_date: Option<jiff::civil::Date>,
 }
 
+impl RequestChange {
+    /// A change of status alone (an officer's decision), no photos replaced.
+    pub fn status(number: &str, change: StatusChange) -> RequestChange {
+        RequestChange {
+            number: number.to_string(),
+            change,
+            documents: Vec::new(),
+            keep_photos: Vec::new(),
+            release_photos: Vec::new(),
+            due_date: None,
+        }
+    }
+}
+
 impl StoredRequest {
     pub fn is_open(&self) -> bool {
         self.summary.status.is_open()
@@ -514,19 +528,15 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-        let change = RequestChange {
-            number: number.clone(),
-            change: StatusChange {
+        let change = RequestChange::status(
+            &number,
+            StatusChange {
                 status: RequestStatus::Ditolak,
                 at: jiff::Timestamp::UNIX_EPOCH,
                 by: "siti".into(),
                 note: Some("Bukan warga kota ini.".into()),
             },
-            documents: Vec::new(),
-            keep_photos: Vec::new(),
-            release_photos: Vec::new(),
-            due_date: None,
-        };
+        );
         store.change_request(&change).unwrap();
         // Re-applied after a crash: nothing more.
         let request = store.change_request(&change).unwrap().unwrap();

@@ -495,22 +495,17 @@ impl<'a, 'c> Engine<'a, 'c> {
         shape: &str,
         besides: &DocumentKind,
     ) -> Option<DocumentKind> {
-        let draft = st.draft.as_ref()?;
-        let service = self.service_of(st)?;
-        let missing: Vec<DocumentKind> = self
-            .required_documents(service, draft)
+        let missing: Vec<(DocumentKind, DocumentShape)> = self
+            .still_needed(st, &[])
             .into_iter()
-            .filter(|kind| kind != besides && self.shape_fits(shape, kind))
-            .filter(|kind| {
-                draft.document(kind).is_none() && !draft.pending.iter().any(|p| p.document == *kind)
-            })
+            .filter(|(kind, _)| kind != besides && self.shape_fits(shape, kind))
             .collect();
         // A document of exactly that shape before one any sheet will do for.
-        let exact = missing.iter().position(|kind| {
-            Some(self.flows.document_shape(kind)) == DocumentShape::from_id(shape)
-        });
+        let exact = missing
+            .iter()
+            .position(|(_, own)| Some(*own) == DocumentShape::from_id(shape));
         let first = exact.unwrap_or(0);
-        missing.into_iter().nth(first)
+        missing.into_iter().nth(first).map(|(kind, _)| kind)
     }
 
     /// The documents the request still needs besides those of this batch, with their shapes.

@@ -171,20 +171,13 @@ async fn decide(
     let session = signed.require(Role::Officer)?;
     let wanted = decision.status();
     let decided = requests::decide(&state.store, session, number, decision, seen, super::now())?;
-    state.store.commit().await?;
-    if let requests::Decided::Queued(contact) = decided {
-        state.runtime.wake(contact);
-    }
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
-    loop {
-        let status = state.store.request(number)?.map(|r| r.summary.status);
-        if status == Some(wanted) {
-            return Ok(HttpResponse::Ok().json(json!({"number": number, "status": wanted})));
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Ok(HttpResponse::Accepted()
-                .json(json!({"number": number, "status": status, "queued": wanted})));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let status = state
+        .settle_decision(decided, number, wanted, std::time::Duration::from_secs(3))
+        .await?;
+    if status == Some(wanted) {
+        Ok(HttpResponse::Ok().json(json!({"number": number, "status": wanted})))
+    } else {
+        Ok(HttpResponse::Accepted()
+            .json(json!({"number": number, "status": status, "queued": wanted})))
     }
 }
