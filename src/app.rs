@@ -80,53 +80,36 @@ impl Application {
         for note in &settings.ignored {
             tracing::warn!("{note}");
         }
+        // A broken flow file is refused first, with its file, line and reason, before anything
+        // is opened or bound.
+        let flows = Arc::new(
+            bundle::load_flows(settings.flows_dir.as_deref())
+                .map_err(|e| anyhow::anyhow!("{}", flows_refused(&settings, &e)))?,
+        );
+        match &settings.flows_dir {
+            Some(dir) => tracing::info!("flows: {} (LOKET_FLOWS_DIR)", dir.display()),
+            None => tracing::info!("flows: built in (set LOKET_FLOWS_DIR for the office's own)"),
+        }
         // The office's numbers, for the simulator to play them all, and the templates officers
         // may send.
-        let mut numbers = Vec::new();
-        let mut time_zone =
-            jiff::tz::TimeZone::get("Asia/Makassar").unwrap_or(jiff::tz::TimeZone::UTC);
-        let mut templates = vec![
+        let numbers = flows.numbers.clone();
+        let office = &flows.settings;
+        let time_zone = office.time_zone.clone();
+        let templates = vec![
             AllowedTemplate {
-                name: "loket_officer_reply".into(),
-                language: "id".into(),
+                name: office.reply_template.name.clone(),
+                language: office.reply_template.language.clone(),
                 params: 1,
             },
             AllowedTemplate {
-                name: "loket_status_update".into(),
-                language: "id".into(),
+                name: office.status_template.name.clone(),
+                language: office.status_template.language.clone(),
                 params: 3,
             },
         ];
         let conversations = match options.conversations {
             Some(c) => c,
-            None => {
-                // A broken flow file is refused first, with its file, line and reason, before
-                // anything is opened or bound.
-                let flows = bundle::load_flows(settings.flows_dir.as_deref())
-                    .map_err(|e| anyhow::anyhow!("{}", flows_refused(&settings, &e)))?;
-                match &settings.flows_dir {
-                    Some(dir) => tracing::info!("flows: {} (LOKET_FLOWS_DIR)", dir.display()),
-                    None => {
-                        tracing::info!("flows: built in (set LOKET_FLOWS_DIR for the office's own)")
-                    }
-                }
-                numbers.clone_from(&flows.numbers);
-                let settings = &flows.settings;
-                time_zone = settings.time_zone.clone();
-                templates = vec![
-                    AllowedTemplate {
-                        name: settings.reply_template.name.clone(),
-                        language: settings.reply_template.language.clone(),
-                        params: 1,
-                    },
-                    AllowedTemplate {
-                        name: settings.status_template.name.clone(),
-                        language: settings.status_template.language.clone(),
-                        params: 3,
-                    },
-                ];
-                Arc::new(FlowConversations::new(Arc::new(flows))) as Arc<dyn Conversations>
-            }
+            None => Arc::new(FlowConversations::new(flows.clone())) as Arc<dyn Conversations>,
         };
         let store = Store::open(
             &settings.data_dir,
@@ -254,6 +237,7 @@ impl Application {
             workers_running: workers_running.clone(),
             templates,
             time_zone,
+            flows: flows.clone(),
         });
         let sim_data = simulator.clone().map(web::Data::new);
         let server = HttpServer::new(move || {

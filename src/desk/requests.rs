@@ -1,7 +1,7 @@
 //! Requests as officers see them: the review queue, and one request whole (its data, each
 //! document with the exact photo version and what the checks found).
 
-use jiff::Timestamp;
+use jiff::{Timestamp, civil::Date};
 use serde::Serialize;
 
 use super::{DeskError, Result};
@@ -9,31 +9,35 @@ use crate::domain::account::{AuditAction, Session};
 use crate::domain::photo::PhotoVerdict;
 use crate::domain::request::{Address, Delivery, RequestStatus};
 use crate::domain::rupiah::Rupiah;
-use crate::store::{Store, StoredRequest};
+use crate::store::{QueueCursor, QueueRow, Store, StoredRequest};
 
 /// Which requests a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub status: Option<RequestStatus>,
     pub service: Option<String>,
-    /// Kemendagri code of the kecamatan of the KK address.
+    /// Kemendagri code of the kecamatan of the KK address, or its name.
     pub kecamatan: Option<String>,
+    /// Only open requests past their due date.
+    pub overdue: bool,
 }
 
 impl RequestFilter {
-    fn admits(&self, r: &StoredRequest) -> bool {
-        self.status.is_none_or(|s| r.summary.status == s)
-            && self
-                .service
-                .as_deref()
-                .is_none_or(|s| r.summary.service == s)
+    fn admits(&self, r: &QueueRow, today: Date) -> bool {
+        self.service.as_deref().is_none_or(|s| r.service == s)
             && self.kecamatan.as_deref().is_none_or(|k| {
-                r.filed
-                    .address
-                    .as_ref()
-                    .is_some_and(|a| a.kecamatan_code == k)
+                r.kecamatan_code.as_deref() == Some(k)
+                    || r.kecamatan
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(k))
             })
+            && (!self.overdue || is_overdue(r.status, r.due_date, today))
     }
+}
+
+/// Open and past its due date.
+pub fn is_overdue(status: RequestStatus, due: Option<Date>, today: Date) -> bool {
+    status.is_open() && due.is_some_and(|d| d < today)
 }
 
 /// One row of the queue.
@@ -45,33 +49,92 @@ pub struct RequestRow {
     /// The subject's name (the child, the deceased).
     pub name: String,
     pub submitted_at: Timestamp,
-    pub due_date: Option<jiff::civil::Date>,
+    pub due_date: Option<Date>,
     pub kecamatan: Option<String>,
+    pub kecamatan_code: Option<String>,
+    pub overdue: bool,
 }
 
-/// The queue: oldest first, as officers work it.
-pub fn list(store: &Store, filter: &RequestFilter) -> Result<Vec<RequestRow>> {
-    let mut rows: Vec<(i64, RequestRow)> = store
-        .all_requests()?
-        .into_iter()
-        .filter(|r| filter.admits(r))
-        .map(|r| {
-            (
-                r.filed_at_ms,
-                RequestRow {
-                    number: r.summary.number.to_string(),
-                    service: r.summary.service.clone(),
-                    status: r.summary.status,
-                    name: r.filed.subject.name.clone(),
-                    submitted_at: r.filed.submitted_at,
-                    due_date: r.filed.due_date,
-                    kecamatan: r.filed.address.as_ref().map(|a| a.kecamatan.clone()),
-                },
-            )
+/// A page of the queue, and where the next one starts (`None` on the last page).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestPage {
+    pub requests: Vec<RequestRow>,
+    pub next: Option<String>,
+}
+
+/// The most rows one page holds.
+pub const MAX_PAGE: usize = 500;
+
+/// The queue: oldest first, as officers work it, `limit` rows from after `after` (a `next`
+/// of an earlier page).
+pub fn list(
+    store: &Store,
+    filter: &RequestFilter,
+    limit: usize,
+    after: Option<&str>,
+    today: Date,
+) -> Result<RequestPage> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let cursor = after.map(parse_cursor).transpose()?;
+    let mut rows = Vec::with_capacity(limit);
+    let mut next = None;
+    for row in store.queue(filter.status, cursor.as_ref()) {
+        let row = row?;
+        if !filter.admits(&row, today) {
+            continue;
+        }
+        if rows.len() == limit {
+            next = rows.last().map(|last: &(QueueCursor, RequestRow)| {
+                format!("{}-{}", last.0.filed_at_ms, last.0.number)
+            });
+            break;
+        }
+        let overdue = is_overdue(row.status, row.due_date, today);
+        rows.push((
+            row.cursor(),
+            RequestRow {
+                number: row.number,
+                service: row.service,
+                status: row.status,
+                name: row.name,
+                submitted_at: row.submitted_at,
+                due_date: row.due_date,
+                kecamatan: row.kecamatan,
+                kecamatan_code: row.kecamatan_code,
+                overdue,
+            },
+        ));
+    }
+    Ok(RequestPage {
+        requests: rows.into_iter().map(|(_, row)| row).collect(),
+        next,
+    })
+}
+
+fn parse_cursor(text: &str) -> Result<QueueCursor> {
+    text.split_once('-')
+        .and_then(|(ms, number)| {
+            Some(QueueCursor {
+                filed_at_ms: ms.parse().ok()?,
+                number: number.to_string(),
+            })
         })
-        .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.number.cmp(&b.1.number)));
-    Ok(rows.into_iter().map(|(_, row)| row).collect())
+        .filter(|c| !c.number.is_empty())
+        .ok_or_else(|| DeskError::Invalid(format!("{text:?} is not a page of this list")))
+}
+
+/// What the dashboard counts: requests per status, and the open ones past their due date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueCounts {
+    pub by_status: Vec<(RequestStatus, usize)>,
+    pub overdue: usize,
+}
+
+pub fn counts(store: &Store, today: Date) -> Result<QueueCounts> {
+    Ok(QueueCounts {
+        by_status: store.queue_counts()?,
+        overdue: store.overdue_count(today)?,
+    })
 }
 
 /// One document of a request: the photo version officers judge.
@@ -88,6 +151,10 @@ pub struct DocumentView {
     pub verdict: Option<PhotoVerdict>,
     /// What the checks warned about when the photo was taken.
     pub warnings: Vec<String>,
+    /// Other families' requests holding this very photo (a forwarded picture), for the
+    /// officer to look at before approving. Siblings' requests (same KK, or the same parent)
+    /// are not listed: they share a KK photo by right.
+    pub also_in: Vec<String>,
 }
 
 /// Who the request is about.
@@ -142,7 +209,12 @@ pub fn detail(store: &Store, who: &Session, number: &str, now: Timestamp) -> Res
     let mut documents = Vec::with_capacity(filed.documents.len());
     for d in &filed.documents {
         let record = store.photo_record(&d.media.sha256)?;
+        let also_in = match record.as_ref().and_then(|r| r.stored_sha256.as_deref()) {
+            Some(sha) => other_families_with(store, &stored, sha)?,
+            None => Vec::new(),
+        };
         documents.push(DocumentView {
+            also_in,
             kind: d.kind.id().to_string(),
             sha256: record.as_ref().and_then(|r| r.stored_sha256.clone()),
             original_sha256: d.media.sha256.clone(),
@@ -199,6 +271,28 @@ pub fn detail(store: &Store, who: &Session, number: &str, now: Timestamp) -> Res
         }))
         .collect(),
     })
+}
+
+/// Requests of other families that keep the photo file `sha`.
+fn other_families_with(store: &Store, this: &StoredRequest, sha: &str) -> Result<Vec<String>> {
+    let number = this.summary.number.to_string();
+    let mut out = Vec::new();
+    for other in store.requests_keeping_photo(sha)? {
+        if other == number {
+            continue;
+        }
+        let Some(other_request) = store.request(&other)? else {
+            continue;
+        };
+        let same_family = match (&this.filed.nomor_kk, &other_request.filed.nomor_kk) {
+            (Some(a), Some(b)) => a == b,
+            _ => this.contact.is_some() && this.contact == other_request.contact,
+        };
+        if !same_family {
+            out.push(other);
+        }
+    }
+    Ok(out)
 }
 
 /// A photo version the officer judged: a decision names them so that one taken on a photo the

@@ -16,6 +16,7 @@ use crate::desk::{
 use crate::domain::account::{AuditAction, AuditEntry, Role, Session};
 use crate::domain::document::DocumentKind;
 use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
+use crate::flow::Lang;
 
 const COOKIE: &str = "loket_session";
 
@@ -81,6 +82,22 @@ fn reason_label(reason: &str, step: Option<&str>) -> String {
         "not_understood" => "pesan tidak dipahami bot".into(),
         "fault" => "gangguan sistem".into(),
         other => other.into(),
+    }
+}
+
+/// What the photo checks found, in the officers' words.
+fn finding_label(code: &str) -> String {
+    match code {
+        "blurry" => "agak buram".into(),
+        "too_dark" => "agak gelap".into(),
+        "glare" => "ada pantulan cahaya".into(),
+        "wrong_background" => "warna latar tidak sesuai".into(),
+        "background_unchecked" => "warna latar tidak dapat diperiksa".into(),
+        "duplicate_photo" => "mirip foto dokumen lain di permohonan ini".into(),
+        "unexpected_shape" => "bentuk tidak seperti dokumen ini".into(),
+        "other_document" => "tampak seperti dokumen lain".into(),
+        "too_small" => "resolusi kecil".into(),
+        other => other.replace('_', " "),
     }
 }
 
@@ -269,21 +286,20 @@ async fn dashboard(state: web::Data<AppState>, request: HttpRequest) -> HttpResp
     let Some(session) = signed_in(&state, &request) else {
         return to_login();
     };
-    let all = requests::list(&state.store, &RequestFilter::default()).unwrap_or_default();
+    let counts = match requests::counts(&state.store, state.today()) {
+        Ok(counts) => counts,
+        Err(e) => return page("Beranda", Some(&session), &error_box(&e)),
+    };
     let open_escalations = escalations::open(&state.store)
         .map(|e| e.len())
         .unwrap_or(0);
-    let today = jiff::Zoned::now().date();
-    let overdue = all
-        .iter()
-        .filter(|r| r.status.is_open() && r.due_date.is_some_and(|d| d < today))
-        .count();
     let mut cards = format!(
         "<div class=\"card\"><b>{open_escalations}</b><a href=\"/console/inbox\">eskalasi terbuka</a></div>\
-         <div class=\"card\"><b>{overdue}</b>lewat perkiraan selesai</div>"
+         <div class=\"card{}\"><b>{}</b><a href=\"/console/requests?status=semua&amp;overdue=1\">lewat perkiraan selesai</a></div>",
+        if counts.overdue > 0 { " warn" } else { "" },
+        counts.overdue
     );
-    for status in RequestStatus::ALL {
-        let n = all.iter().filter(|r| r.status == status).count();
+    for (status, n) in &counts.by_status {
         cards.push_str(&format!(
             "<div class=\"card\"><b>{n}</b><a href=\"/console/requests?status={}\">{}</a></div>",
             status.id(),
@@ -300,7 +316,14 @@ async fn dashboard(state: web::Data<AppState>, request: HttpRequest) -> HttpResp
 #[derive(Deserialize)]
 struct QueueQuery {
     status: Option<String>,
+    service: Option<String>,
+    kecamatan: Option<String>,
+    overdue: Option<String>,
+    after: Option<String>,
 }
+
+/// Rows on one page of the console's queue.
+const QUEUE_PAGE: usize = 100;
 
 async fn queue(
     state: web::Data<AppState>,
@@ -319,11 +342,23 @@ async fn queue(
         } else {
             None
         });
+    let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     let filter = RequestFilter {
         status,
-        ..RequestFilter::default()
+        service: non_empty(&query.service),
+        kecamatan: non_empty(&query.kecamatan),
+        overdue: query
+            .overdue
+            .as_deref()
+            .is_some_and(|v| v == "1" || v == "on"),
     };
-    let rows = match requests::list(&state.store, &filter) {
+    let page_rows = match requests::list(
+        &state.store,
+        &filter,
+        QUEUE_PAGE,
+        query.after.as_deref().filter(|s| !s.is_empty()),
+        state.today(),
+    ) {
         Ok(rows) => rows,
         Err(e) => return page("Permohonan", Some(&session), &error_box(&e)),
     };
@@ -336,34 +371,89 @@ async fn queue(
             s.label_id()
         ));
     }
+    let mut services = String::from("<option value=\"\">Semua</option>");
+    for service in &state.flows.services {
+        services.push_str(&format!(
+            "<option value=\"{}\"{}>{}</option>",
+            esc(&service.id),
+            if filter.service.as_deref() == Some(service.id.as_str()) {
+                " selected"
+            } else {
+                ""
+            },
+            esc(service.title.get(Lang::Id))
+        ));
+    }
     let mut table = String::from(
         "<table><thead><tr><th>Nomor</th><th>Layanan</th><th>Nama</th><th>Diajukan</th><th>Perkiraan selesai</th><th>Kecamatan</th><th>Status</th></tr></thead><tbody>",
     );
-    for r in &rows {
+    for r in &page_rows.requests {
         table.push_str(&format!(
-            "<tr><td><a href=\"/console/requests/{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.service),
+            "<tr{}><td><a href=\"/console/requests/{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            if r.overdue { " class=\"overdue\"" } else { "" },
+            esc(&state.service_title(&r.service)),
             esc(&r.name),
             local(&state, r.submitted_at),
             r.due_date.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            if r.overdue { " ⚠ lewat" } else { "" },
             esc(r.kecamatan.as_deref().unwrap_or("-")),
             r.status.label_id(),
             n = esc(&r.number),
         ));
     }
-    if rows.is_empty() {
+    if page_rows.requests.is_empty() {
         table.push_str("<tr><td colspan=\"7\">Tidak ada permohonan.</td></tr>");
     }
     table.push_str("</tbody></table>");
+    if let Some(next) = &page_rows.next {
+        let mut link = format!(
+            "/console/requests?status={}&amp;after={}",
+            status.map_or("semua", |s| s.id()),
+            esc(next)
+        );
+        for (key, value) in [
+            ("service", &filter.service),
+            ("kecamatan", &filter.kecamatan),
+        ] {
+            if let Some(v) = value {
+                link.push_str(&format!("&amp;{key}={}", esc(&url_encode(v))));
+            }
+        }
+        if filter.overdue {
+            link.push_str("&amp;overdue=1");
+        }
+        table.push_str(&format!(
+            "<p><a href=\"{link}\">Berikutnya ({QUEUE_PAGE} lagi) →</a></p>"
+        ));
+    }
     page(
         "Permohonan",
         Some(&session),
         &format!(
             "<h1>Permohonan (terlama dulu)</h1>\
-             <form method=\"get\" action=\"/console/requests\" class=\"panel\"><label for=\"status\">Status</label>\
-             <div style=\"display:flex;gap:8px\"><select id=\"status\" name=\"status\">{options}</select><button type=\"submit\">Tampilkan</button></div></form>{table}"
+             <form method=\"get\" action=\"/console/requests\" class=\"panel filters\">\
+             <div><label for=\"status\">Status</label><select id=\"status\" name=\"status\">{options}</select></div>\
+             <div><label for=\"service\">Layanan</label><select id=\"service\" name=\"service\">{services}</select></div>\
+             <div><label for=\"kecamatan\">Kecamatan</label><input id=\"kecamatan\" name=\"kecamatan\" value=\"{}\" placeholder=\"nama atau kode\"></div>\
+             <div><label><input type=\"checkbox\" name=\"overdue\" value=\"1\"{}> Hanya yang lewat perkiraan selesai</label></div>\
+             <div><button type=\"submit\">Tampilkan</button></div></form>{table}",
+            esc(filter.kecamatan.as_deref().unwrap_or("")),
+            if filter.overdue { " checked" } else { "" },
         ),
     )
+}
+
+/// Percent-encodes a query value.
+fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 // ---- one request ----------------------------------------------------------------------------
@@ -415,7 +505,7 @@ async fn render_request(
         "<dl><dt>Layanan</dt><dd>{}</dd><dt>Nama</dt><dd>{}</dd><dt>NIK</dt><dd>{}</dd>\
          <dt>Tanggal lahir</dt><dd>{}</dd><dt>Nomor KK</dt><dd>{}</dd><dt>Diajukan</dt><dd>{}</dd>\
          <dt>Perkiraan selesai</dt><dd>{}</dd>",
-        esc(&view.service),
+        esc(&state.service_title(&view.service)),
         esc(&view.subject.name),
         esc(view.subject.nik.as_deref().unwrap_or("-")),
         view.subject
@@ -439,7 +529,11 @@ async fn render_request(
         ));
     }
     for (step, answer) in &view.answers {
-        data.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(step), esc(answer)));
+        data.push_str(&format!(
+            "<dt>{}</dt><dd>{}</dd>",
+            esc(&state.step_label(&view.service, step)),
+            esc(answer)
+        ));
     }
     data.push_str("</dl>");
     body.push_str(&format!(
@@ -461,16 +555,29 @@ async fn render_request(
             .map(|v| {
                 v.findings
                     .iter()
-                    .map(|f| esc(&f.code))
+                    .map(|f| esc(&finding_label(&f.code)))
                     .collect::<Vec<_>>()
                     .join(", ")
             })
             .filter(|s| !s.is_empty())
             .map(|s| format!("<p class=\"warn\">Catatan pemeriksaan: {s}</p>"))
             .unwrap_or_else(|| "<p class=\"ok\">Lolos pemeriksaan foto.</p>".to_string());
+        let elsewhere = if d.also_in.is_empty() {
+            String::new()
+        } else {
+            let links: Vec<String> = d
+                .also_in
+                .iter()
+                .map(|n| format!("<a href=\"/console/requests/{n}\">{n}</a>", n = esc(n)))
+                .collect();
+            format!(
+                "<p class=\"warn\" role=\"alert\">⚠ Foto yang sama ada di permohonan keluarga lain: {}</p>",
+                links.join(", ")
+            )
+        };
         body.push_str(&format!(
-            "<div class=\"doc\"><strong>{}</strong>{picture}{findings}</div>",
-            esc(&d.kind)
+            "<div class=\"doc\"><strong>{}</strong>{picture}{findings}{elsewhere}</div>",
+            esc(&state.document_name(&d.kind))
         ));
     }
     body.push_str("</div><h2>Keputusan</h2>");
@@ -488,9 +595,10 @@ async fn render_request(
     let mut returns = String::new();
     for d in &view.documents {
         returns.push_str(&format!(
-            "<label><input type=\"checkbox\" name=\"return\" value=\"{k}\"> {k}</label>\
-             <input type=\"text\" name=\"reason_{k}\" aria-label=\"Alasan {k}\" placeholder=\"Alasan untuk orang tua\">",
-            k = esc(&d.kind)
+            "<label><input type=\"checkbox\" name=\"return\" value=\"{k}\"> {name}</label>\
+             <input type=\"text\" name=\"reason_{k}\" aria-label=\"Alasan {name}\" placeholder=\"Alasan untuk orang tua\">",
+            k = esc(&d.kind),
+            name = esc(&state.document_name(&d.kind))
         ));
     }
     body.push_str(&format!(
@@ -747,7 +855,7 @@ fn inbox_list(state: &AppState, session: &Session) -> String {
             id = e.id,
             reason = esc(&reason_label(e.reason, e.step.as_deref())),
             name = esc(e.name.as_deref().unwrap_or("-")),
-            draft = esc(e.draft.as_deref().unwrap_or("-")),
+            draft = esc(&e.draft.as_deref().map_or_else(|| "-".into(), |d| state.service_title(d))),
         ));
     }
     out

@@ -32,6 +32,8 @@ pub struct AppState {
     pub templates: Vec<crate::desk::escalations::AllowedTemplate>,
     /// The office's time zone (from the flows' settings), for times officers read.
     pub time_zone: jiff::tz::TimeZone,
+    /// The flows loaded at start: service titles, step labels and the walk-in form's fields.
+    pub flows: Arc<crate::flow::FlowSet>,
 }
 
 impl AppState {
@@ -57,6 +59,44 @@ impl AppState {
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+    }
+
+    /// A service's title as officers read it ("KIA (Kartu Identitas Anak)"), its id if unknown.
+    pub fn service_title(&self, id: &str) -> String {
+        self.flows.service(id).map_or_else(
+            || id.to_string(),
+            |s| s.title.get(crate::flow::Lang::Id).to_string(),
+        )
+    }
+
+    /// A document's name as officers read it ("KK"), its id if unknown.
+    pub fn document_name(&self, id: &str) -> String {
+        let kind = crate::domain::document::DocumentKind::new(id);
+        if self.flows.documents.contains_key(&kind) {
+            self.flows
+                .document_short(&kind, crate::flow::Lang::Id)
+                .to_string()
+        } else {
+            id.to_string()
+        }
+    }
+
+    /// A step's label in a service ("Nama anak"), its id if unknown.
+    pub fn step_label(&self, service: &str, step: &str) -> String {
+        self.flows
+            .service(service)
+            .and_then(|s| s.step(step))
+            .map_or_else(
+                || step.to_string(),
+                |s| s.label.get(crate::flow::Lang::Id).to_string(),
+            )
+    }
+
+    /// Today in the office's time zone (due dates are office dates).
+    pub fn today(&self) -> jiff::civil::Date {
+        jiff::Timestamp::now()
+            .to_zoned(self.time_zone.clone())
+            .date()
     }
 
     pub fn sign_in_policy(&self) -> crate::desk::accounts::SignInPolicy {

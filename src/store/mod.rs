@@ -8,6 +8,7 @@ mod accounts;
 mod blobs;
 mod inbound;
 mod outbox;
+mod queue;
 mod requests;
 
 use std::{
@@ -28,6 +29,7 @@ pub use inbound::{
     StoredStatus,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
+pub use queue::{QueueCursor, QueueRow};
 pub use requests::{EscalationRecord, LaneLogEntry, RequestChange, StoredRequest};
 
 // The causes are part of the message, not `source()`, so a report that prints the chain does
@@ -100,6 +102,11 @@ struct Inner {
     requests: sled::Tree,
     request_index: sled::Tree,
     open_niks: sled::Tree,
+    /// The review queue: `<filed at><number>` and `<status>\0<filed at><number>` -> row.
+    queue_by_time: sled::Tree,
+    queue_by_status: sled::Tree,
+    /// `<due date>\0<number>` of open requests: the overdue ones are a range.
+    open_by_due: sled::Tree,
     /// Office-local date -> last request sequence given out.
     sequences: sled::Tree,
     escalations: sled::Tree,
@@ -194,6 +201,9 @@ impl Store {
             requests: tree("requests")?,
             request_index: tree("request_index")?,
             open_niks: tree("open_niks")?,
+            queue_by_time: tree("queue_by_time")?,
+            queue_by_status: tree("queue_by_status")?,
+            open_by_due: tree("open_by_due")?,
             sequences: tree("sequences")?,
             escalations: tree("escalations")?,
             wakeups: tree("wakeups")?,
@@ -218,6 +228,11 @@ impl Store {
         let replayed = store.replay_intents()?;
         if replayed > 0 {
             tracing::info!(replayed, "re-applied lane commits interrupted by a crash");
+            store.flush_now()?;
+        }
+        let indexed = store.build_queue_index()?;
+        if indexed > 0 {
+            tracing::info!(indexed, "built the review queue's index");
             store.flush_now()?;
         }
         Ok(store)

@@ -237,6 +237,10 @@ impl Store {
     pub(super) fn put_request(&self, request: &StoredRequest) -> Result<()> {
         let i = &self.inner;
         let number = request.summary.number.to_string();
+        // The index first: after a crash between the two, re-applying finds the request as it
+        // was and moves its index entries again, so none is left behind.
+        let previous = self.request(&number)?;
+        self.index_request(request, previous.as_ref())?;
         i.requests.insert(number.as_bytes(), encode(request)?)?;
         if let Some(contact) = request.contact {
             let mut key = contact.key().to_vec();
@@ -276,6 +280,19 @@ impl Store {
             return Ok(false);
         }
         self.inner.blobs.remove(sha)
+    }
+
+    /// The filed requests that keep this photo file (drafts are not counted).
+    pub fn requests_keeping_photo(&self, sha: &str) -> Result<Vec<String>> {
+        let mut numbers = Vec::new();
+        for key in self.inner.kept_photos.scan_prefix(sha.as_bytes()).keys() {
+            let key = key?;
+            let owner = String::from_utf8_lossy(&key[sha.len()..]).to_string();
+            if !owner.starts_with("draft:") {
+                numbers.push(owner);
+            }
+        }
+        Ok(numbers)
     }
 
     /// Open escalations, oldest first (the officers' queue).

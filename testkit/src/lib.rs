@@ -5,6 +5,7 @@
 //! - [`envelope`]: webhook bodies as Meta sends them;
 //! - [`loopback`]: free ports and waiting for `/healthz`;
 //! - [`media`]: stand-in photos for the engine's plain-value tests;
+//! - [`requests`]: filed requests made up in bulk, for the desk's benchmark;
 //! - [`photo_fixtures`]: the generator of the labelled photos in `fixtures/photos/`, whose
 //!   renderer the photo benchmark also uses;
 //! - [`transcript`]: the `[foto …]` syntax of `tests/transcripts/*.txt`.
@@ -15,4 +16,5 @@ pub mod graph;
 pub mod loopback;
 pub mod media;
 pub mod photo_fixtures;
+pub mod requests;
 pub mod transcript;

@@ -829,3 +829,107 @@ async fn a_supervisor_manages_accounts_and_exports_the_audit_log_an_officer_cann
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_queue_pages_oldest_first_filters_and_flags_a_photo_in_another_familys_request() {
+    let app = spawn_app().await;
+    let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30 * 24);
+    loket_testkit::requests::seed(&app.store, 250, start).await;
+    // Two families' requests holding one and the same picture (a forwarded KK).
+    let (mut first, photos) = loket_testkit::requests::filed_request(1000, start);
+    let (mut second, _) = loket_testkit::requests::filed_request(1001, start);
+    let shared = photos[1].stored_sha256.clone().unwrap();
+    first.photos = vec![shared.clone()];
+    second.filed.documents[1] = first.filed.documents[1].clone();
+    second.photos = vec![shared];
+    app.store
+        .commit_lane(loket::store::LaneCommit {
+            records: loket::store::LaneRecords {
+                requests: vec![first.clone(), second.clone()],
+                photos,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    app.add_account("siti", Role::Officer);
+    let token = app.token("siti").await;
+
+    // Every waiting request once, oldest first, 100 to a page.
+    let mut numbers = Vec::new();
+    let mut times = Vec::new();
+    let mut path = "/requests?status=diajukan&limit=100".to_string();
+    let mut pages = 0;
+    loop {
+        let (status, body) = app.api(reqwest::Method::GET, &path, Some(&token)).await;
+        assert_eq!(status, 200, "{body}");
+        pages += 1;
+        for row in body["requests"].as_array().unwrap() {
+            assert_eq!(row["status"], "diajukan");
+            numbers.push(row["number"].as_str().unwrap().to_string());
+            times.push(row["submitted_at"].as_str().unwrap().to_string());
+        }
+        match body["next"].as_str() {
+            Some(next) => path = format!("/requests?status=diajukan&limit=100&after={next}"),
+            None => break,
+        }
+    }
+    // 60 % of the made-up requests wait for review, and the two with the shared photo.
+    assert_eq!((numbers.len(), pages), (152, 2));
+    let mut unique = numbers.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), numbers.len(), "no request on two pages");
+    let parsed: Vec<jiff::Timestamp> = times.iter().map(|t| t.parse().unwrap()).collect();
+    assert!(parsed.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+
+    // One kecamatan, and the overdue ones (filed a month ago, due 20 days after filing).
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/requests?kecamatan=637103&limit=500",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let rows = body["requests"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r["kecamatan_code"] == "637103"));
+    let (_, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/requests?overdue=true&limit=500",
+            Some(&token),
+        )
+        .await;
+    let today = jiff::Zoned::now().date();
+    let overdue = body["requests"].as_array().unwrap();
+    assert!(!overdue.is_empty());
+    for row in overdue {
+        let due: jiff::civil::Date = row["due_date"].as_str().unwrap().parse().unwrap();
+        assert!(due < today && row["overdue"] == true, "{row}");
+        assert!(!["diterima", "ditolak", "dibatalkan"].contains(&row["status"].as_str().unwrap()));
+    }
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/requests?after=not-a-page",
+            Some(&token),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+
+    // The officer is warned about the forwarded photo, on both requests.
+    let first_number = first.summary.number.to_string();
+    let second_number = second.summary.number.to_string();
+    let (status, view) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/requests/{first_number}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["documents"][1]["also_in"], json!([second_number]));
+    assert_eq!(view["documents"][0]["also_in"], json!([]));
+    app.stop().await;
+}

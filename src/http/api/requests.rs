@@ -17,6 +17,12 @@ pub struct ListQuery {
     status: Option<String>,
     service: Option<String>,
     kecamatan: Option<String>,
+    /// `true`: only open requests past their due date.
+    overdue: Option<bool>,
+    /// Rows per page (default 100, at most 500).
+    limit: Option<usize>,
+    /// The `next` of the previous page.
+    after: Option<String>,
 }
 
 pub async fn list(
@@ -45,11 +51,18 @@ pub async fn list(
         status,
         service: query.service.filter(|s| !s.is_empty()),
         kecamatan: query.kecamatan.filter(|s| !s.is_empty()),
+        overdue: query.overdue.unwrap_or(false),
     };
-    let rows = requests::list(&state.store, &filter)?;
+    let page = requests::list(
+        &state.store,
+        &filter,
+        query.limit.unwrap_or(100),
+        query.after.as_deref().filter(|s| !s.is_empty()),
+        state.today(),
+    )?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(json!({ "requests": rows })))
+        .json(page))
 }
 
 pub async fn detail(
