@@ -801,6 +801,147 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
     loket.stop().await;
 }
 
+/// An officer files at the counter for a grandmother without a smartphone: the form first
+/// comes back with what is wrong (a blurry KK, a mistyped NIK) beside each field, then is
+/// filed with the photos from the office's camera.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_files_a_walk_in_request_with_uploaded_photos() {
+    if skip() {
+        return;
+    }
+    let loket = spawn_loket().await;
+    loket::desk::accounts::add_account(
+        &loket.store,
+        "test",
+        "siti",
+        loket::domain::account::Role::Officer,
+        "kata-sandi-panjang",
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    let browser = start_desktop_browser().await;
+    let c = &browser.client;
+    let officer = Officer { c };
+    officer
+        .sign_in(&loket.base, "siti", "kata-sandi-panjang")
+        .await;
+    officer.wait_for("eskalasi terbuka").await;
+    c.find(Locator::LinkText("Daftar di loket"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("a[href='/console/walk-in?service=kia']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Foto dokumen").await;
+    let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/photos");
+    let fill = |css: String, text: String| async move {
+        let field = c.find(Locator::Css(&css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(&text).await.unwrap();
+    };
+    let choose = |name: &'static str, value: &'static str| async move {
+        c.execute(
+            "const s = document.querySelector('select[name=' + arguments[0] + ']'); s.value = arguments[1];",
+            vec![json!(name), json!(value)],
+        )
+        .await
+        .unwrap();
+    };
+    let upload = |kind: &'static str, file: &'static str| {
+        let path = photos.join(file);
+        async move {
+            c.find(Locator::Css(&format!("input[name=p_{kind}]")))
+                .await
+                .unwrap()
+                .send_keys(&path.display().to_string())
+                .await
+                .unwrap();
+        }
+    };
+    let fill_form = |nik: &'static str, kk: &'static str| {
+        let fill = &fill;
+        let choose = &choose;
+        let upload = &upload;
+        async move {
+            fill("#a_child_name".into(), "Nur Aisyah".into()).await;
+            fill("#a_child_nik".into(), nik.into()).await;
+            choose("a_request_kind", "baru").await;
+            choose("a_delivery", "pos").await;
+            choose("a_cod_accepted", "setuju").await;
+            choose("a_kelurahan", "63.71.05.1009").await;
+            fill("#a_street".into(), "Jl. Pramuka Gg. Mawar No. 12".into()).await;
+            fill("#a_rt_rw".into(), "5/2".into()).await;
+            upload("akta_kelahiran", "akta.jpg").await;
+            upload("kartu_keluarga", kk).await;
+            upload("ktp_ayah", "ktp_ayah.jpg").await;
+            upload("ktp_ibu", "ktp_ibu.jpg").await;
+            upload("pas_foto", "pas_foto_red.jpg").await;
+        }
+    };
+    // First attempt: a digit short in the NIK, and a blurry KK.
+    fill_form("637105520319000", "kk_blurred.jpg").await;
+    c.find(Locator::Css("input[name=consent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Ajukan permohonan']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Belum dapat diajukan").await;
+    let page = officer.text().await;
+    assert!(page.contains("NIK terdiri dari 16 angka"), "{page}");
+    assert!(page.contains("buram"), "{page}");
+    officer.screenshot("console_walk_in_problems.png").await;
+    // The typed answers are kept; the photos are uploaded again.
+    let kept: Value = c
+        .execute(
+            "return document.querySelector('#a_child_name').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, json!("Nur Aisyah"));
+    fill_form("6371055203190007", "kk.jpg").await;
+    c.find(Locator::XPath("//button[text()='Ajukan permohonan']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Tersimpan: Diajukan di loket").await;
+    let page = officer.text().await;
+    assert!(
+        page.contains("Nur Aisyah") && page.contains("Perempuan") || page.contains("Nur Aisyah"),
+        "{page}"
+    );
+    let loaded: bool = serde_json::from_value(
+        c.execute(
+            "return Array.from(document.querySelectorAll('.doc img')).every(i => i.complete && i.naturalWidth > 0) \
+             && document.querySelectorAll('.doc img').length == 5;",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(loaded, "the five uploaded photos show on the request page");
+    officer.screenshot("console_walk_in_filed.png").await;
+    browser.client.clone().close().await.unwrap();
+    drop(browser);
+    loket.stop().await;
+}
+
 /// A PDF sent as a document is refused with a request for a photo; meanwhile a second parent
 /// chats in another tab and sees only their own conversation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod escalations;
 pub mod requests;
 pub mod supervision;
+pub mod walk_in;
 
 use jiff::Timestamp;
 use thiserror::Error;
@@ -29,6 +30,9 @@ pub enum DeskError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A form that cannot be filed as it is: what is wrong, field by field.
+    #[error("the form has {} problem(s)", .0.len())]
+    Form(Vec<crate::domain::walk_in::FormProblem>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

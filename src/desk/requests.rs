@@ -198,6 +198,10 @@ pub struct RequestView {
     pub due_date: Option<jiff::civil::Date>,
     pub language: crate::domain::lang::Lang,
     pub history: Vec<HistoryEntry>,
+    /// Filed at the counter, by whom (`None`: by the parent in the chat).
+    pub walk_in: Option<crate::domain::walk_in::WalkInMark>,
+    /// Whether the citizen can be told on WhatsApp.
+    pub reachable: bool,
 }
 
 /// One request, for an officer; the view is written to the audit log.
@@ -257,10 +261,20 @@ pub fn detail(store: &Store, who: &Session, number: &str, now: Timestamp) -> Res
         consent_at: filed.consent_at,
         due_date: filed.due_date,
         language: filed.language,
+        walk_in: filed.walk_in.clone(),
+        reachable: match stored.contact {
+            Some(contact) => store
+                .contact(contact)?
+                .is_some_and(|c| c.address().is_some()),
+            None => false,
+        },
         history: std::iter::once(HistoryEntry {
             status: RequestStatus::Diajukan,
             at: filed.submitted_at,
-            by: "warga".into(),
+            by: filed
+                .walk_in
+                .as_ref()
+                .map_or_else(|| "warga".into(), |w| w.by.clone()),
             note: None,
         })
         .chain(stored.history.iter().map(|c| HistoryEntry {

@@ -207,7 +207,7 @@ pub enum Event {
 
 /// An input to a parent's lane that is not a WhatsApp message. It is queued durably and goes
 /// through the same lane, engine and lane commit as a message, so replay sees it too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SyntheticInput {
     /// A wake-up the conversation asked for (a reminder, an expiry) fell due.
     Tick,
@@ -221,4 +221,7 @@ pub enum SyntheticInput {
         by: String,
         at: jiff::Timestamp,
     },
+    /// An officer filed a request at the counter for this contact (a citizen without a
+    /// smartphone has a contact of their own, with no WhatsApp number).
+    WalkIn(Box<crate::domain::walk_in::WalkInForm>),
 }

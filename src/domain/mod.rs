@@ -24,3 +24,4 @@ pub mod photo;
 pub mod region;
 pub mod request;
 pub mod rupiah;
+pub mod walk_in;

@@ -363,6 +363,9 @@ pub struct FiledRequest {
     /// `None` when the holiday data does not reach far enough to promise a date.
     pub due_date: Option<Date>,
     pub status: RequestStatus,
+    /// Filed at the counter by an officer (`None`: by the parent in the chat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk_in: Option<super::walk_in::WalkInMark>,
 }
 
 impl FiledRequest {
@@ -411,6 +414,7 @@ pub(crate) mod tests {
             submitted_at: at,
             due_date: None,
             status: RequestStatus::Diajukan,
+            walk_in: None,
         }
     }
 

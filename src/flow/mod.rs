@@ -73,10 +73,10 @@ pub mod well_known;
 pub use condition::{Condition, ConditionError, Value};
 pub use def::{
     BUTTON_TITLE_MAX, BackgroundRule, CheckReport, ChoiceOption, Colour, Command, FlowError,
-    FlowProblem, FlowSet, OfficeSettings, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX, Service, Step,
-    StepKind, Validator, check,
+    FlowProblem, FlowSet, NumberProfile, OfficeSettings, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
+    Service, Step, StepKind, Validator, check,
 };
-pub use engine::{step, step_batch};
+pub use engine::{check_walk_in, step, step_batch};
 pub use files::FlowFiles;
 pub use state::{
     Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto, Resend,
@@ -100,6 +100,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Input {
     Text(String),
+    /// A request an officer filed at the counter: filed whole or not at all, beside whatever
+    /// the contact is doing in the chat; the parent is told when they have WhatsApp.
+    WalkIn(Box<crate::domain::walk_in::WalkInForm>),
     /// A tapped reply button or list row: the `id` the engine gave it, and its title.
     Choice {
         id: String,
@@ -148,7 +151,11 @@ impl Input {
     pub fn is_from_citizen(&self) -> bool {
         !matches!(
             self,
-            Input::PhotoChecked { .. } | Input::Tick | Input::HandBack | Input::Decided { .. }
+            Input::PhotoChecked { .. }
+                | Input::Tick
+                | Input::HandBack
+                | Input::Decided { .. }
+                | Input::WalkIn(_)
         )
     }
 }

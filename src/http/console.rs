@@ -18,6 +18,8 @@ use crate::domain::document::DocumentKind;
 use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
 use crate::flow::Lang;
 
+mod walk_in;
+
 const COOKIE: &str = "loket_session";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -32,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/requests/{number}", web::get().to(request_page))
             .route("/requests/{number}/decide", web::post().to(decide))
             .route("/photos/{number}/{sha}", web::get().to(photo))
+            .route("/walk-in", web::get().to(walk_in::form_page))
+            .route("/walk-in", web::post().to(walk_in::submit))
             .route("/inbox", web::get().to(inbox))
             .route("/inbox/{id}", web::post().to(inbox_action)),
     );
@@ -128,6 +132,10 @@ label{display:block;margin:8px 0 4px;font-weight:500}
 .row{display:flex;gap:16px;flex-wrap:wrap}.row>*{flex:1;min-width:280px}
 .panel{background:#fff;border:1px solid #dfe5ea;border-radius:8px;padding:12px 16px;margin-bottom:12px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}dt{color:#5b6b77}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:4px 18px}
+form.filters{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:end}form.filters>div{min-width:180px}
+tr.overdue td{background:#fff6e5}.card.warn b{color:#b3261e}
+small{font-weight:400;color:#5b6b77}
 ";
 
 fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
@@ -135,6 +143,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
         Some(s) => format!(
             "<header><strong>loket</strong><a href=\"/console\">Beranda</a>\
              <a href=\"/console/inbox\">Eskalasi</a><a href=\"/console/requests\">Permohonan</a>\
+             <a href=\"/console/walk-in\">Daftar di loket</a>\
              <span class=\"who\">{} ({})</span>\
              <form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button class=\"secondary\" type=\"submit\">Keluar</button></form></header>",
@@ -173,6 +182,11 @@ fn error_box(e: &DeskError) -> String {
         DeskError::NotFound(what) => format!("Tidak ditemukan ({what})."),
         DeskError::Forbidden { .. } => "Peran Anda tidak mengizinkan tindakan ini.".to_string(),
         DeskError::SignedOut => "Silakan masuk lagi.".to_string(),
+        DeskError::Form(problems) => problems
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
         DeskError::Store(_) => {
             "Penyimpanan sedang bermasalah; coba lagi sebentar lagi.".to_string()
         }
@@ -416,7 +430,7 @@ async fn queue(
             ("kecamatan", &filter.kecamatan),
         ] {
             if let Some(v) = value {
-                link.push_str(&format!("&amp;{key}={}", esc(&url_encode(v))));
+                link.push_str(&format!("&amp;{key}={}", esc(&urlencode(v))));
             }
         }
         if filter.overdue {
@@ -441,19 +455,6 @@ async fn queue(
             if filter.overdue { " checked" } else { "" },
         ),
     )
-}
-
-/// Percent-encodes a query value.
-fn url_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 // ---- one request ----------------------------------------------------------------------------
@@ -497,8 +498,13 @@ async fn render_request(
     }
     if let Some(done) = done {
         body.push_str(&format!(
-            "<p class=\"note\" role=\"status\">Tersimpan: {}. Orang tua sudah diberi tahu.</p>",
-            esc(done)
+            "<p class=\"note\" role=\"status\">Tersimpan: {}. {}</p>",
+            esc(done),
+            if view.reachable {
+                "Orang tua sudah diberi tahu."
+            } else {
+                "Warga tanpa WhatsApp: beri tahu langsung (telepon atau surat)."
+            }
         ));
     }
     let mut data = format!(
@@ -513,7 +519,14 @@ async fn render_request(
             .map(|d| d.to_string())
             .unwrap_or_else(|| "-".into()),
         esc(view.nomor_kk.as_deref().unwrap_or("-")),
-        local(state, view.submitted_at),
+        match &view.walk_in {
+            Some(w) => format!(
+                "{} (di loket, oleh {})",
+                local(state, view.submitted_at),
+                esc(&w.by)
+            ),
+            None => local(state, view.submitted_at),
+        },
         view.due_date
             .map(|d| d.to_string())
             .unwrap_or_else(|| "-".into()),
@@ -532,7 +545,7 @@ async fn render_request(
         data.push_str(&format!(
             "<dt>{}</dt><dd>{}</dd>",
             esc(&state.step_label(&view.service, step)),
-            esc(answer)
+            esc(&state.answer_text(&view.service, step, answer))
         ));
     }
     data.push_str("</dl>");

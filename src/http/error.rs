@@ -22,6 +22,9 @@ pub enum ApiError {
     /// Too many failed sign-ins: the account waits.
     #[error("{0}")]
     Locked(String),
+    /// A form with problems, field by field (422, `{"error": {…, "fields": [{"field","message"}]}}`).
+    #[error("the form cannot be filed as it is: see fields")]
+    Form(Vec<crate::domain::walk_in::FormProblem>),
     /// A transient failure on our side; the caller should retry (Meta does).
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -37,6 +40,7 @@ impl ApiError {
             ApiError::TooLarge { .. } => "payload_too_large",
             ApiError::Conflict(_) => "conflict",
             ApiError::Locked(_) => "locked",
+            ApiError::Form(_) => "invalid_form",
             ApiError::Unavailable(_) => "unavailable",
         }
     }
@@ -52,6 +56,7 @@ impl ResponseError for ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Form(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -61,7 +66,14 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unavailable(_)) {
             response.insert_header(("Retry-After", "5"));
         }
-        response.json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+        match self {
+            ApiError::Form(fields) => response.json(json!({"error": {
+                "code": self.code(), "message": self.to_string(), "fields": fields
+            }})),
+            _ => {
+                response.json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+            }
+        }
     }
 }
 

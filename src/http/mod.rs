@@ -92,6 +92,57 @@ impl AppState {
             )
     }
 
+    /// After a form filed at the counter: makes it durable, wakes the citizen's lane and waits
+    /// up to `within` for the lane to file it. Returns the request number by then.
+    pub(crate) async fn settle_walk_in(
+        &self,
+        queued: &crate::desk::walk_in::WalkInQueued,
+        within: std::time::Duration,
+    ) -> Result<Option<String>, crate::desk::DeskError> {
+        self.store.commit().await?;
+        self.runtime.wake(queued.contact);
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let number = crate::desk::walk_in::filed_number(&self.store, queued)?;
+            if number.is_some() || tokio::time::Instant::now() > deadline {
+                return Ok(number);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// An answer as officers read it: an option's title, a kecamatan's or kelurahan's name,
+    /// else the text as filed.
+    pub fn answer_text(&self, service: &str, step: &str, answer: &str) -> String {
+        use crate::flow::StepKind;
+        let lang = crate::flow::Lang::Id;
+        let kind = self
+            .flows
+            .service(service)
+            .and_then(|s| s.step(step))
+            .map(|s| &s.kind);
+        let found = match kind {
+            Some(StepKind::Choice(options)) => options
+                .iter()
+                .find(|o| o.id == answer)
+                .map(|o| o.title.get(lang).to_string()),
+            Some(StepKind::Kecamatan) => self
+                .flows
+                .kecamatan
+                .iter()
+                .find(|(code, _)| code == answer)
+                .map(|(_, name)| name.clone()),
+            Some(StepKind::Kelurahan) => self
+                .flows
+                .kelurahan
+                .iter()
+                .find(|k| k.code == answer)
+                .map(|k| k.name.clone()),
+            _ => None,
+        };
+        found.unwrap_or_else(|| answer.to_string())
+    }
+
     /// Today in the office's time zone (due dates are office dates).
     pub fn today(&self) -> jiff::civil::Date {
         jiff::Timestamp::now()

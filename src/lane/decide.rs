@@ -33,16 +33,21 @@ pub struct FlowConversations {
 
 impl FlowConversations {
     pub fn new(flows: Arc<FlowSet>) -> FlowConversations {
-        let policy = PhotoPolicy {
-            background: flows.settings.pas_foto_background,
-            ..PhotoPolicy::default()
-        };
+        let policy = photo_policy(&flows);
         FlowConversations { flows, policy }
     }
 }
 
+/// The photo checks as the office's flows set them (the pas foto backdrop rule).
+pub fn photo_policy(flows: &FlowSet) -> PhotoPolicy {
+    PhotoPolicy {
+        background: flows.settings.pas_foto_background,
+        ..PhotoPolicy::default()
+    }
+}
+
 /// The store's index of open requests, for the engine's one-request-per-child rule.
-struct StoreOpenRequests<'a>(&'a Store);
+pub struct StoreOpenRequests<'a>(pub &'a Store);
 
 impl OpenRequests for StoreOpenRequests<'_> {
     fn open_request(&self, service: &str, nik: &Nik) -> Option<RequestNumber> {
@@ -264,7 +269,19 @@ impl Conversations for FlowConversations {
         };
 
         // The checked copy of a received photo: from this batch's checks, else from the store.
-        let stored_copy = |sha: &str| match decided.photos.iter().find(|p| p.original_sha256 == sha)
+        let walk_in_photos: Vec<&PhotoRecord> = synthetic
+            .iter()
+            .filter_map(|s| match s {
+                SyntheticInput::WalkIn(form) => Some(form.photos.iter().map(|p| &p.record)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let stored_copy = |sha: &str| match decided
+            .photos
+            .iter()
+            .chain(walk_in_photos.iter().copied())
+            .find(|p| p.original_sha256 == sha)
         {
             Some(record) => record.stored_sha256.clone(),
             None => store
@@ -289,6 +306,24 @@ impl Conversations for FlowConversations {
             }
         }
         records.photos.clone_from(&decided.photos);
+        // Forms filed at the counter bring their checked photos; one that could not be filed
+        // (a race the desk's own check could not see) leaves nothing behind.
+        for input in &synthetic {
+            let SyntheticInput::WalkIn(form) = input else {
+                continue;
+            };
+            let filed = decided.effects.iter().any(|e| {
+                matches!(e, Effect::FileRequest(f) if f.walk_in.as_ref().is_some_and(|w| w.form == form.id))
+            });
+            for photo in &form.photos {
+                if filed {
+                    records.photos.push(photo.record.clone());
+                } else {
+                    out.forget_blobs
+                        .extend(photo.record.stored_sha256.iter().cloned());
+                }
+            }
+        }
         for effect in decided.effects {
             match effect {
                 Effect::Send(reply) => out.replies.push(reply),
@@ -299,8 +334,11 @@ impl Conversations for FlowConversations {
                         .iter()
                         .filter_map(|document| stored_copy(&document.media.sha256))
                         .collect();
-                    // From now on the request keeps them, not the draft.
-                    records.release_photos.extend(photos.iter().cloned());
+                    // From now on the request keeps them, not the draft (a form filed at the
+                    // counter never was in the chat's draft).
+                    if filed.walk_in.is_none() {
+                        records.release_photos.extend(photos.iter().cloned());
+                    }
                     records.requests.push(StoredRequest {
                         summary: filed.summary(),
                         contact: Some(batch.contact.id),

@@ -61,6 +61,7 @@ pub(super) fn synthetic_input(input: &SyntheticInput) -> Input {
     match input {
         SyntheticInput::Tick => Input::Tick,
         SyntheticInput::HandBack => Input::HandBack,
+        SyntheticInput::WalkIn(form) => Input::WalkIn(form.clone()),
         SyntheticInput::Decided {
             number, decision, ..
         } => Input::Decided {

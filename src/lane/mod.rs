@@ -24,7 +24,7 @@ mod replay;
 mod runtime;
 
 pub use batch::{Arrival, Batch, Conversations, Decision};
-pub use decide::{Decided, FlowConversations, decide_batch};
+pub use decide::{Decided, FlowConversations, StoreOpenRequests, decide_batch, photo_policy};
 pub use inputs::input_of;
 pub use photos::{RecordedVerdicts, Verdicts};
 pub use replay::{ReplayReport, replay};

@@ -175,10 +175,23 @@ impl Runtime {
         hand_over: bool,
     ) -> Result<(), LaneError> {
         let store = &self.inner.store;
-        let pending: Vec<PendingMessage> = store.pending_for(contact_id)?;
-        let synthetic = store.synthetic_for(contact_id)?;
+        let mut pending: Vec<PendingMessage> = store.pending_for(contact_id)?;
+        let mut synthetic = store.synthetic_for(contact_id)?;
         if pending.is_empty() && synthetic.is_empty() {
             return Ok(());
+        }
+        // A form filed at the counter is a batch of its own: a batch files at most one
+        // request (one sequence number), and the chat's messages wait for the next round.
+        if let Some(at) = synthetic
+            .iter()
+            .position(|(_, s)| matches!(s, SyntheticInput::WalkIn(_)))
+        {
+            let walk_in = synthetic.swap_remove(at);
+            if !pending.is_empty() || !synthetic.is_empty() {
+                self.set_dirty(contact_id, true);
+            }
+            synthetic = vec![walk_in];
+            pending.clear();
         }
         let Some(contact) = store.contact(contact_id)? else {
             tracing::error!("work queued for an unknown contact");
@@ -264,28 +277,24 @@ impl Runtime {
             })?
         };
 
-        let Some(to) = contact.address().map(str::to_string) else {
-            return Err(crate::store::StoreError::Corrupt {
-                what: "contact",
-                reason: "no address".into(),
+        // A citizen filed for at the counter without a phone has nowhere to be told.
+        if let Some(to) = contact.address().map(str::to_string) {
+            if self.inner.settings.mark_read {
+                for p in &pending {
+                    commit.outbox.push(item(
+                        contact_id,
+                        from,
+                        &to,
+                        &Outgoing::MarkRead {
+                            message_id: p.message.id.clone(),
+                        },
+                    ));
+                }
             }
-            .into());
-        };
-        if self.inner.settings.mark_read {
-            for p in &pending {
-                commit.outbox.push(item(
-                    contact_id,
-                    from,
-                    &to,
-                    &Outgoing::MarkRead {
-                        message_id: p.message.id.clone(),
-                    },
-                ));
-            }
-        }
-        for reply in decision.replies {
-            for part in reply.fit_to_limits() {
-                commit.outbox.push(item(contact_id, from, &to, &part));
+            for reply in decision.replies {
+                for part in reply.fit_to_limits() {
+                    commit.outbox.push(item(contact_id, from, &to, &part));
+                }
             }
         }
         commit.records = decision.records;

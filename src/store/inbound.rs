@@ -567,6 +567,54 @@ impl Store {
         }
     }
 
+    /// The contact a request filed at the counter belongs to: the parent who writes from this
+    /// WhatsApp number to business number `number`, made if they never wrote; or, without a
+    /// phone, a contact of its own that nothing can be sent to.
+    pub fn contact_for_walk_in(
+        &self,
+        number: Option<&str>,
+        wa_id: Option<&str>,
+        now_ms: i64,
+    ) -> Result<ContactId> {
+        let i = &self.inner;
+        let fresh = |wa_id: Option<&str>, id: ContactId| Contact {
+            id,
+            wa_id: wa_id.map(str::to_string),
+            user_id: None,
+            name: None,
+            business_number: number.map(str::to_string),
+            first_seen_ms: now_ms,
+            last_inbound_at: None,
+        };
+        let Some(wa_id) = wa_id else {
+            let id = ContactId(i.db.generate_id()? + 1);
+            i.contacts.insert(id.key(), encode(&fresh(None, id))?)?;
+            return Ok(id);
+        };
+        let bare = format!("p:{wa_id}");
+        for key in [scoped_alias(number, &bare), bare.clone()] {
+            if let Some(id) = i.aliases.get(key.as_bytes())? {
+                return Ok(ContactId(u64_from_key(&id)));
+            }
+        }
+        let id = ContactId(i.db.generate_id()? + 1);
+        // The contact is written before its alias, so an alias never names a missing contact.
+        i.contacts
+            .insert(id.key(), encode(&fresh(Some(wa_id), id))?)?;
+        match i.aliases.compare_and_swap(
+            scoped_alias(number, &bare).as_bytes(),
+            None as Option<&[u8]>,
+            Some(&id.key()[..]),
+        )? {
+            Ok(()) => Ok(id),
+            // The parent's first message arrived at this very moment: theirs it is.
+            Err(taken) => {
+                i.contacts.remove(id.key())?;
+                Ok(ContactId(u64_from_key(&taken.current.unwrap_or_default())))
+            }
+        }
+    }
+
     /// Finds the contact by BSUID or phone (either may be missing), learning new identifiers,
     /// or creates it. Aliases are claimed by compare-and-swap, so two first messages of a new
     /// parent arriving at once still make one contact.

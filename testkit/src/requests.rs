@@ -103,6 +103,7 @@ pub fn filed_request(i: u32, start: Timestamp) -> (StoredRequest, Vec<PhotoRecor
         submitted_at: at,
         due_date: Some(date + 20.days()),
         status,
+        walk_in: None,
     };
     let request = StoredRequest {
         summary: filed.summary(),

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const PASSWORD: &str = "kata-sandi-panjang";
+pub(crate) const PASSWORD: &str = "kata-sandi-panjang";
 
 impl TestApp {
-    fn add_account(&self, name: &str, role: Role) {
+    pub(crate) fn add_account(&self, name: &str, role: Role) {
         accounts::add_account(
             &self.store,
             "test",
@@ -23,7 +23,7 @@ impl TestApp {
         .unwrap();
     }
 
-    async fn sign_in(&self, name: &str, password: &str) -> reqwest::Response {
+    pub(crate) async fn sign_in(&self, name: &str, password: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/api/v1/session", self.address))
             .json(&json!({"username": name, "password": password}))
@@ -32,14 +32,19 @@ impl TestApp {
             .unwrap()
     }
 
-    async fn token(&self, name: &str) -> String {
+    pub(crate) async fn token(&self, name: &str) -> String {
         let response = self.sign_in(name, PASSWORD).await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_string()
     }
 
-    async fn api(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> (u16, Value) {
+    pub(crate) async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, Value) {
         let mut request = self
             .client
             .request(method, format!("{}/api/v1{path}", self.address));
@@ -53,7 +58,7 @@ impl TestApp {
     }
 }
 
-fn error_code(body: &Value) -> &str {
+pub(crate) fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
 }
 
@@ -211,7 +216,7 @@ fn versions(view: &Value) -> Value {
 }
 
 impl TestApp {
-    async fn post_api(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post_api(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
         let response = self
             .client
             .post(format!("{}/api/v1{path}", self.address))

@@ -6,3 +6,4 @@ mod helpers;
 mod inbound;
 mod outbound;
 mod transcripts;
+mod walk_in;

@@ -339,6 +339,12 @@ pub struct FlowSet {
 /// Message keys the engine uses; each must be in `flows/messages.toml`.
 pub const MESSAGE_KEYS: &[&str] = &[
     "greeting",
+    "walk_in_required",
+    "walk_in_consent",
+    "walk_in_option_unknown",
+    "walk_in_photo_missing",
+    "walk_in_service_unknown",
+    "walk_in_due",
     "service_elsewhere",
     "menu_body",
     "menu_button",

@@ -82,6 +82,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             submitted_at: self.now(),
             due_date,
             status: RequestStatus::Diajukan,
+            walk_in: None,
         };
         let due_text = due_date
             .map(|d| self.date_text(d, st.lang))

@@ -18,6 +18,7 @@
 //! | `file.rs` | filing the request |
 //! | `timers.rs` | reminders and expiry |
 //! | `say.rs` | messages, dates, hours, the summary and the status |
+//! | `walk_in.rs` | a request an officer files at the counter, through the same steps |
 
 mod answer;
 mod ask;
@@ -27,6 +28,7 @@ mod photos;
 mod say;
 mod timers;
 mod understand;
+mod walk_in;
 
 use crate::domain::dates::{
     age_in_years, format_date_en, format_date_id, parse_date, parse_recent_day, weekday_en,
@@ -91,6 +93,21 @@ pub fn step_batch(
     e.finish(state, turn)
 }
 
+/// The request an officer's form would file now, or what stops it, field by field: the desk
+/// checks a form with this before queueing it, and the lane files it with the same code.
+pub fn check_walk_in(
+    flows: &FlowSet,
+    form: &crate::domain::walk_in::WalkInForm,
+    ctx: &Context,
+) -> Result<FiledRequest, Vec<crate::domain::walk_in::FormProblem>> {
+    Engine {
+        flows,
+        ctx,
+        number: flows.number(ctx.business_number),
+    }
+    .walk_in_request(form)
+}
+
 #[derive(Default)]
 struct Turn {
     notes: Vec<String>,
@@ -113,6 +130,10 @@ struct Engine<'a, 'c> {
 
 impl<'a, 'c> Engine<'a, 'c> {
     fn handle(&self, st: &mut Conversation, input: Input, t: &mut Turn) {
+        // Beside the chat, whoever owns it: the contact's conversation is not touched.
+        if let Input::WalkIn(form) = input {
+            return self.on_walk_in(*form, t);
+        }
         if st.escalation.is_some() {
             match input {
                 Input::HandBack => {
@@ -176,7 +197,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             Input::Unsupported { .. } => self.unclear(st, "unsupported", t),
             Input::Tick => self.on_tick(st, t),
-            Input::HandBack => {}
+            Input::HandBack | Input::WalkIn(_) => {}
             Input::Decided {
                 number,
                 status,

@@ -369,6 +369,23 @@ impl<'a, 'c> Engine<'a, 'c> {
                 ),
             }
         }
+        self.send_status(st, number, service, name, label, reason_text, next, t);
+    }
+
+    /// A change of status told to the parent: a text inside the 24-hour window, else the
+    /// approved status template.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn send_status(
+        &self,
+        st: &Conversation,
+        number: &str,
+        service: String,
+        name: String,
+        label: &str,
+        reason_text: Option<String>,
+        next: String,
+        t: &mut Turn,
+    ) {
         if self.window_open() {
             let mut text = self.msg_with(
                 st,

@@ -7,8 +7,10 @@ mod escalations;
 mod requests;
 mod session;
 mod supervision;
+mod walk_ins;
 
 pub use auth::Signed;
+pub(crate) use walk_ins::submit as submit_walk_in;
 
 use actix_web::web;
 
@@ -41,6 +43,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/requests/{number}/return",
                 web::post().to(requests::send_back),
+            )
+            .service(
+                web::resource("/walk-ins")
+                    .app_data(web::PayloadConfig::new(walk_ins::BODY_LIMIT))
+                    .route(web::post().to(walk_ins::file)),
             )
             .route("/users", web::get().to(supervision::users))
             .route("/users", web::post().to(supervision::create_user))
@@ -79,6 +86,7 @@ impl From<DeskError> for ApiError {
             DeskError::Invalid(reason) => ApiError::BadRequest(reason),
             DeskError::Conflict(reason) => ApiError::Conflict(reason),
             DeskError::NotFound(_) => ApiError::NotFound,
+            DeskError::Form(fields) => ApiError::Form(fields),
             DeskError::Store(e) => e.into(),
         }
     }
