@@ -942,6 +942,184 @@ async fn an_officer_files_a_walk_in_request_with_uploaded_photos() {
     loket.stop().await;
 }
 
+/// A supervisor, by keyboard and mouse in a desktop window: creates a courier's account and
+/// disables it, sends a notice to the parent with a request in progress (who reads it in the
+/// simulator), and reads the audit log, where all of it is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_manages_accounts_sends_a_notice_and_reads_the_audit() {
+    if skip() {
+        return;
+    }
+    let loket = spawn_loket().await;
+    loket::desk::accounts::add_account(
+        &loket.store,
+        "test",
+        "kepala",
+        loket::domain::account::Role::Supervisor,
+        "kata-sandi-panjang",
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    // A parent with a request in progress, who writes from the simulator's phone.
+    let browser = start_browser().await;
+    let phone = random_phone();
+    let p = Parent::open(&browser.client, &loket.base, &phone, "Ibu Ratna").await;
+    let contact = loket
+        .store
+        .contact_for_walk_in(None, Some(&phone), jiff::Timestamp::now().as_millisecond())
+        .unwrap();
+    let (mut request, _) = loket_testkit::requests::filed_request(5, jiff::Timestamp::now());
+    request.contact = Some(contact);
+    request.summary.status = loket::domain::request::RequestStatus::Diajukan;
+    request.filed.status = loket::domain::request::RequestStatus::Diajukan;
+    loket
+        .store
+        .commit_lane(loket::store::LaneCommit {
+            records: loket::store::LaneRecords {
+                requests: vec![request],
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+
+    let desk = start_desktop_browser().await;
+    let c = &desk.client;
+    let officer = Officer { c };
+    officer
+        .sign_in(&loket.base, "kepala", "kata-sandi-panjang")
+        .await;
+    officer.wait_for("eskalasi terbuka").await;
+    c.find(Locator::LinkText("Pengguna"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Akun baru").await;
+    c.find(Locator::Css("#username"))
+        .await
+        .unwrap()
+        .send_keys("budi_kurir")
+        .await
+        .unwrap();
+    c.execute("document.querySelector('#role').value = 'courier';", vec![])
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys("kurir-sandi-panjang")
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Buat akun']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Akun budi_kurir (Kurir) dibuat.").await;
+    c.find(Locator::Css(
+        "form[action='/console/users/budi_kurir/disable'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    officer.wait_for("dinonaktifkan").await;
+    officer.screenshot("console_users.png").await;
+
+    c.find(Locator::LinkText("Pengumuman"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Isi pengumuman").await;
+    c.find(Locator::Css("#text"))
+        .await
+        .unwrap()
+        .send_keys(
+            "Kantor Disdukcapil tutup Jumat, 4 Desember (cuti bersama). Permohonan tetap diproses.",
+        )
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Kirim pengumuman']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("diantrekan").await;
+    let n = p.seen().await;
+    p.expect(n, &["cuti bersama"]).await;
+    // Counts follow the simulator's delivery reports.
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        c.goto(&format!("{}/console/notices", loket.base))
+            .await
+            .unwrap();
+        let row: Value = c
+            .execute(
+                "const r = document.querySelector('tbody tr'); return r ? Array.from(r.cells).map(c => c.innerText) : [];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        // # | time | by | text | recipients | queued | sent | delivered | read | failed
+        let cells: Vec<String> = serde_json::from_value(row).unwrap();
+        if cells.len() == 10 && cells[4] == "1" && cells[5] == "0" && cells[9] == "0" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the notice's counts never settled: {cells:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    officer.screenshot("console_notices.png").await;
+
+    c.find(Locator::LinkText("Audit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Unduh semua (CSV)").await;
+    let page = officer.text().await;
+    for action in [
+        "account_created",
+        "account_disabled",
+        "notice_sent",
+        "login",
+    ] {
+        assert!(
+            page.contains(action),
+            "{action} missing from the audit page:\n{page}"
+        );
+    }
+    let csv: Value = c
+        .execute_async(
+            "const done = arguments[0]; fetch('/console/audit.csv').then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap_or_default();
+    assert!(
+        csv.starts_with("at,actor,action,target,photo,detail"),
+        "{csv}"
+    );
+    assert!(csv.contains("notice_sent"), "{csv}");
+    officer.screenshot("console_audit.png").await;
+    desk.client.clone().close().await.unwrap();
+    drop(desk);
+    browser.client.clone().close().await.unwrap();
+    drop(browser);
+    loket.stop().await;
+}
+
 /// A PDF sent as a document is refused with a request for a photo; meanwhile a second parent
 /// chats in another tab and sees only their own conversation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -214,6 +214,7 @@ pub fn reply(
         to,
         from: contact.business_number.clone(),
         payload,
+        notice: None,
     }])?;
     store.note_escalation_reply(id, now.as_millisecond())?;
     audit(

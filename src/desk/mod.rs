@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod escalations;
+pub mod notices;
 pub mod requests;
 pub mod supervision;
 pub mod walk_in;

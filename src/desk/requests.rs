@@ -23,7 +23,7 @@ pub struct RequestFilter {
 }
 
 impl RequestFilter {
-    fn admits(&self, r: &QueueRow, today: Date) -> bool {
+    pub(crate) fn admits(&self, r: &QueueRow, today: Date) -> bool {
         self.service.as_deref().is_none_or(|s| r.service == s)
             && self.kecamatan.as_deref().is_none_or(|k| {
                 r.kecamatan_code.as_deref() == Some(k)

@@ -224,4 +224,17 @@ pub enum SyntheticInput {
     /// An officer filed a request at the counter for this contact (a citizen without a
     /// smartphone has a contact of their own, with no WhatsApp number).
     WalkIn(Box<crate::domain::walk_in::WalkInForm>),
+    /// A supervisor's notice (an outage, the office closed) to this parent.
+    Notice { id: u64, text: String },
+}
+
+impl SyntheticInput {
+    /// Inputs decided in a batch of their own: a walk-in files a request (a batch takes one
+    /// request number), and a notice's messages are counted as the notice's.
+    pub fn is_solo(&self) -> bool {
+        matches!(
+            self,
+            SyntheticInput::WalkIn(_) | SyntheticInput::Notice { .. }
+        )
+    }
 }

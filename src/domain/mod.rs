@@ -19,6 +19,7 @@ pub mod lang;
 pub mod media;
 pub mod message;
 pub mod nik;
+pub mod notice;
 pub mod phone;
 pub mod photo;
 pub mod region;

@@ -103,6 +103,8 @@ pub enum Input {
     /// A request an officer filed at the counter: filed whole or not at all, beside whatever
     /// the contact is doing in the chat; the parent is told when they have WhatsApp.
     WalkIn(Box<crate::domain::walk_in::WalkInForm>),
+    /// A supervisor's notice: said as it is, whatever the chat is doing.
+    Notice(String),
     /// A tapped reply button or list row: the `id` the engine gave it, and its title.
     Choice {
         id: String,
@@ -156,6 +158,7 @@ impl Input {
                 | Input::HandBack
                 | Input::Decided { .. }
                 | Input::WalkIn(_)
+                | Input::Notice(_)
         )
     }
 }

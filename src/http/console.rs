@@ -18,6 +18,7 @@ use crate::domain::document::DocumentKind;
 use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
 use crate::flow::Lang;
 
+mod supervisor;
 mod walk_in;
 
 const COOKIE: &str = "loket_session";
@@ -36,6 +37,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/photos/{number}/{sha}", web::get().to(photo))
             .route("/walk-in", web::get().to(walk_in::form_page))
             .route("/walk-in", web::post().to(walk_in::submit))
+            .route("/notices", web::get().to(supervisor::notices_page))
+            .route("/notices", web::post().to(supervisor::send_notice))
+            .route("/users", web::get().to(supervisor::users_page))
+            .route("/users", web::post().to(supervisor::create_user))
+            .route(
+                "/users/{name}/{action}",
+                web::post().to(supervisor::user_action),
+            )
+            .route("/audit", web::get().to(supervisor::audit_page))
+            .route("/audit.csv", web::get().to(supervisor::audit_csv))
             .route("/inbox", web::get().to(inbox))
             .route("/inbox/{id}", web::post().to(inbox_action)),
     );
@@ -143,10 +154,16 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
         Some(s) => format!(
             "<header><strong>loket</strong><a href=\"/console\">Beranda</a>\
              <a href=\"/console/inbox\">Eskalasi</a><a href=\"/console/requests\">Permohonan</a>\
-             <a href=\"/console/walk-in\">Daftar di loket</a>\
+             <a href=\"/console/walk-in\">Daftar di loket</a>{}\
              <span class=\"who\">{} ({})</span>\
              <form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button class=\"secondary\" type=\"submit\">Keluar</button></form></header>",
+            if s.role.includes(crate::domain::account::Role::Supervisor) {
+                "<a href=\"/console/notices\">Pengumuman</a><a href=\"/console/users\">Pengguna</a>\
+                 <a href=\"/console/audit\">Audit</a>"
+            } else {
+                ""
+            },
             esc(&s.username),
             s.role.label_id(),
             esc(&s.csrf)

@@ -62,6 +62,7 @@ pub(super) fn synthetic_input(input: &SyntheticInput) -> Input {
         SyntheticInput::Tick => Input::Tick,
         SyntheticInput::HandBack => Input::HandBack,
         SyntheticInput::WalkIn(form) => Input::WalkIn(form.clone()),
+        SyntheticInput::Notice { text, .. } => Input::Notice(text.clone()),
         SyntheticInput::Decided {
             number, decision, ..
         } => Input::Decided {

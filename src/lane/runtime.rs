@@ -180,15 +180,16 @@ impl Runtime {
         if pending.is_empty() && synthetic.is_empty() {
             return Ok(());
         }
-        // A form filed at the counter is a batch of its own: a batch files at most one
-        // request (one sequence number), and the chat's messages wait for the next round.
-        if let Some(at) = synthetic
-            .iter()
-            .position(|(_, s)| matches!(s, SyntheticInput::WalkIn(_)))
-        {
+        // A form filed at the counter, or a notice, is a batch of its own (see
+        // `SyntheticInput::is_solo`); the chat's messages wait for the next round.
+        let mut notice = None;
+        if let Some(at) = synthetic.iter().position(|(_, s)| s.is_solo()) {
             let walk_in = synthetic.swap_remove(at);
             if !pending.is_empty() || !synthetic.is_empty() {
                 self.set_dirty(contact_id, true);
+            }
+            if let SyntheticInput::Notice { id, .. } = &walk_in.1 {
+                notice = Some(*id);
             }
             synthetic = vec![walk_in];
             pending.clear();
@@ -293,7 +294,9 @@ impl Runtime {
             }
             for reply in decision.replies {
                 for part in reply.fit_to_limits() {
-                    commit.outbox.push(item(contact_id, from, &to, &part));
+                    let mut item = item(contact_id, from, &to, &part);
+                    item.notice = notice;
+                    commit.outbox.push(item);
                 }
             }
         }
@@ -365,5 +368,6 @@ fn item(contact: ContactId, from: Option<&str>, to: &str, message: &Outgoing) ->
         to: to.to_string(),
         from: from.map(str::to_string),
         payload: message.clone(),
+        notice: None,
     }
 }

@@ -425,6 +425,9 @@ impl Store {
                 let item = item.clone().into_item(*id, intent.at_ms);
                 i.outbox.insert(key, encode(&item)?)?;
             }
+            if let Some(notice) = item.notice {
+                self.note_notice_send(notice, *id)?;
+            }
         }
         if let Some(contact) = commit.contact {
             if let Some(state) = &records.conversation {

@@ -7,6 +7,7 @@
 mod accounts;
 mod blobs;
 mod inbound;
+mod notices;
 mod outbox;
 mod queue;
 mod requests;
@@ -126,6 +127,9 @@ struct Inner {
     accounts: sled::Tree,
     sessions: sled::Tree,
     audit: sled::Tree,
+    /// Notice id -> notice; `<notice id><outbox id>`: the messages that carry it.
+    notices: sled::Tree,
+    notice_sends: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
     flush_stats: Arc<FlushCounters>,
     blobs: BlobStore,
@@ -214,6 +218,8 @@ impl Store {
             accounts: tree("accounts")?,
             sessions: tree("sessions")?,
             audit: tree("audit")?,
+            notices: tree("notices")?,
+            notice_sends: tree("notice_sends")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),
             _lock: lock,

@@ -16,6 +16,9 @@ pub struct NewOutboxItem {
     /// configured one.
     pub from: Option<String>,
     pub payload: Outgoing,
+    /// The supervisor's notice this message carries, for its delivery counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<u64>,
 }
 
 impl NewOutboxItem {
@@ -26,6 +29,7 @@ impl NewOutboxItem {
             to: self.to,
             from: self.from,
             payload: self.payload,
+            notice: self.notice,
             attempts: 0,
             next_attempt_at_ms: now_ms,
             created_at_ms: now_ms,
@@ -43,6 +47,8 @@ pub struct OutboxItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     pub payload: Outgoing,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<u64>,
     pub attempts: u32,
     pub next_attempt_at_ms: i64,
     pub created_at_ms: i64,

@@ -22,6 +22,9 @@ pub struct QueueRow {
     /// Kemendagri code of the kecamatan.
     pub kecamatan_code: Option<String>,
     pub filed_at_ms: i64,
+    /// Whose request it is (notices go to them).
+    #[serde(default)]
+    pub contact: Option<crate::domain::contact::ContactId>,
 }
 
 /// Where a page of the queue starts: after this request.
@@ -44,6 +47,7 @@ impl QueueRow {
             kecamatan: address.map(|a| a.kecamatan.clone()),
             kecamatan_code: address.map(|a| a.kecamatan_code.clone()),
             filed_at_ms: request.filed_at_ms,
+            contact: request.contact,
         }
     }
 
@@ -75,7 +79,7 @@ fn status_key(status: RequestStatus, filed_at_ms: i64, number: &str) -> Vec<u8> 
 }
 
 /// Marks a store whose index is complete (no status id starts with `~`).
-const INDEX_VERSION: &[u8] = b"~index:2";
+const INDEX_VERSION: &[u8] = b"~index:3";
 
 /// `<due date>\0<number>` for an open request with a due date.
 fn due_key(request: &StoredRequest) -> Option<Vec<u8>> {

@@ -53,6 +53,21 @@ pub fn text_body(id: &str, from: &str, timestamp: i64, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A webhook body with one status callback: message `wamid` (one we sent to `recipient`)
+/// reached `status` (`sent`, `delivered`, `read`, `failed`).
+pub fn status_body(wamid: &str, recipient: &str, status: &str, timestamp: i64) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": WABA_ID, "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": DISPLAY_PHONE_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
+            "statuses": [{"id": wamid, "status": status, "timestamp": timestamp.to_string(),
+                          "recipient_id": recipient}]
+        }}]}]
+    }))
+    .unwrap_or_default()
+}
+
 /// Now, in Unix seconds (a message's `timestamp`).
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()

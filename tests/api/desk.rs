@@ -701,6 +701,26 @@ async fn the_console_needs_a_session_a_csrf_value_and_serves_photos_only_to_offi
         "{set_cookie}"
     );
     let cookie = set_cookie.split(';').next().unwrap().to_string();
+    // The supervisors' pages are not an officer's.
+    for path in [
+        "/console/users",
+        "/console/notices",
+        "/console/audit",
+        "/console/audit.csv",
+    ] {
+        let response = get(path.into(), Some(cookie.clone())).await.unwrap();
+        assert_eq!(response.status(), 403, "{path}");
+    }
+    // A form without its CSRF value changes nothing.
+    let response = plain
+        .post(format!("{}/console/walk-in", app.address))
+        .header("cookie", cookie.clone())
+        .header("content-type", "multipart/form-data; boundary=X")
+        .body("--X\r\nContent-Disposition: form-data; name=\"service\"\r\n\r\nkia\r\n--X--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
 
     let response = get(photo.clone(), Some(cookie.clone())).await.unwrap();
     assert_eq!(response.status(), 200);

@@ -103,6 +103,9 @@ pub struct OfficeSettings {
     /// The approved template an officer answers with once the window has closed: `{{1}}` the
     /// officer's text.
     pub reply_template: Template,
+    /// The approved template of a supervisor's notice to parents whose window has closed:
+    /// `{{1}}` the notice.
+    pub notice_template: Template,
 }
 
 /// A message template approved in WhatsApp Manager.
@@ -665,6 +668,7 @@ struct RawSettings {
 struct RawTemplates {
     status_update: Option<RawTemplate>,
     officer_reply: Option<RawTemplate>,
+    notice: Option<RawTemplate>,
 }
 
 #[derive(Deserialize)]

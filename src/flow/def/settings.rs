@@ -196,6 +196,18 @@ pub(super) fn load_settings(
                 name: "loket_officer_reply".into(),
                 language: "id".into(),
             }),
+        notice_template: raw
+            .templates
+            .as_ref()
+            .and_then(|t| t.notice.as_ref())
+            .map(|t| Template {
+                name: t.name.clone(),
+                language: t.language.clone(),
+            })
+            .unwrap_or_else(|| Template {
+                name: "loket_notice".into(),
+                language: "id".into(),
+            }),
         status_template: raw
             .templates
             .and_then(|t| t.status_update)

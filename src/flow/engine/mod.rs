@@ -131,8 +131,10 @@ struct Engine<'a, 'c> {
 impl<'a, 'c> Engine<'a, 'c> {
     fn handle(&self, st: &mut Conversation, input: Input, t: &mut Turn) {
         // Beside the chat, whoever owns it: the contact's conversation is not touched.
-        if let Input::WalkIn(form) = input {
-            return self.on_walk_in(*form, t);
+        match input {
+            Input::WalkIn(form) => return self.on_walk_in(*form, t),
+            Input::Notice(text) => return self.on_notice(&text, t),
+            _ => {}
         }
         if st.escalation.is_some() {
             match input {
@@ -197,7 +199,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             Input::Unsupported { .. } => self.unclear(st, "unsupported", t),
             Input::Tick => self.on_tick(st, t),
-            Input::HandBack | Input::WalkIn(_) => {}
+            Input::HandBack | Input::WalkIn(_) | Input::Notice(_) => {}
             Input::Decided {
                 number,
                 status,

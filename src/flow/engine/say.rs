@@ -372,6 +372,29 @@ impl<'a, 'c> Engine<'a, 'c> {
         self.send_status(st, number, service, name, label, reason_text, next, t);
     }
 
+    /// A supervisor's notice: a message of its own inside the 24-hour window, else the
+    /// approved notice template. The question in hand is not repeated.
+    pub(super) fn on_notice(&self, text: &str, t: &mut Turn) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let message = if self.window_open() {
+            crate::flow::Outgoing::Text {
+                body: format!("📢 {text}"),
+            }
+        } else {
+            let template = &self.settings().notice_template;
+            crate::flow::Outgoing::Template {
+                name: template.name.clone(),
+                language: template.language.clone(),
+                // Template parameters may not hold line breaks.
+                params: vec![text.split_whitespace().collect::<Vec<_>>().join(" ")],
+            }
+        };
+        t.effects.push(Effect::Send(message));
+    }
+
     /// A change of status told to the parent: a text inside the 24-hour window, else the
     /// approved status template.
     #[allow(clippy::too_many_arguments)]

@@ -4,6 +4,7 @@
 
 mod auth;
 mod escalations;
+mod notices;
 mod requests;
 mod session;
 mod supervision;
@@ -49,6 +50,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .app_data(web::PayloadConfig::new(walk_ins::BODY_LIMIT))
                     .route(web::post().to(walk_ins::file)),
             )
+            .route("/notices", web::post().to(notices::send))
+            .route("/notices", web::get().to(notices::list))
+            .route("/notices/{id}", web::get().to(notices::one))
             .route("/users", web::get().to(supervision::users))
             .route("/users", web::post().to(supervision::create_user))
             .route(
