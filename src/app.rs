@@ -46,6 +46,40 @@ impl Default for AppOptions {
     }
 }
 
+/// The inbox's housekeeping, every 15 seconds: claims nobody answered go back to the queue,
+/// and (when the office turned it on) waiting escalations are given to officers in turn.
+async fn share_escalations(
+    store: Store,
+    policy: crate::flow::EscalationPolicy,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(15)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let span = tracing::info_span!("job", name = "share_escalations");
+        let _entered = span.enter();
+        let now = jiff::Timestamp::now();
+        let released = crate::desk::escalations::release_stale(&store, &policy, now);
+        let assigned = crate::desk::escalations::auto_assign(&store, &policy, now);
+        match (released, assigned) {
+            (Ok(released), Ok(assigned)) => {
+                if !released.is_empty() || !assigned.is_empty() {
+                    tracing::info!(
+                        released = released.len(),
+                        assigned = assigned.len(),
+                        "escalations shared out"
+                    );
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "cannot share out escalations")
+            }
+        }
+    }
+}
+
 /// Why the flows were refused, and where they came from.
 pub fn flows_refused(settings: &Settings, error: &FlowError) -> String {
     match &settings.flows_dir {
@@ -221,6 +255,11 @@ impl Application {
             conversations,
         );
         tokio::spawn(runtime.clone().run_wakeups(shutdown.subscribe()));
+        tokio::spawn(share_escalations(
+            store.clone(),
+            flows.settings.escalations,
+            shutdown.subscribe(),
+        ));
         let resumed = runtime.resume()?;
         if resumed > 0 {
             tracing::info!(

@@ -790,6 +790,36 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
         .await
         .unwrap();
     officer.wait_for("Balasan dikirim").await;
+    // A canned reply fills the answer box, ready to edit; a note stays among officers.
+    let filled: Value = c
+        .execute(
+            "const s = document.querySelector('select[id^=canned-]'); s.value = 'salam'; \
+             s.dispatchEvent(new Event('change')); return s.form.text.value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        filled
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Selamat siang, Ibu Siti."),
+        "{filled}"
+    );
+    c.find(Locator::Css("textarea[id^=note-]"))
+        .await
+        .unwrap()
+        .send_keys("Ibu Siti menelepon: KK lama, alamat sudah pindah.")
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Simpan catatan']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Catatan disimpan.").await;
+    officer.wait_for("alamat sudah pindah").await;
     officer.screenshot("console_inbox.png").await;
     let n = p.seen().await;
     p.expect(n.saturating_sub(1), &["Mohon foto KK-nya utuh"])

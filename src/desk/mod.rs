@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod escalations;
 pub mod notices;
+pub mod reports;
 pub mod requests;
 pub mod supervision;
 pub mod walk_in;

@@ -156,6 +156,48 @@ impl ServiceHours {
         }
     }
 
+    /// Office time between two moments: only the service hours of working days count, so a
+    /// question asked on Friday at 10:00 and answered on Monday at 08:30 waited one hour (30
+    /// minutes on Friday, 30 on Monday). Zero when `to` is not after `from`; counts at most a
+    /// year of days.
+    pub fn office_time(
+        &self,
+        from: &Zoned,
+        to: &Zoned,
+        calendar: &HolidayCalendar,
+    ) -> jiff::SignedDuration {
+        let mut total = jiff::SignedDuration::ZERO;
+        if to <= from {
+            return total;
+        }
+        let tz = from.time_zone().clone();
+        let to = to.with_time_zone(tz.clone());
+        let mut date = from.date();
+        for _ in 0..366 {
+            if date > to.date() {
+                break;
+            }
+            if calendar.holiday(date).is_none()
+                && let Some((open, close)) = self.hours_on(date.weekday())
+                && let (Ok(open), Ok(close)) = (
+                    date.to_datetime(open).to_zoned(tz.clone()),
+                    date.to_datetime(close).to_zoned(tz.clone()),
+                )
+            {
+                let start = if *from > open { from.clone() } else { open };
+                let end = if to < close { to.clone() } else { close };
+                if end > start {
+                    total += end.timestamp().duration_since(start.timestamp());
+                }
+            }
+            match date.tomorrow() {
+                Ok(next) => date = next,
+                Err(_) => break,
+            }
+        }
+        total
+    }
+
     /// The next moment officers are at the desk (now, if open now). Looks up to 60 days ahead.
     pub fn next_opening(&self, now: &Zoned, calendar: &HolidayCalendar) -> Option<Zoned> {
         if self.is_open(now, calendar) {
@@ -251,6 +293,38 @@ mod tests {
         assert!(matches!(err, CalendarError::Csv { line: 3, .. }), "{err:?}");
         let err = HolidayCalendar::from_csv("date,type,name\n2026-01-01,libur,X\n").unwrap_err();
         assert!(matches!(err, CalendarError::Csv { line: 2, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn office_time_counts_only_service_hours_of_working_days() {
+        let (cal, hours) = (calendar(), banjarmasin_hours());
+        let minutes = |a, b| hours.office_time(&a, &b, &cal).as_secs() / 60;
+        // Monday 09:00 to 09:45: all of it.
+        assert_eq!(
+            minutes(wita(2026, 4, 13, 9, 0), wita(2026, 4, 13, 9, 45)),
+            45
+        );
+        // Friday 10:00 (the desk closes 10:30) to Monday 08:30: 30 + 30 minutes.
+        assert_eq!(
+            minutes(wita(2026, 4, 17, 10, 0), wita(2026, 4, 20, 8, 30)),
+            60
+        );
+        // Asked in the evening, answered before opening: no office time at all.
+        assert_eq!(
+            minutes(wita(2026, 4, 13, 19, 0), wita(2026, 4, 14, 7, 55)),
+            0
+        );
+        // Backwards: nothing.
+        assert_eq!(minutes(wita(2026, 4, 14, 9, 0), wita(2026, 4, 13, 9, 0)), 0);
+    }
+
+    #[test]
+    fn office_time_skips_public_holidays() {
+        let (cal, hours) = (calendar(), banjarmasin_hours());
+        // Wednesday 24 December 2025 14:00 to Monday 29 December 09:00: 1 h on the 24th,
+        // Christmas (25th) and cuti bersama (26th) closed, weekend closed, 1 h on Monday.
+        let waited = hours.office_time(&wita(2025, 12, 24, 14, 0), &wita(2025, 12, 29, 9, 0), &cal);
+        assert_eq!(waited.as_secs() / 60, 120);
     }
 
     #[test]

@@ -15,3 +15,11 @@ pub enum EscalationReason {
     /// loket itself kept failing on the parent's messages (a bug); they were passed on.
     Fault,
 }
+
+/// An officer's private note on an escalation: for colleagues, never sent to the parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationNote {
+    pub by: String,
+    pub at: jiff::Timestamp,
+    pub text: String,
+}

@@ -72,9 +72,9 @@ pub mod well_known;
 
 pub use condition::{Condition, ConditionError, Value};
 pub use def::{
-    BUTTON_TITLE_MAX, BackgroundRule, CheckReport, ChoiceOption, Colour, Command, FlowError,
-    FlowProblem, FlowSet, NumberProfile, OfficeSettings, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
-    Service, Step, StepKind, Validator, check,
+    BUTTON_TITLE_MAX, BackgroundRule, CheckReport, ChoiceOption, Colour, Command, EscalationPolicy,
+    FlowError, FlowProblem, FlowSet, NumberProfile, OfficeSettings, ROW_DESCRIPTION_MAX,
+    ROW_TITLE_MAX, Service, Step, StepKind, Validator, check,
 };
 pub use engine::{check_walk_in, step, step_batch};
 pub use files::FlowFiles;

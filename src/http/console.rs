@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(supervisor::user_action),
             )
             .route("/audit", web::get().to(supervisor::audit_page))
+            .route("/report", web::get().to(supervisor::report_page))
             .route("/audit.csv", web::get().to(supervisor::audit_csv))
             .route("/inbox", web::get().to(inbox))
             .route("/inbox/{id}", web::post().to(inbox_action)),
@@ -147,6 +148,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}dt{c
 form.filters{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:end}form.filters>div{min-width:180px}
 tr.overdue td{background:#fff6e5}.card.warn b{color:#b3261e}
 small{font-weight:400;color:#5b6b77}
+.late{color:#b3261e;font-weight:600}.sla{margin:0 0 8px}ul.notes{margin:4px 0;padding-left:18px}h3{font-size:15px;margin:12px 0 4px}
 ";
 
 fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
@@ -160,7 +162,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
              <button class=\"secondary\" type=\"submit\">Keluar</button></form></header>",
             if s.role.includes(crate::domain::account::Role::Supervisor) {
                 "<a href=\"/console/notices\">Pengumuman</a><a href=\"/console/users\">Pengguna</a>\
-                 <a href=\"/console/audit\">Audit</a>"
+                 <a href=\"/console/report\">Laporan</a><a href=\"/console/audit\">Audit</a>"
             } else {
                 ""
             },
@@ -321,7 +323,7 @@ async fn dashboard(state: web::Data<AppState>, request: HttpRequest) -> HttpResp
         Ok(counts) => counts,
         Err(e) => return page("Beranda", Some(&session), &error_box(&e)),
     };
-    let open_escalations = escalations::open(&state.store)
+    let open_escalations = escalations::open(&state.store, &state.sla_clock(), now())
         .map(|e| e.len())
         .unwrap_or(0);
     let mut cards = format!(
@@ -817,7 +819,7 @@ async fn inbox(
         .map(|d| format!("<p class=\"note\" role=\"status\">{}</p>", esc(d)))
         .unwrap_or_default();
     // New escalations appear without reloading: the list is fetched again every 10 s.
-    let script = "<script>setInterval(async()=>{try{const r=await fetch('/console/inbox?fragment=1',{credentials:'same-origin'});if(r.ok){const el=document.getElementById('inbox');if(!el.contains(document.activeElement)){el.innerHTML=await r.text();}}}catch(e){}},10000);</script>";
+    let script = "<script>setInterval(async()=>{try{const r=await fetch('/console/inbox?fragment=1',{credentials:'same-origin'});if(r.ok){const el=document.getElementById('inbox');const typing=[...el.querySelectorAll('textarea')].some(t=>t.value.trim());if(!typing&&!el.contains(document.activeElement)){el.innerHTML=await r.text();}}}catch(e){}},10000);</script>";
     page(
         "Eskalasi",
         Some(&session),
@@ -827,8 +829,45 @@ async fn inbox(
     )
 }
 
+/// Where an escalation stands against its service levels, in office minutes.
+fn sla_line(e: &escalations::EscalationView) -> String {
+    use escalations::SlaLevel;
+    let first = match (e.sla.first_reply, e.first_reply_minutes) {
+        (SlaLevel::Met, Some(m)) => {
+            format!("<span class=\"ok\">dibalas dalam {m} menit kantor</span>")
+        }
+        (SlaLevel::Missed, _) => format!(
+            "<span class=\"late\">⛔ balasan pertama terlambat {} menit</span>",
+            -e.sla.first_reply_left_minutes
+        ),
+        (SlaLevel::Warning, _) => format!(
+            "<span class=\"warn\">⚠ balasan pertama jatuh tempo {} menit lagi</span>",
+            e.sla.first_reply_left_minutes
+        ),
+        _ => format!(
+            "balasan pertama: {} menit lagi",
+            e.sla.first_reply_left_minutes
+        ),
+    };
+    let resolution = match e.sla.resolution {
+        SlaLevel::Missed => format!(
+            "<span class=\"late\">⛔ penyelesaian terlambat {} menit</span>",
+            -e.sla.resolution_left_minutes
+        ),
+        SlaLevel::Warning => format!(
+            "<span class=\"warn\">⚠ selesaikan dalam {} menit</span>",
+            e.sla.resolution_left_minutes
+        ),
+        _ => format!("selesai: {} menit lagi", e.sla.resolution_left_minutes),
+    };
+    format!(
+        "<p class=\"sla\">Menunggu {} menit kantor · {first} · {resolution}</p>",
+        e.waiting_minutes
+    )
+}
+
 fn inbox_list(state: &AppState, session: &Session) -> String {
-    let open = match escalations::open(&state.store) {
+    let open = match escalations::open(&state.store, &state.sla_clock(), now()) {
         Ok(open) => open,
         Err(e) => return error_box(&e),
     };
@@ -839,10 +878,37 @@ fn inbox_list(state: &AppState, session: &Session) -> String {
     let csrf = esc(&session.csrf);
     let mut out = String::new();
     for e in &open {
-        let waited = (now - e.since).get_minutes();
+        let sla = sla_line(e);
+        let canned: String = escalations::canned_replies(&state.store, &state.flows, e.id)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                format!(
+                    "<option value=\"{}\" data-text=\"{}\">{}</option>",
+                    esc(&r.id),
+                    esc(&r.text),
+                    esc(&r.title)
+                )
+            })
+            .collect();
+        let notes: String = e
+            .notes
+            .iter()
+            .map(|n| {
+                format!(
+                    "<li><b>{}</b> {}: {}</li>",
+                    esc(&n.by),
+                    local(state, n.at),
+                    esc(&n.text)
+                )
+            })
+            .collect();
         let window = match e.window_open_until {
             Some(until) if until > now => {
-                format!("boleh pesan bebas sampai {}", until.strftime("%H:%M"))
+                format!(
+                    "boleh pesan bebas sampai {}",
+                    until.to_zoned(state.time_zone.clone()).strftime("%H:%M")
+                )
             }
             _ => "di luar 24 jam: hanya template".to_string(),
         };
@@ -873,15 +939,20 @@ fn inbox_list(state: &AppState, session: &Session) -> String {
             .map(|t| format!("<option value=\"{n}\">{n}</option>", n = esc(&t.name)))
             .collect();
         out.push_str(&format!(
-            "<div class=\"panel\" id=\"escalation-{id}\"><h2>#{id} · {reason} · menunggu {waited} menit</h2>\
+            "<div class=\"panel\" id=\"escalation-{id}\"><h2>#{id} · {reason}</h2>{sla}\
              <dl><dt>Orang tua</dt><dd>{name} ({phone})</dd><dt>Permohonan</dt><dd>{requests}</dd>\
              <dt>Sedang diisi</dt><dd>{draft}</dd><dt>Jendela WhatsApp</dt><dd>{window}</dd><dt>Petugas</dt><dd>{owner}</dd></dl>\
              <form method=\"post\" action=\"/console/inbox/{id}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"action\" value=\"reply\">\
+             <label for=\"canned-{id}\">Balasan siap pakai</label><select id=\"canned-{id}\" onchange=\"const t=this.selectedOptions[0].dataset.text;if(t){{this.form.text.value=t;}}\"><option value=\"\">—</option>{canned}</select>\
              <label for=\"text-{id}\">Balasan</label><textarea id=\"text-{id}\" name=\"text\" rows=\"3\"></textarea>\
              <label for=\"template-{id}\">atau template (di luar 24 jam)</label><select id=\"template-{id}\" name=\"template\"><option value=\"\">—</option>{templates}</select>\
              <p><button type=\"submit\">Kirim</button></p></form>\
              <form method=\"post\" action=\"/console/inbox/{id}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"action\" value=\"hand_back\">\
-             <button type=\"submit\" class=\"secondary\">Kembalikan ke bot</button></form></div>",
+             <button type=\"submit\" class=\"secondary\">Kembalikan ke bot</button></form>\
+             <h3>Catatan petugas <small>(tidak dikirim ke orang tua)</small></h3><ul class=\"notes\">{notes}</ul>\
+             <form method=\"post\" action=\"/console/inbox/{id}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"action\" value=\"note\">\
+             <label for=\"note-{id}\">Catatan baru</label><textarea id=\"note-{id}\" name=\"text\" rows=\"2\"></textarea>\
+             <p><button type=\"submit\" class=\"secondary\">Simpan catatan</button></p></form></div>",
             id = e.id,
             reason = esc(&reason_label(e.reason, e.step.as_deref())),
             name = esc(e.name.as_deref().unwrap_or("-")),
@@ -915,9 +986,8 @@ async fn inbox_action(
     }
     let id = *id;
     let result: desk::Result<&str> = match form.action.as_str() {
-        "claim" => {
-            escalations::claim(&state.store, &session, id, now()).map(|_| "Eskalasi diambil.")
-        }
+        "claim" => escalations::claim(&state.store, &state.sla_clock(), &session, id, now())
+            .map(|_| "Eskalasi diambil."),
         "reply" => {
             let reply = if form.template.is_empty() {
                 Reply::Text(form.text.clone())
@@ -934,6 +1004,15 @@ async fn inbox_action(
                 },
             )
         }
+        "note" => escalations::add_note(
+            &state.store,
+            &state.sla_clock(),
+            &session,
+            id,
+            &form.text,
+            now(),
+        )
+        .map(|_| "Catatan disimpan."),
         "hand_back" => {
             escalations::hand_back(&state.store, &session, id, now()).and_then(|contact| {
                 state.runtime.hand_back(contact)?;

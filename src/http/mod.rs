@@ -143,6 +143,11 @@ impl AppState {
         found.unwrap_or_else(|| answer.to_string())
     }
 
+    /// The office's clock for the escalations' service levels.
+    pub fn sla_clock(&self) -> crate::desk::escalations::SlaClock<'_> {
+        crate::desk::escalations::SlaClock::of(&self.flows)
+    }
+
     /// Today in the office's time zone (due dates are office dates).
     pub fn today(&self) -> jiff::civil::Date {
         jiff::Timestamp::now()

@@ -347,7 +347,9 @@ impl Runtime {
 
     /// An officer hands the conversation back to the bot (the desk's hook).
     pub fn hand_back(&self, contact: ContactId) -> crate::store::Result<()> {
-        self.inner.store.close_escalations(contact)?;
+        self.inner
+            .store
+            .close_escalations(contact, jiff::Timestamp::now().as_millisecond())?;
         self.inner
             .store
             .queue_synthetic(contact, SyntheticInput::HandBack)?;

@@ -96,6 +96,39 @@ impl Store {
         Ok(purged)
     }
 
+    /// Usernames with a live session: the officers on shift.
+    pub fn signed_in_accounts(
+        &self,
+        now: jiff::Timestamp,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        let mut names = std::collections::BTreeSet::new();
+        for value in self.inner.sessions.iter().values() {
+            // An unreadable session opens nothing; it is purged with the expired ones.
+            if let Ok(session) = decode::<Session>("session", &value?)
+                && session.expires_at > now
+            {
+                names.insert(session.username);
+            }
+        }
+        Ok(names)
+    }
+
+    /// The officer auto-assignment gave an escalation to last (round robin).
+    pub fn last_assigned(&self) -> Result<Option<String>> {
+        Ok(self
+            .inner
+            .desk_state
+            .get(b"last_assigned")?
+            .map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
+    pub fn set_last_assigned(&self, username: &str) -> Result<()> {
+        self.inner
+            .desk_state
+            .insert(b"last_assigned", username.as_bytes())?;
+        Ok(())
+    }
+
     /// Appends to the audit log; entries are never changed or removed.
     pub fn append_audit(&self, entry: &AuditEntry) -> Result<u64> {
         let seq = self.inner.db.generate_id()?;

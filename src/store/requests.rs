@@ -91,6 +91,12 @@ pub struct EscalationRecord {
     /// When an officer first answered the parent.
     #[serde(default)]
     pub first_reply_at_ms: Option<i64>,
+    /// When the conversation went back to the bot.
+    #[serde(default)]
+    pub closed_at_ms: Option<i64>,
+    /// Officers' private notes, oldest first.
+    #[serde(default)]
+    pub notes: Vec<crate::domain::escalation::EscalationNote>,
 }
 
 /// One lane batch as it was decided: enough to replay it from the journal.
@@ -308,13 +314,14 @@ impl Store {
     }
 
     /// Closes the contact's open escalations (the officer hands the conversation back).
-    pub fn close_escalations(&self, contact: ContactId) -> Result<usize> {
+    pub fn close_escalations(&self, contact: ContactId, at_ms: i64) -> Result<usize> {
         let mut closed = 0;
         for item in self.inner.escalations.iter() {
             let (key, value) = item?;
             let mut record: EscalationRecord = decode("escalation", &value)?;
             if record.open && record.contact == contact {
                 record.open = false;
+                record.closed_at_ms = Some(at_ms);
                 self.inner.escalations.insert(key, encode(&record)?)?;
                 closed += 1;
             }
@@ -447,6 +454,8 @@ impl Store {
             claimed_by: None,
             claimed_at_ms: None,
             first_reply_at_ms: None,
+            closed_at_ms: None,
+            notes: Vec::new(),
         };
         // Re-applying a lane commit must not undo a claim made since.
         let _ = self.inner.escalations.compare_and_swap(
@@ -481,6 +490,63 @@ impl Store {
                     if record.open && record.claimed_by.is_none() {
                         record.claimed_by = Some(officer.to_string());
                         record.claimed_at_ms = Some(at_ms);
+                    }
+                    record
+                })
+            },
+        )
+    }
+
+    /// Every escalation, open or closed, oldest first (for the daily report).
+    pub fn all_escalations(&self) -> Result<Vec<EscalationRecord>> {
+        self.inner
+            .escalations
+            .iter()
+            .values()
+            .map(|v| decode("escalation", &v?))
+            .collect()
+    }
+
+    /// Gives a claimed escalation back to the queue if `owner` still has it and has not
+    /// answered (a claim that timed out). Returns whether it was released.
+    pub fn release_escalation(&self, id: u64, owner: &str) -> Result<bool> {
+        // The closure may run more than once (compare-and-swap retries): the last run counts.
+        let released = std::cell::Cell::new(false);
+        self.update(
+            &self.inner.escalations,
+            "escalation",
+            &id.to_be_bytes(),
+            |old: Option<EscalationRecord>| {
+                old.map(|mut record| {
+                    let stale = record.open
+                        && record.first_reply_at_ms.is_none()
+                        && record.claimed_by.as_deref() == Some(owner);
+                    released.set(stale);
+                    if stale {
+                        record.claimed_by = None;
+                        record.claimed_at_ms = None;
+                    }
+                    record
+                })
+            },
+        )?;
+        Ok(released.get())
+    }
+
+    /// Adds an officer's private note.
+    pub fn add_escalation_note(
+        &self,
+        id: u64,
+        note: crate::domain::escalation::EscalationNote,
+    ) -> Result<Option<EscalationRecord>> {
+        self.update(
+            &self.inner.escalations,
+            "escalation",
+            &id.to_be_bytes(),
+            |old: Option<EscalationRecord>| {
+                old.map(|mut record| {
+                    if !record.notes.contains(&note) {
+                        record.notes.push(note.clone());
                     }
                     record
                 })

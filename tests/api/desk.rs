@@ -230,7 +230,7 @@ impl TestApp {
     }
 
     /// Waits for a text to `to` containing `phrase`.
-    async fn told(&self, to: &str, phrase: &str) -> String {
+    pub(crate) async fn told(&self, to: &str, phrase: &str) -> String {
         let phrase = phrase.to_string();
         self.eventually(&format!("the parent is told {phrase:?}"), |app| {
             app.graph.texts_to(to).iter().any(|t| t.contains(&phrase))

@@ -4,6 +4,7 @@ mod desk;
 mod faults;
 mod helpers;
 mod inbound;
+mod inbox;
 mod notices;
 mod outbound;
 mod transcripts;

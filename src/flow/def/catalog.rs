@@ -291,3 +291,57 @@ pub(super) fn load_faq(path: &Path, text: &str, problems: &mut Problems) -> Opti
     }
     (problems.list.len() == before).then_some(entries)
 }
+
+/// Placeholders a canned reply may use: filled for the escalation it answers.
+pub const REPLY_VARS: &[&str] = &["name", "number", "document", "office"];
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReplies {
+    replies: Vec<RawReply>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReply {
+    id: String,
+    title: String,
+    text: toml::Spanned<String>,
+}
+
+/// `replies.toml`: officers' canned replies, with `{name}`, `{number}`, `{document}` and
+/// `{office}` filled for the conversation they answer.
+pub(super) fn load_replies(
+    path: &Path,
+    text: &str,
+    problems: &mut Problems,
+) -> Option<Vec<CannedReply>> {
+    let raw: RawReplies = parse(path, text, problems)?;
+    let before = problems.list.len();
+    let mut seen = BTreeSet::new();
+    let mut replies = Vec::new();
+    for reply in raw.replies {
+        for name in placeholders(reply.text.get_ref()) {
+            if !REPLY_VARS.contains(&name) {
+                problems.at(
+                    path,
+                    text,
+                    reply.text.span(),
+                    format!(
+                        "unknown placeholder `{{{name}}}` (a reply may use {})",
+                        REPLY_VARS.join(", ")
+                    ),
+                );
+            }
+        }
+        if !seen.insert(reply.id.clone()) {
+            problems.whole(path, format!("reply id `{}` is used twice", reply.id));
+        }
+        replies.push(CannedReply {
+            id: reply.id,
+            title: reply.title,
+            text: reply.text.into_inner(),
+        });
+    }
+    (problems.list.len() == before).then_some(replies)
+}

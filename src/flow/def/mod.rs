@@ -106,6 +106,41 @@ pub struct OfficeSettings {
     /// The approved template of a supervisor's notice to parents whose window has closed:
     /// `{{1}}` the notice.
     pub notice_template: Template,
+    /// How fast officers answer escalations, and how they are shared out.
+    pub escalations: EscalationPolicy,
+}
+
+/// The escalation inbox's service levels (in office time: service hours of working days) and
+/// how conversations are shared among officers (`[escalations]` in `settings.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EscalationPolicy {
+    /// The parent gets an officer's first answer within this many office minutes.
+    pub first_reply_minutes: u32,
+    /// The conversation is back with the bot (or closed) within this many office minutes.
+    pub resolution_minutes: u32,
+    /// The inbox warns once this share of a limit has passed.
+    pub warn_percent: u32,
+    /// A claimed escalation without an answer for this many minutes goes back to the queue
+    /// (0: never).
+    pub claim_timeout_minutes: u32,
+    /// Give new escalations to the officers signed in, in turn.
+    pub auto_assign: bool,
+    /// At most this many open escalations per officer by auto-assignment.
+    pub max_per_officer: u32,
+}
+
+impl Default for EscalationPolicy {
+    fn default() -> Self {
+        EscalationPolicy {
+            first_reply_minutes: 30,
+            resolution_minutes: 240,
+            warn_percent: 80,
+            claim_timeout_minutes: 15,
+            auto_assign: false,
+            max_per_officer: 5,
+        }
+    }
 }
 
 /// A message template approved in WhatsApp Manager.
@@ -285,6 +320,15 @@ impl Service {
     }
 }
 
+/// A reply officers pick instead of typing (`flows/replies.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CannedReply {
+    pub id: String,
+    pub title: String,
+    /// May hold `{name}`, `{number}`, `{document}`, `{office}`.
+    pub text: String,
+}
+
 /// A document parents photograph (`flows/documents.toml`).
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -334,6 +378,8 @@ pub struct FlowSet {
     /// Kecamatan of the office's region: (code, name).
     pub kecamatan: Vec<(String, String)>,
     pub kelurahan: Vec<Kelurahan>,
+    /// Officers' canned replies (`replies.toml`, optional).
+    pub replies: Vec<CannedReply>,
     /// A content hash of every flow file ([`FlowFiles::version`]): the lane log records which
     /// flows decided a batch, so replay can tell a flow edit from a bug.
     pub version: String,
@@ -661,6 +707,7 @@ struct RawSettings {
     hours: BTreeMap<String, Spanned<String>>,
     data: RawData,
     templates: Option<RawTemplates>,
+    escalations: Option<EscalationPolicy>,
 }
 
 #[derive(Deserialize)]
@@ -779,7 +826,8 @@ struct RawOption {
     note: Option<Spanned<LocalText>>,
 }
 
-const RESERVED_FILES: [&str; 6] = [
+const RESERVED_FILES: [&str; 7] = [
+    "replies.toml",
     "settings.toml",
     "documents.toml",
     "numbers.toml",
@@ -836,6 +884,11 @@ impl FlowSet {
             }
         }
         services.sort_by(|a, b| a.order.cmp(&b.order).then(a.id.cmp(&b.id)));
+        // Optional: officers' canned replies.
+        let replies = match files.get("replies.toml") {
+            Some(text) => catalog::load_replies(&files.path("replies.toml"), text, &mut problems),
+            None => Some(Vec::new()),
+        };
         // Optional: without it every number offers every service.
         let numbers = match (files.get("numbers.toml"), &settings) {
             (Some(text), Some((base, ..))) => load_numbers(
@@ -848,7 +901,9 @@ impl FlowSet {
             _ => Some(Vec::new()),
         };
 
-        match (settings, messages, commands, faq, documents, numbers) {
+        match (
+            settings, messages, commands, faq, documents, numbers, replies,
+        ) {
             (
                 Some((settings, calendar, regions, kelurahan)),
                 Some(messages),
@@ -856,6 +911,7 @@ impl FlowSet {
                 Some(faq),
                 Some(documents),
                 Some(numbers),
+                Some(replies),
             ) if problems.list.is_empty() => {
                 let kecamatan = regions.kecamatan_of(&settings.region);
                 if kecamatan.is_empty() {
@@ -882,6 +938,7 @@ impl FlowSet {
                     regions,
                     kecamatan,
                     kelurahan,
+                    replies,
                     version: files.version(),
                 })
             }

@@ -196,6 +196,7 @@ pub(super) fn load_settings(
                 name: "loket_officer_reply".into(),
                 language: "id".into(),
             }),
+        escalations: raw.escalations.unwrap_or_default(),
         notice_template: raw
             .templates
             .as_ref()

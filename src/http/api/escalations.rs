@@ -12,7 +12,7 @@ use crate::http::AppState;
 
 pub async fn list(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, ApiError> {
     signed.require(Role::Officer)?;
-    let open = escalations::open(&state.store)?;
+    let open = escalations::open(&state.store, &state.sla_clock(), super::now())?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(json!({ "escalations": open, "templates": state.templates })))
@@ -24,7 +24,7 @@ pub async fn claim(
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
     let session = signed.require(Role::Officer)?;
-    let view = escalations::claim(&state.store, session, *id, super::now())?;
+    let view = escalations::claim(&state.store, &state.sla_clock(), session, *id, super::now())?;
     state.store.commit().await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -86,4 +86,43 @@ pub async fn hand_back(
     state.runtime.hand_back(contact)?;
     state.store.commit().await?;
     Ok(HttpResponse::Ok().json(json!({ "id": *id, "open": false })))
+}
+
+/// `{"text": "..."}`: a private note for colleagues, never sent to the parent.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    text: String,
+}
+
+pub async fn note(
+    state: web::Data<AppState>,
+    signed: Signed,
+    id: web::Path<u64>,
+    body: web::Json<NoteBody>,
+) -> Result<HttpResponse, ApiError> {
+    let session = signed.require(Role::Officer)?;
+    let view = escalations::add_note(
+        &state.store,
+        &state.sla_clock(),
+        session,
+        *id,
+        &body.text,
+        super::now(),
+    )?;
+    state.store.commit().await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The office's canned replies, filled for this conversation.
+pub async fn replies(
+    state: web::Data<AppState>,
+    signed: Signed,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    signed.require(Role::Officer)?;
+    let replies = escalations::canned_replies(&state.store, &state.flows, *id)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(json!({ "replies": replies })))
 }

@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/users/{name}/enable", web::post().to(supervision::enable))
             .route("/audit", web::get().to(supervision::audit))
+            .route("/reports/daily", web::get().to(supervision::daily_report))
             .route("/escalations", web::get().to(escalations::list))
             .route(
                 "/escalations/{id}/claim",
@@ -69,6 +70,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/escalations/{id}/messages",
                 web::post().to(escalations::message),
+            )
+            .route("/escalations/{id}/notes", web::post().to(escalations::note))
+            .route(
+                "/escalations/{id}/replies",
+                web::get().to(escalations::replies),
             )
             .route(
                 "/escalations/{id}/hand-back",

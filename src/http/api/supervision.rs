@@ -101,3 +101,29 @@ pub async fn audit(
         ))),
     }
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// `YYYY-MM-DD`, an office day; today by default.
+    date: Option<String>,
+}
+
+/// `GET /api/v1/reports/daily?date=`: per officer, the day's work and answer times.
+pub async fn daily_report(
+    state: web::Data<AppState>,
+    signed: Signed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let date = match query.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(text) => text
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| ApiError::BadRequest(format!("{text:?} is not a date (YYYY-MM-DD)")))?,
+        None => state.today(),
+    };
+    let report =
+        crate::desk::reports::daily(&state.store, &state.sla_clock(), &signed.session, date)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(report))
+}

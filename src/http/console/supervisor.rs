@@ -410,3 +410,71 @@ pub(super) async fn audit_csv(state: web::Data<AppState>, request: HttpRequest) 
         Err(e) => page("Audit", Some(&session), &error_box(&e)),
     }
 }
+
+// ---- the daily report -----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    date: Option<String>,
+}
+
+pub(super) async fn report_page(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<ReportQuery>,
+) -> HttpResponse {
+    let session = match supervisor(&state, &request) {
+        Ok(s) => s,
+        Err(page) => return *page,
+    };
+    let date = query
+        .date
+        .as_deref()
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        .unwrap_or_else(|| state.today());
+    let report = match crate::desk::reports::daily(&state.store, &state.sla_clock(), &session, date)
+    {
+        Ok(report) => report,
+        Err(e) => return page("Laporan", Some(&session), &error_box(&e)),
+    };
+    let mut table = String::from(
+        "<table><thead><tr><th>Petugas</th><th>Eskalasi diambil</th><th>Balasan pertama</th>\
+         <th>Median (menit kantor)</th><th>Terlambat dibalas</th><th>Dikembalikan ke bot</th><th>Terlambat selesai</th>\
+         <th>Pesan</th><th>Setuju</th><th>Kembalikan dok.</th><th>Tolak</th><th>Dicetak</th><th>Di loket</th><th>Catatan</th></tr></thead><tbody>",
+    );
+    for d in &report.officers {
+        table.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&d.officer),
+            d.claimed,
+            d.first_replies,
+            d.median_first_reply_minutes.map_or_else(|| "-".to_string(), |m| m.to_string()),
+            d.first_reply_late,
+            d.handed_back,
+            d.resolution_late,
+            d.replies_sent,
+            d.approved,
+            d.returned,
+            d.rejected,
+            d.printed,
+            d.walk_ins,
+            d.notes
+        ));
+    }
+    if report.officers.is_empty() {
+        table
+            .push_str("<tr><td colspan=\"14\">Tidak ada kegiatan petugas pada hari ini.</td></tr>");
+    }
+    table.push_str("</tbody></table>");
+    page(
+        "Laporan",
+        Some(&session),
+        &format!(
+            "<h1>Laporan harian</h1><form method=\"get\" action=\"/console/report\" class=\"panel filters\">\
+             <div><label for=\"date\">Tanggal</label><input type=\"date\" id=\"date\" name=\"date\" value=\"{date}\"></div>\
+             <div><button type=\"submit\">Tampilkan</button></div></form>\
+             <p>Batas layanan: balasan pertama {} menit kantor, selesai {} menit kantor (jam layanan, hari kerja).</p>{table}",
+            report.first_reply_minutes, report.resolution_minutes
+        ),
+    )
+}
