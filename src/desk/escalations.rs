@@ -11,9 +11,10 @@ use crate::domain::account::{AuditAction, Session};
 use crate::domain::calendar::{HolidayCalendar, ServiceHours};
 use crate::domain::contact::ContactId;
 use crate::domain::escalation::{EscalationNote, EscalationReason};
+use crate::domain::event::SyntheticInput;
 use crate::domain::message::Outgoing;
 use crate::flow::{EscalationPolicy, FlowSet};
-use crate::store::{EscalationRecord, NewOutboxItem, Store};
+use crate::store::{EscalationRecord, Store};
 
 /// A template the office may send (approved in WhatsApp Manager).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -480,9 +481,9 @@ pub enum Reply {
     Template { name: String, params: Vec<String> },
 }
 
-/// Sends the officer's answer through the outbox, from the number the parent wrote to.
-/// Claims the escalation if nobody has it. Returns the outbox ids, for the caller to wake the
-/// sender.
+/// Queues the officer's answer to the parent's lane, which sends it through the outbox from the
+/// number the parent wrote to. Claims the escalation if nobody has it. Returns the contact,
+/// whose lane the caller wakes.
 pub fn reply(
     store: &Store,
     who: &Session,
@@ -490,16 +491,16 @@ pub fn reply(
     reply: Reply,
     templates: &[AllowedTemplate],
     now: Timestamp,
-) -> Result<Vec<u64>> {
+) -> Result<ContactId> {
     let record = claim_for_reply(store, who, id, now)?;
     let contact = store
         .contact(record.contact)?
         .ok_or(DeskError::NotFound("contact"))?;
-    let Some(to) = contact.address().map(str::to_string) else {
+    if contact.address().is_none() {
         return Err(DeskError::Conflict(
             "this parent has no WhatsApp address to answer".into(),
         ));
-    };
+    }
     let payload = match reply {
         Reply::Text(text) => {
             let text = text.trim().to_string();
@@ -548,13 +549,15 @@ pub fn reply(
         Outgoing::Template { name, .. } => format!("template {name}"),
         _ => "text".to_string(),
     };
-    let ids = store.enqueue(vec![NewOutboxItem {
-        contact: Some(record.contact),
-        to,
-        from: contact.business_number.clone(),
-        payload,
-        notice: None,
-    }])?;
+    // Through the parent's lane like every message to them: in order with the bot's, and in
+    // the lane log.
+    store.queue_synthetic(
+        record.contact,
+        SyntheticInput::OfficerReply {
+            escalation: id,
+            message: payload,
+        },
+    )?;
     store.note_escalation_reply(id, now.as_millisecond())?;
     audit(
         store,
@@ -564,7 +567,7 @@ pub fn reply(
         Some(kind),
         now,
     )?;
-    Ok(ids)
+    Ok(record.contact)
 }
 
 fn claim_for_reply(

@@ -226,6 +226,11 @@ pub enum SyntheticInput {
     WalkIn(Box<crate::domain::walk_in::WalkInForm>),
     /// A supervisor's notice (an outage, the office closed) to this parent.
     Notice { id: u64, text: String },
+    /// An officer's answer in an escalation (checked against the 24-hour window already).
+    OfficerReply {
+        escalation: u64,
+        message: crate::domain::message::Outgoing,
+    },
 }
 
 impl SyntheticInput {

@@ -105,6 +105,8 @@ pub enum Input {
     WalkIn(Box<crate::domain::walk_in::WalkInForm>),
     /// A supervisor's notice: said as it is, whatever the chat is doing.
     Notice(String),
+    /// An officer's answer: relayed as it is.
+    OfficerReply(crate::domain::message::Outgoing),
     /// A tapped reply button or list row: the `id` the engine gave it, and its title.
     Choice {
         id: String,
@@ -159,6 +161,7 @@ impl Input {
                 | Input::Decided { .. }
                 | Input::WalkIn(_)
                 | Input::Notice(_)
+                | Input::OfficerReply(_)
         )
     }
 }

@@ -323,12 +323,23 @@ async fn dashboard(state: web::Data<AppState>, request: HttpRequest) -> HttpResp
         Ok(counts) => counts,
         Err(e) => return page("Beranda", Some(&session), &error_box(&e)),
     };
-    let open_escalations = escalations::open(&state.store, &state.sla_clock(), now())
-        .map(|e| e.len())
-        .unwrap_or(0);
+    let open = escalations::open(&state.store, &state.sla_clock(), now()).unwrap_or_default();
+    let open_escalations = open.len();
+    // The inbox's service levels at a glance: late first answers, and ones about to be.
+    let late = open
+        .iter()
+        .filter(|e| e.sla.first_reply == escalations::SlaLevel::Missed)
+        .count();
+    let soon = open
+        .iter()
+        .filter(|e| e.sla.first_reply == escalations::SlaLevel::Warning)
+        .count();
     let mut cards = format!(
         "<div class=\"card\"><b>{open_escalations}</b><a href=\"/console/inbox\">eskalasi terbuka</a></div>\
+         <div class=\"card{}\"><b>{late}</b><a href=\"/console/inbox\">terlambat dibalas</a></div>\
+         <div class=\"card\"><b>{soon}</b><a href=\"/console/inbox\">hampir lewat batas balasan</a></div>\
          <div class=\"card{}\"><b>{}</b><a href=\"/console/requests?status=semua&amp;overdue=1\">lewat perkiraan selesai</a></div>",
+        if late > 0 { " warn" } else { "" },
         if counts.overdue > 0 { " warn" } else { "" },
         counts.overdue
     );
@@ -998,8 +1009,8 @@ async fn inbox_action(
                 }
             };
             escalations::reply(&state.store, &session, id, reply, &state.templates, now()).map(
-                |ids| {
-                    state.runtime.send_queued(ids);
+                |contact| {
+                    state.runtime.wake(contact);
                     "Balasan dikirim."
                 },
             )

@@ -63,6 +63,7 @@ pub(super) fn synthetic_input(input: &SyntheticInput) -> Input {
         SyntheticInput::HandBack => Input::HandBack,
         SyntheticInput::WalkIn(form) => Input::WalkIn(form.clone()),
         SyntheticInput::Notice { text, .. } => Input::Notice(text.clone()),
+        SyntheticInput::OfficerReply { message, .. } => Input::OfficerReply(message.clone()),
         SyntheticInput::Decided {
             number, decision, ..
         } => Input::Decided {

@@ -340,11 +340,6 @@ impl Runtime {
         }
     }
 
-    /// Outbox items queued outside a lane (an officer's answer): send them now.
-    pub fn send_queued(&self, ids: Vec<u64>) {
-        self.inner.outbox.queued(ids);
-    }
-
     /// An officer hands the conversation back to the bot (the desk's hook).
     pub fn hand_back(&self, contact: ContactId) -> crate::store::Result<()> {
         self.inner

@@ -430,6 +430,18 @@ async fn an_escalation_is_claimed_once_answered_and_handed_back_to_the_bot() {
         .await;
     assert_eq!(status, 202, "{body}");
     app.told(parent, "👤 *Petugas*: Selamat siang, Ibu.").await;
+    let through_the_lane = app.store.lane_log().any(|entry| {
+        entry.unwrap().1.synthetic.iter().any(|input| {
+            matches!(
+                input,
+                loket::domain::event::SyntheticInput::OfficerReply { escalation, .. } if *escalation == id
+            )
+        })
+    });
+    assert!(
+        through_the_lane,
+        "the answer went through the parent's lane and its log"
+    );
     let (status, body) = app
         .post_api(
             &format!("/escalations/{id}/messages"),

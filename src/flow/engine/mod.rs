@@ -134,6 +134,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         match input {
             Input::WalkIn(form) => return self.on_walk_in(*form, t),
             Input::Notice(text) => return self.on_notice(&text, t),
+            Input::OfficerReply(message) => return t.effects.push(Effect::Send(message)),
             _ => {}
         }
         if st.escalation.is_some() {
@@ -199,7 +200,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             Input::Unsupported { .. } => self.unclear(st, "unsupported", t),
             Input::Tick => self.on_tick(st, t),
-            Input::HandBack | Input::WalkIn(_) | Input::Notice(_) => {}
+            Input::HandBack | Input::WalkIn(_) | Input::Notice(_) | Input::OfficerReply(_) => {}
             Input::Decided {
                 number,
                 status,

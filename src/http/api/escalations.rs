@@ -63,7 +63,7 @@ pub async fn message(
             ));
         }
     };
-    let ids = escalations::reply(
+    let contact = escalations::reply(
         &state.store,
         session,
         *id,
@@ -72,8 +72,8 @@ pub async fn message(
         super::now(),
     )?;
     state.store.commit().await?;
-    state.runtime.send_queued(ids.clone());
-    Ok(HttpResponse::Accepted().json(json!({ "queued": ids })))
+    state.runtime.wake(contact);
+    Ok(HttpResponse::Accepted().json(json!({ "queued": true })))
 }
 
 pub async fn hand_back(
