@@ -17,7 +17,7 @@ use crate::flow::{EscalationPolicy, FlowSet};
 use crate::store::{EscalationRecord, Store};
 
 /// A template the office may send (approved in WhatsApp Manager).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AllowedTemplate {
     pub name: String,
     pub language: String,
@@ -26,13 +26,14 @@ pub struct AllowedTemplate {
 }
 
 /// One open escalation, as the inbox shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EscalationView {
     pub id: u64,
     /// `requested`, `repeated_failure`, `not_understood`, `fault`.
     pub reason: &'static str,
     /// The step the parent failed at, for `repeated_failure`.
     pub step: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
     pub since: Timestamp,
     /// The parent's WhatsApp number (digits), or `None` for a username-only contact.
     pub wa_id: Option<String>,
@@ -42,6 +43,7 @@ pub struct EscalationView {
     pub business_number: Option<String>,
     pub claimed_by: Option<String>,
     /// Until when a free text may be sent; after it only a template.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub window_open_until: Option<Timestamp>,
     /// The parent's requests, newest first.
     pub requests: Vec<String>,
@@ -58,7 +60,7 @@ pub struct EscalationView {
 }
 
 /// Where an escalation stands against one service level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaLevel {
     /// Within the limit.
@@ -71,7 +73,7 @@ pub enum SlaLevel {
     Met,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SlaView {
     pub first_reply: SlaLevel,
     /// Office minutes left before the first answer is late (negative: late by that much).
@@ -207,7 +209,7 @@ pub fn open(store: &Store, clock: &SlaClock, now: Timestamp) -> Result<Vec<Escal
 }
 
 /// A canned reply filled for one conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FilledReply {
     pub id: String,
     pub title: String,

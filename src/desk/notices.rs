@@ -22,7 +22,7 @@ use crate::store::Store;
 pub const MAX_TEXT: usize = 1000;
 
 /// A notice with where its messages are.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NoticeView {
     #[serde(flatten)]
     pub notice: Notice,

@@ -11,7 +11,7 @@ use super::escalations::SlaClock;
 use crate::domain::account::{AuditAction, Role, Session};
 use crate::store::Store;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OfficerDay {
     pub officer: String,
     /// Escalations taken (by the officer, or given to them in turn).
@@ -35,8 +35,9 @@ pub struct OfficerDay {
     pub notes: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DailyReport {
+    #[schema(value_type = String, format = Date)]
     pub date: Date,
     pub first_reply_minutes: u32,
     pub resolution_minutes: u32,

@@ -41,14 +41,16 @@ pub fn is_overdue(status: RequestStatus, due: Option<Date>, today: Date) -> bool
 }
 
 /// One row of the queue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RequestRow {
     pub number: String,
     pub service: String,
     pub status: RequestStatus,
     /// The subject's name (the child, the deceased).
     pub name: String,
+    #[schema(value_type = String, format = DateTime)]
     pub submitted_at: Timestamp,
+    #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<Date>,
     pub kecamatan: Option<String>,
     pub kecamatan_code: Option<String>,
@@ -56,7 +58,7 @@ pub struct RequestRow {
 }
 
 /// A page of the queue, and where the next one starts (`None` on the last page).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RequestPage {
     pub requests: Vec<RequestRow>,
     pub next: Option<String>,
@@ -138,7 +140,7 @@ pub fn counts(store: &Store, today: Date) -> Result<QueueCounts> {
 }
 
 /// One document of a request: the photo version officers judge.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DocumentView {
     /// As in `DocumentKind::id` (`kartu_keluarga`).
     pub kind: String,
@@ -158,27 +160,29 @@ pub struct DocumentView {
 }
 
 /// Who the request is about.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SubjectView {
     pub name: String,
     /// Whole: officers enter it in the population register. Shown only to signed-in officers
     /// and every view is audited.
     pub nik: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub birth_date: Option<jiff::civil::Date>,
     pub sex: Option<&'static str>,
 }
 
 /// A change of status, who made it and when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub status: RequestStatus,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub by: String,
     pub note: Option<String>,
 }
 
 /// One request whole.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RequestView {
     pub number: String,
     pub service: String,
@@ -193,8 +197,11 @@ pub struct RequestView {
     pub answers: std::collections::BTreeMap<String, String>,
     pub data_warnings: Vec<String>,
     pub documents: Vec<DocumentView>,
+    #[schema(value_type = String, format = DateTime)]
     pub submitted_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub consent_at: Timestamp,
+    #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<jiff::civil::Date>,
     pub language: crate::domain::lang::Lang,
     pub history: Vec<HistoryEntry>,
@@ -311,7 +318,7 @@ fn other_families_with(store: &Store, this: &StoredRequest, sha: &str) -> Result
 
 /// A photo version the officer judged: a decision names them so that one taken on a photo the
 /// parent has since replaced is refused.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 pub struct SeenVersion {
     pub kind: String,
     pub sha256: String,

@@ -9,12 +9,14 @@ use crate::domain::account::{Account, AuditAction, AuditEntry, Role, Session};
 use crate::store::Store;
 
 /// An account as supervisors see it (never its password hash).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub username: String,
     pub role: Role,
     pub disabled: bool,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub locked_until: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 

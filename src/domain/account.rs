@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// What a signed-in person may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Answers escalations, reviews and decides requests, files for walk-in citizens.
@@ -99,7 +99,7 @@ pub struct Session {
 }
 
 /// What was done, for the audit log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     Login,
@@ -157,8 +157,9 @@ impl AuditAction {
 
 /// One line of the append-only audit log. It names requests by number and photos by content
 /// hash; it never holds an image or a whole NIK.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     /// The account that acted (or tried to, for a failed sign-in).
     pub actor: String,

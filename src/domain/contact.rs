@@ -4,7 +4,19 @@ use serde::{Deserialize, Serialize};
 
 /// A citizen's WhatsApp identity inside loket, stable across phone/BSUID changes. A parent who
 /// writes to two of the office's numbers is two contacts: two conversations, as with two desks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct ContactId(pub u64);
 
 impl ContactId {

@@ -17,9 +17,10 @@ pub enum EscalationReason {
 }
 
 /// An officer's private note on an escalation: for colleagues, never sent to the parent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EscalationNote {
     pub by: String,
+    #[schema(value_type = String, format = DateTime)]
     pub at: jiff::Timestamp,
     pub text: String,
 }

@@ -7,7 +7,7 @@ use super::contact::ContactId;
 use super::request::RequestStatus;
 
 /// Whom a notice goes to: parents with an open request, narrowed by these (all optional).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RequestStatus>,
@@ -18,19 +18,20 @@ pub struct NoticeFilter {
     pub service: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notice {
     pub id: u64,
     pub text: String,
     pub filter: NoticeFilter,
     pub by: String,
+    #[schema(value_type = String, format = DateTime)]
     pub at: jiff::Timestamp,
     pub recipients: Vec<ContactId>,
 }
 
 /// Where a notice's messages are, from the outbox and Meta's status callbacks. A message
 /// counts once, at the furthest point it reached.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeCounts {
     /// Recipients whose lane has not sent it yet.
     pub queued: usize,

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::document::DocumentKind;
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Recorded for the officer; the photo is accepted.
@@ -18,7 +20,7 @@ pub enum Severity {
 
 /// One thing a check found, with the figures behind it. Its text is not here: the flows'
 /// message catalog has one per code (`photo_<code>`), filled from `params` when it is sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Finding {
     /// Stable reason code, e.g. `not_a_photo`, `blurry`, `too_dark`, `glare`, `wrong_background`.
     pub code: String,
@@ -33,7 +35,7 @@ pub struct Finding {
 }
 
 /// The outcome of checking one photo against the document it is meant to be.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct PhotoVerdict {
     pub findings: Vec<Finding>,
     /// Measured figures even when nothing was found (sharpness, brightness, ratio, ...).

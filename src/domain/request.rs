@@ -104,7 +104,7 @@ impl std::str::FromStr for RequestNumber {
 }
 
 /// Where a request stands. Changes after `Diajukan` are made by officers and couriers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Filed by the citizen, waiting for an officer.
@@ -252,8 +252,9 @@ impl Decision {
 }
 
 /// A document an officer sends back, and why (in the parent's words).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReturnedDocument {
+    #[schema(value_type = String)]
     pub kind: DocumentKind,
     pub reason: String,
 }
@@ -301,7 +302,7 @@ pub struct Subject {
     pub nik: Option<Nik>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Delivery {
     /// Postal courier to the KK address; the parent explicitly accepted the COD fee.
@@ -314,7 +315,7 @@ pub enum Delivery {
 }
 
 /// The address as on the KK.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Address {
     pub street: String,
     pub rt_rw: String,

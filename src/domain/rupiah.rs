@@ -5,7 +5,18 @@ use serde::{Deserialize, Serialize};
 
 /// An amount in whole rupiah (the COD fee, a courier's cash). Stored as a plain number.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(transparent)]
 pub struct Rupiah(pub u64);

@@ -43,7 +43,7 @@ pub struct WalkInPhoto {
 }
 
 /// Why a form cannot be filed, field by field, in the words the chat would use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FormProblem {
     /// A step id, a document kind, `consent`, `service` or `phone`.
     pub field: String,
@@ -51,7 +51,7 @@ pub struct FormProblem {
 }
 
 /// On a filed request: it was filed at the counter, from this form, by this officer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WalkInMark {
     pub form: String,
     pub by: String,

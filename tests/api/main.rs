@@ -6,6 +6,7 @@ mod helpers;
 mod inbound;
 mod inbox;
 mod notices;
+mod openapi;
 mod outbound;
 mod transcripts;
 mod walk_in;

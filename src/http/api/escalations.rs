@@ -3,21 +3,25 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ApiError, Signed};
 use crate::desk::escalations::{self, Reply};
 use crate::domain::account::Role;
 use crate::http::AppState;
 
+#[utoipa::path(get, path = "/api/v1/escalations", tag = "escalations", responses((status = 200, description = "Open escalations, longest waiting first", body = super::doc::InboxList), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn list(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, ApiError> {
     signed.require(Role::Officer)?;
     let open = escalations::open(&state.store, &state.sla_clock(), super::now())?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(json!({ "escalations": open, "templates": state.templates })))
+        .json(super::doc::InboxList {
+            escalations: open,
+            templates: state.templates.clone(),
+        }))
 }
 
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/claim", tag = "escalations", params(("id" = u64, Path, description = "Escalation id")), responses((status = 200, description = "Claimed", body = crate::desk::escalations::EscalationView), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn claim(
     state: web::Data<AppState>,
     signed: Signed,
@@ -30,7 +34,7 @@ pub async fn claim(
 }
 
 /// `{"text": "..."}` or `{"template": "name", "params": ["..."]}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
     text: Option<String>,
@@ -39,6 +43,7 @@ pub struct MessageBody {
     params: Vec<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/messages", tag = "escalations", params(("id" = u64, Path, description = "Escalation id")), request_body = MessageBody, responses((status = 202, description = "Queued to the parent's lane", body = super::doc::Queued), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody), (status = 409, description = "Taken by another officer, or a text after the 24-hour window", body = super::doc::ErrorBody)))]
 pub async fn message(
     state: web::Data<AppState>,
     signed: Signed,
@@ -73,9 +78,10 @@ pub async fn message(
     )?;
     state.store.commit().await?;
     state.runtime.wake(contact);
-    Ok(HttpResponse::Accepted().json(json!({ "queued": true })))
+    Ok(HttpResponse::Accepted().json(super::doc::Queued { queued: true }))
 }
 
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/hand-back", tag = "escalations", params(("id" = u64, Path, description = "Escalation id")), responses((status = 200, description = "Back with the bot", body = super::doc::HandedBack), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn hand_back(
     state: web::Data<AppState>,
     signed: Signed,
@@ -85,16 +91,20 @@ pub async fn hand_back(
     let contact = escalations::hand_back(&state.store, session, *id, super::now())?;
     state.runtime.hand_back(contact)?;
     state.store.commit().await?;
-    Ok(HttpResponse::Ok().json(json!({ "id": *id, "open": false })))
+    Ok(HttpResponse::Ok().json(super::doc::HandedBack {
+        id: *id,
+        open: false,
+    }))
 }
 
 /// `{"text": "..."}`: a private note for colleagues, never sent to the parent.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     text: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", tag = "escalations", params(("id" = u64, Path, description = "Escalation id")), request_body = NoteBody, responses((status = 201, description = "Noted", body = crate::desk::escalations::EscalationView), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn note(
     state: web::Data<AppState>,
     signed: Signed,
@@ -115,6 +125,7 @@ pub async fn note(
 }
 
 /// The office's canned replies, filled for this conversation.
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/replies", tag = "escalations", params(("id" = u64, Path, description = "Escalation id")), responses((status = 200, description = "Canned replies filled for this parent", body = super::doc::CannedReplies), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn replies(
     state: web::Data<AppState>,
     signed: Signed,
@@ -124,5 +135,5 @@ pub async fn replies(
     let replies = escalations::canned_replies(&state.store, &state.flows, *id)?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(json!({ "replies": replies })))
+        .json(super::doc::CannedReplies { replies }))
 }

@@ -3,6 +3,7 @@
 //! signing in needs a session (`Authorization: Bearer <token>`) with the right role.
 
 mod auth;
+mod doc;
 mod escalations;
 mod notices;
 mod requests;
@@ -27,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(session::current))
                     .route(web::delete().to(session::sign_out)),
             )
+            .route("/openapi.json", web::get().to(doc::openapi_json))
+            .route("/docs", web::get().to(doc::docs_page))
             .route("/requests", web::get().to(requests::list))
             .route("/requests/{number}", web::get().to(requests::detail))
             .route(

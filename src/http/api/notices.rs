@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ApiError, Signed};
 use crate::desk::notices;
@@ -12,7 +11,7 @@ use crate::domain::notice::NoticeFilter;
 use crate::domain::request::RequestStatus;
 use crate::http::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Body {
     text: String,
@@ -20,7 +19,7 @@ pub struct Body {
     filter: FilterBody,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilterBody {
     status: Option<String>,
@@ -48,6 +47,7 @@ impl FilterBody {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/notices", tag = "supervision", request_body = Body, responses((status = 201, description = "Queued to each recipient's lane", body = super::doc::NoticeSent), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn send(
     state: web::Data<AppState>,
     signed: Signed,
@@ -61,20 +61,22 @@ pub async fn send(
     for contact in &notice.recipients {
         state.runtime.wake(*contact);
     }
-    Ok(HttpResponse::Created().json(json!({
-        "id": notice.id,
-        "recipients": notice.recipients.len(),
-    })))
+    Ok(HttpResponse::Created().json(super::doc::NoticeSent {
+        id: notice.id,
+        recipients: notice.recipients.len(),
+    }))
 }
 
+#[utoipa::path(get, path = "/api/v1/notices", tag = "supervision", responses((status = 200, description = "Notices, newest first, with delivery counts", body = super::doc::NoticeList), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn list(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, ApiError> {
     signed.require(Role::Supervisor)?;
     let all = notices::list(&state.store)?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(json!({ "notices": all })))
+        .json(super::doc::NoticeList { notices: all }))
 }
 
+#[utoipa::path(get, path = "/api/v1/notices/{id}", tag = "supervision", params(("id" = u64, Path, description = "Notice id")), responses((status = 200, description = "One notice with its counts", body = crate::desk::notices::NoticeView), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn one(
     state: web::Data<AppState>,
     signed: Signed,

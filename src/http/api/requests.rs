@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ApiError, Signed};
 use crate::desk::requests::{self, RequestFilter};
@@ -11,8 +10,9 @@ use crate::domain::document::DocumentKind;
 use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
 use crate::http::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<String>,
     service: Option<String>,
@@ -25,6 +25,7 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(ListQuery), responses((status = 200, description = "A page of the queue, oldest first", body = crate::desk::requests::RequestPage), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     signed: Signed,
@@ -65,6 +66,7 @@ pub async fn list(
         .json(page))
 }
 
+#[utoipa::path(get, path = "/api/v1/requests/{number}", tag = "requests", params(("number" = String, Path, description = "Request number, e.g. KIA-6371-261130-0001")), responses((status = 200, description = "The request whole (the view is audited)", body = crate::desk::requests::RequestView), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn detail(
     state: web::Data<AppState>,
     signed: Signed,
@@ -79,7 +81,7 @@ pub async fn detail(
 }
 
 /// The body of a decision: the photo versions judged (optional), and the reason of a rejection.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     #[serde(default)]
@@ -87,6 +89,7 @@ pub struct DecisionBody {
     reason: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/requests/{number}/approve", tag = "requests", params(("number" = String, Path, description = "Request number, e.g. KIA-6371-261130-0001")), request_body(content = DecisionBody, description = "Optional: the photo versions judged"), responses((status = 200, description = "Applied", body = super::doc::DecisionOutcome), (status = 202, description = "Queued to the parent's lane", body = super::doc::DecisionOutcome), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn approve(
     state: web::Data<AppState>,
     signed: Signed,
@@ -103,6 +106,7 @@ pub async fn approve(
     decide(&state, &signed, &number, Decision::Approve, &body.versions).await
 }
 
+#[utoipa::path(post, path = "/api/v1/requests/{number}/reject", tag = "requests", params(("number" = String, Path, description = "Request number, e.g. KIA-6371-261130-0001")), request_body = DecisionBody, responses((status = 200, description = "Applied", body = super::doc::DecisionOutcome), (status = 202, description = "Queued", body = super::doc::DecisionOutcome), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn reject(
     state: web::Data<AppState>,
     signed: Signed,
@@ -124,7 +128,7 @@ pub async fn reject(
 }
 
 /// `{"documents":[{"kind","reason"}]}`, and optionally the photo versions judged.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnBody {
     documents: Vec<ReturnedBody>,
@@ -132,13 +136,14 @@ pub struct ReturnBody {
     versions: Vec<requests::SeenVersion>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnedBody {
     kind: String,
     reason: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/requests/{number}/return", tag = "requests", params(("number" = String, Path, description = "Request number, e.g. KIA-6371-261130-0001")), request_body = ReturnBody, responses((status = 200, description = "Applied", body = super::doc::DecisionOutcome), (status = 202, description = "Queued", body = super::doc::DecisionOutcome), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn send_back(
     state: web::Data<AppState>,
     signed: Signed,
@@ -164,6 +169,7 @@ pub async fn send_back(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/requests/{number}/printed", tag = "requests", params(("number" = String, Path, description = "Request number, e.g. KIA-6371-261130-0001")), responses((status = 200, description = "Applied", body = super::doc::DecisionOutcome), (status = 202, description = "Queued", body = super::doc::DecisionOutcome), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn printed(
     state: web::Data<AppState>,
     signed: Signed,
@@ -188,9 +194,16 @@ async fn decide(
         .settle_decision(decided, number, wanted, std::time::Duration::from_secs(3))
         .await?;
     if status == Some(wanted) {
-        Ok(HttpResponse::Ok().json(json!({"number": number, "status": wanted})))
+        Ok(HttpResponse::Ok().json(super::doc::DecisionOutcome {
+            number: number.to_string(),
+            status: Some(wanted),
+            queued: None,
+        }))
     } else {
-        Ok(HttpResponse::Accepted()
-            .json(json!({"number": number, "status": status, "queued": wanted})))
+        Ok(HttpResponse::Accepted().json(super::doc::DecisionOutcome {
+            number: number.to_string(),
+            status,
+            queued: Some(wanted),
+        }))
     }
 }

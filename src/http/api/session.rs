@@ -2,19 +2,19 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ApiError, Signed};
 use crate::desk::accounts;
 use crate::http::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     username: String,
     password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()), request_body = Credentials, responses((status = 200, description = "Signed in", body = super::doc::SessionCreated), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 401, description = "Wrong username or password", body = super::doc::ErrorBody), (status = 429, description = "Locked after failed sign-ins", body = super::doc::ErrorBody)))]
 pub async fn sign_in(
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
@@ -30,22 +30,24 @@ pub async fn sign_in(
     state.store.commit().await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(json!({
-            "token": signed.token,
-            "role": signed.session.role,
-            "username": signed.session.username,
-            "expires_at": signed.session.expires_at,
-        })))
+        .json(super::doc::SessionCreated {
+            token: signed.token,
+            role: signed.session.role,
+            username: signed.session.username,
+            expires_at: signed.session.expires_at,
+        }))
 }
 
+#[utoipa::path(get, path = "/api/v1/session", tag = "session", responses((status = 200, description = "Who is signed in", body = super::doc::SessionInfo), (status = 401, description = "No valid session", body = super::doc::ErrorBody)))]
 pub async fn current(signed: Signed) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "username": signed.session.username,
-        "role": signed.session.role,
-        "expires_at": signed.session.expires_at,
-    }))
+    HttpResponse::Ok().json(super::doc::SessionInfo {
+        username: signed.session.username.clone(),
+        role: signed.session.role,
+        expires_at: signed.session.expires_at,
+    })
 }
 
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204, description = "Signed out"), (status = 401, description = "No valid session", body = super::doc::ErrorBody)))]
 pub async fn sign_out(
     state: web::Data<AppState>,
     signed: Signed,

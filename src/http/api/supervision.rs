@@ -2,19 +2,19 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ApiError, Signed};
 use crate::desk::supervision;
 use crate::domain::account::Role;
 use crate::http::AppState;
 
+#[utoipa::path(get, path = "/api/v1/users", tag = "supervision", responses((status = 200, description = "Accounts", body = super::doc::UserList), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn users(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, ApiError> {
     let accounts = supervision::list_accounts(&state.store, &signed.session)?;
-    Ok(HttpResponse::Ok().json(json!({ "users": accounts })))
+    Ok(HttpResponse::Ok().json(super::doc::UserList { users: accounts }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     username: String,
@@ -22,6 +22,7 @@ pub struct NewUser {
     password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/users", tag = "supervision", request_body = NewUser, responses((status = 201, description = "Created", body = crate::desk::supervision::AccountView), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn create_user(
     state: web::Data<AppState>,
     signed: Signed,
@@ -45,6 +46,7 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(account))
 }
 
+#[utoipa::path(post, path = "/api/v1/users/{name}/disable", tag = "supervision", params(("name" = String, Path, description = "Username")), responses((status = 200, description = "Disabled; its sessions ended", body = crate::desk::supervision::AccountView), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 409, description = "Conflict", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn disable(
     state: web::Data<AppState>,
     signed: Signed,
@@ -56,6 +58,7 @@ pub async fn disable(
     Ok(HttpResponse::Ok().json(account))
 }
 
+#[utoipa::path(post, path = "/api/v1/users/{name}/enable", tag = "supervision", params(("name" = String, Path, description = "Username")), responses((status = 200, description = "Enabled", body = crate::desk::supervision::AccountView), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn enable(
     state: web::Data<AppState>,
     signed: Signed,
@@ -67,13 +70,15 @@ pub async fn enable(
     Ok(HttpResponse::Ok().json(account))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     format: Option<String>,
     limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/api/v1/audit", tag = "supervision", params(AuditQuery), responses((status = 200, description = "The audit log, newest first (JSON), or whole as CSV with format=csv", body = super::doc::AuditList, content_type = "application/json"), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn audit(
     state: web::Data<AppState>,
     signed: Signed,
@@ -94,7 +99,7 @@ pub async fn audit(
             let entries = supervision::audit(&state.store, &signed.session, limit)?;
             Ok(HttpResponse::Ok()
                 .insert_header(("cache-control", "no-store"))
-                .json(json!({ "entries": entries })))
+                .json(super::doc::AuditList { entries }))
         }
         Some(other) => Err(ApiError::BadRequest(format!(
             "format {other:?}: use json or csv"
@@ -102,14 +107,16 @@ pub async fn audit(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// `YYYY-MM-DD`, an office day; today by default.
     date: Option<String>,
 }
 
 /// `GET /api/v1/reports/daily?date=`: per officer, the day's work and answer times.
+#[utoipa::path(get, path = "/api/v1/reports/daily", tag = "supervision", params(ReportQuery), responses((status = 200, description = "Per officer, one office day", body = crate::desk::reports::DailyReport), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn daily_report(
     state: web::Data<AppState>,
     signed: Signed,

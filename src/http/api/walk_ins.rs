@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ApiError, Signed};
 use crate::desk::walk_in::{self, Upload, WalkInInput};
@@ -16,7 +15,7 @@ use crate::http::AppState;
 /// The body may carry several scanned photos.
 pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Body {
     service: String,
@@ -31,7 +30,7 @@ struct Body {
     language: Option<Lang>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Photo {
     kind: String,
@@ -41,6 +40,7 @@ struct Photo {
     mime: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/walk-ins", tag = "walk-ins", request_body = Body, responses((status = 201, description = "Filed", body = super::doc::WalkInOutcome), (status = 202, description = "Checked and queued to the citizen's lane", body = super::doc::WalkInOutcome), (status = 422, description = "What is wrong, field by field", body = super::doc::ErrorBody), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn file(
     state: web::Data<AppState>,
     signed: Signed,
@@ -75,12 +75,18 @@ pub async fn file(
         .settle_walk_in(&queued, std::time::Duration::from_secs(3))
         .await?;
     Ok(match number {
-        Some(number) => HttpResponse::Created().json(json!({
-            "number": number, "status": "diajukan", "notified": queued.notified
-        })),
-        None => HttpResponse::Accepted().json(json!({
-            "form": queued.form, "queued": true, "notified": queued.notified
-        })),
+        Some(number) => HttpResponse::Created().json(super::doc::WalkInOutcome {
+            number: Some(number),
+            status: Some(crate::domain::request::RequestStatus::Diajukan),
+            form: None,
+            notified: queued.notified,
+        }),
+        None => HttpResponse::Accepted().json(super::doc::WalkInOutcome {
+            number: None,
+            status: None,
+            form: Some(queued.form),
+            notified: queued.notified,
+        }),
     })
 }
 
