@@ -60,6 +60,25 @@ if [ ${#need[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# Schemathesis, which the API test runs against the OpenAPI document (a pinned version, in a
+# virtual environment under target/ so nothing outside the project changes).
+schemathesis_version=4.32.5
+venv=target/schemathesis
+if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
+  command -v python3 >/dev/null 2>&1 || die "the API test needs python3 (for schemathesis): install python3 and python3-venv"
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "the API test needs python3-venv (for schemathesis)"
+    sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
+  say "installing schemathesis $schemathesis_version into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
+fi
+export LOKET_SCHEMATHESIS="$PWD/$venv/bin/schemathesis"
+
 # ---- checks and tests ---------------------------------------------------------------------
 say "cargo fmt --all --check"
 cargo fmt --all --check

@@ -15,6 +15,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    #[error("this path does not take that method")]
+    MethodNotAllowed,
     #[error("the body is larger than the {limit} bytes allowed")]
     TooLarge { limit: usize },
     #[error("{0}")]
@@ -37,6 +39,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooLarge { .. } => "payload_too_large",
             ApiError::Conflict(_) => "conflict",
             ApiError::Locked(_) => "locked",
@@ -53,6 +56,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -20,71 +20,70 @@ use super::error::ApiError;
 use crate::desk::DeskError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use web::{delete, get, post};
+    // One resource per path, so a method the path does not have gets 405 (JSON), not 404.
+    let at = |path: &str, allow: &'static str| {
+        web::resource(path).default_service(web::to(move || method_not_allowed(allow)))
+    };
     cfg.service(
         web::scope("/api/v1")
             .service(
-                web::resource("/session")
-                    .route(web::post().to(session::sign_in))
-                    .route(web::get().to(session::current))
-                    .route(web::delete().to(session::sign_out)),
+                at("/session", "POST, GET, DELETE")
+                    .route(post().to(session::sign_in))
+                    .route(get().to(session::current))
+                    .route(delete().to(session::sign_out)),
             )
-            .route("/openapi.json", web::get().to(doc::openapi_json))
-            .route("/docs", web::get().to(doc::docs_page))
-            .route("/requests", web::get().to(requests::list))
-            .route("/requests/{number}", web::get().to(requests::detail))
-            .route(
-                "/requests/{number}/approve",
-                web::post().to(requests::approve),
-            )
-            .route(
-                "/requests/{number}/reject",
-                web::post().to(requests::reject),
-            )
-            .route(
-                "/requests/{number}/printed",
-                web::post().to(requests::printed),
-            )
-            .route(
-                "/requests/{number}/return",
-                web::post().to(requests::send_back),
+            .service(at("/openapi.json", "GET").route(get().to(doc::openapi_json)))
+            .service(at("/docs", "GET").route(get().to(doc::docs_page)))
+            .service(at("/requests", "GET").route(get().to(requests::list)))
+            .service(at("/requests/{number}", "GET").route(get().to(requests::detail)))
+            .service(at("/requests/{number}/approve", "POST").route(post().to(requests::approve)))
+            .service(at("/requests/{number}/reject", "POST").route(post().to(requests::reject)))
+            .service(at("/requests/{number}/printed", "POST").route(post().to(requests::printed)))
+            .service(at("/requests/{number}/return", "POST").route(post().to(requests::send_back)))
+            .service(
+                at("/walk-ins", "POST")
+                    .app_data(web::PayloadConfig::new(walk_ins::BODY_LIMIT))
+                    .route(post().to(walk_ins::file)),
             )
             .service(
-                web::resource("/walk-ins")
-                    .app_data(web::PayloadConfig::new(walk_ins::BODY_LIMIT))
-                    .route(web::post().to(walk_ins::file)),
+                at("/notices", "POST, GET")
+                    .route(post().to(notices::send))
+                    .route(get().to(notices::list)),
             )
-            .route("/notices", web::post().to(notices::send))
-            .route("/notices", web::get().to(notices::list))
-            .route("/notices/{id}", web::get().to(notices::one))
-            .route("/users", web::get().to(supervision::users))
-            .route("/users", web::post().to(supervision::create_user))
-            .route(
-                "/users/{name}/disable",
-                web::post().to(supervision::disable),
+            .service(at("/notices/{id}", "GET").route(get().to(notices::one)))
+            .service(
+                at("/users", "GET, POST")
+                    .route(get().to(supervision::users))
+                    .route(post().to(supervision::create_user)),
             )
-            .route("/users/{name}/enable", web::post().to(supervision::enable))
-            .route("/audit", web::get().to(supervision::audit))
-            .route("/reports/daily", web::get().to(supervision::daily_report))
-            .route("/escalations", web::get().to(escalations::list))
-            .route(
-                "/escalations/{id}/claim",
-                web::post().to(escalations::claim),
+            .service(at("/users/{name}/disable", "POST").route(post().to(supervision::disable)))
+            .service(at("/users/{name}/enable", "POST").route(post().to(supervision::enable)))
+            .service(at("/audit", "GET").route(get().to(supervision::audit)))
+            .service(at("/reports/daily", "GET").route(get().to(supervision::daily_report)))
+            .service(at("/escalations", "GET").route(get().to(escalations::list)))
+            .service(at("/escalations/{id}/claim", "POST").route(post().to(escalations::claim)))
+            .service(
+                at("/escalations/{id}/messages", "POST").route(post().to(escalations::message)),
             )
-            .route(
-                "/escalations/{id}/messages",
-                web::post().to(escalations::message),
-            )
-            .route("/escalations/{id}/notes", web::post().to(escalations::note))
-            .route(
-                "/escalations/{id}/replies",
-                web::get().to(escalations::replies),
-            )
-            .route(
-                "/escalations/{id}/hand-back",
-                web::post().to(escalations::hand_back),
+            .service(at("/escalations/{id}/notes", "POST").route(post().to(escalations::note)))
+            .service(at("/escalations/{id}/replies", "GET").route(get().to(escalations::replies)))
+            .service(
+                at("/escalations/{id}/hand-back", "POST").route(post().to(escalations::hand_back)),
             )
             .default_service(web::to(super::error::not_found)),
     );
+}
+
+/// A path that exists, asked with a method it does not have: 405 naming the ones it has.
+async fn method_not_allowed(allow: &'static str) -> actix_web::HttpResponse {
+    let mut response = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }
 
 /// The desk's errors as HTTP answers: the one mapping.
