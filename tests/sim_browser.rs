@@ -820,6 +820,13 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
         .unwrap();
     officer.wait_for("Catatan disimpan.").await;
     officer.wait_for("alamat sudah pindah").await;
+    officer.wait_for("Percakapan terakhir").await;
+    c.execute(
+        "document.querySelector('ul.chat').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
     officer.screenshot("console_inbox.png").await;
     let n = p.seen().await;
     p.expect(n.saturating_sub(1), &["Mohon foto KK-nya utuh"])

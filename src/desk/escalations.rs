@@ -12,7 +12,7 @@ use crate::domain::calendar::{HolidayCalendar, ServiceHours};
 use crate::domain::contact::ContactId;
 use crate::domain::escalation::{EscalationNote, EscalationReason};
 use crate::domain::event::SyntheticInput;
-use crate::domain::message::Outgoing;
+use crate::domain::message::{ChatLine, Outgoing};
 use crate::flow::{EscalationPolicy, FlowSet};
 use crate::store::{EscalationRecord, Store};
 
@@ -57,6 +57,12 @@ pub struct EscalationView {
     pub sla: SlaView,
     /// Officers' private notes, oldest first.
     pub notes: Vec<EscalationNote>,
+    /// The chat both ways, the last lines, oldest first.
+    pub chat: Vec<ChatLine>,
+    /// What the parent has given so far in the request they are filling in (step label,
+    /// answer; NIK and KK numbers masked), and the documents already accepted.
+    pub draft_answers: Vec<(String, String)>,
+    pub draft_documents: Vec<String>,
 }
 
 /// Where an escalation stands against one service level.
@@ -173,9 +179,25 @@ fn view(
     let (reason, step) = reason_of(&record.reason);
     let mut requests = store.requests_of(record.contact)?;
     requests.sort_by_key(|r| std::cmp::Reverse(r.filed_at_ms));
-    let draft = store
-        .conversation(record.contact)?
-        .and_then(|c| c.draft.map(|d| d.service));
+    let conversation = store.conversation(record.contact)?;
+    let current = conversation.as_ref().and_then(|c| c.draft.as_ref());
+    let draft = current.map(|d| d.service.clone());
+    let draft_answers = current
+        .map(|d| {
+            d.answers
+                .iter()
+                .map(|(step, answer)| (step.clone(), answer.masked()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let draft_documents = current
+        .map(|d| {
+            d.documents
+                .iter()
+                .map(|doc| doc.kind.id().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(EscalationView {
         id: record.id,
         reason,
@@ -198,6 +220,9 @@ fn view(
         first_reply_minutes,
         sla,
         notes: record.notes.clone(),
+        chat: store.recent_chat(record.contact, 12)?,
+        draft_answers,
+        draft_documents,
     })
 }
 

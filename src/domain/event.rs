@@ -105,6 +105,19 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// What the parent sent, for the officers' view of the chat.
+    pub fn chat_text(&self) -> String {
+        match self {
+            MessageKind::Text { body } => body.clone(),
+            MessageKind::Image { .. } => "[foto]".into(),
+            MessageKind::Document { .. } => "[dokumen]".into(),
+            MessageKind::ButtonReply { title, .. } | MessageKind::ListReply { title, .. } => {
+                format!("[{title}]")
+            }
+            other => format!("[{}]", other.name()),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             MessageKind::Text { .. } => "text",

@@ -294,3 +294,39 @@ mod tests {
         assert_eq!(serde_json::from_str::<Outgoing>(&json).unwrap(), new);
     }
 }
+
+/// One line of a conversation as officers read it beside an escalation: who said it, when,
+/// and what (a photo as `[foto]`, a button as its title, a template as its parameters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChatLine {
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+    /// True for the parent, false for loket or an officer.
+    pub from_parent: bool,
+    pub text: String,
+}
+
+impl Outgoing {
+    /// What the parent reads, for the officers' view of the chat (`None`: nothing to read).
+    pub fn chat_text(&self) -> Option<String> {
+        match self {
+            Outgoing::Text { body } => Some(body.clone()),
+            Outgoing::Buttons { body, buttons } => Some(format!(
+                "{body} [{}]",
+                buttons
+                    .iter()
+                    .map(|b| b.title.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            )),
+            Outgoing::List { body, .. } => Some(body.clone()),
+            Outgoing::Template { name, params, .. } => {
+                Some(format!("[templat {name}] {}", params.join(" · ")))
+            }
+            Outgoing::Media { caption, .. } => {
+                Some(format!("[lampiran] {}", caption.as_deref().unwrap_or("")))
+            }
+            Outgoing::MarkRead { .. } => None,
+        }
+    }
+}

@@ -196,6 +196,15 @@ impl Answer {
             Answer::Kk(k) => k.as_str().to_string(),
         }
     }
+
+    /// As lists and logs may show it: NIK and KK numbers masked, the rest raw.
+    pub fn masked(&self) -> String {
+        match self {
+            Answer::Nik(nik) => nik.masked(),
+            Answer::Kk(kk) => kk.masked(),
+            other => other.raw(),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

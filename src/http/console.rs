@@ -148,6 +148,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}dt{c
 form.filters{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:end}form.filters>div{min-width:180px}
 tr.overdue td{background:#fff6e5}.card.warn b{color:#b3261e}
 small{font-weight:400;color:#5b6b77}
+ul.chat{list-style:none;padding:0;margin:4px 0;max-height:260px;overflow:auto;border:1px solid #e3e8ec;border-radius:6px;background:#fafbfc}
+ul.chat li{padding:4px 8px;white-space:pre-wrap}ul.chat li.in{background:#fff}ul.chat li.out{background:#e8f5ef}
 .late{color:#b3261e;font-weight:600}.sla{margin:0 0 8px}ul.notes{margin:4px 0;padding-left:18px}h3{font-size:15px;margin:12px 0 4px}
 ";
 
@@ -830,7 +832,7 @@ async fn inbox(
         .map(|d| format!("<p class=\"note\" role=\"status\">{}</p>", esc(d)))
         .unwrap_or_default();
     // New escalations appear without reloading: the list is fetched again every 10 s.
-    let script = "<script>setInterval(async()=>{try{const r=await fetch('/console/inbox?fragment=1',{credentials:'same-origin'});if(r.ok){const el=document.getElementById('inbox');const typing=[...el.querySelectorAll('textarea')].some(t=>t.value.trim());if(!typing&&!el.contains(document.activeElement)){el.innerHTML=await r.text();}}}catch(e){}},10000);</script>";
+    let script = "<script>const bottom=()=>document.querySelectorAll('ul.chat').forEach(u=>u.scrollTop=u.scrollHeight);bottom();setInterval(async()=>{try{const r=await fetch('/console/inbox?fragment=1',{credentials:'same-origin'});if(r.ok){const el=document.getElementById('inbox');const typing=[...el.querySelectorAll('textarea')].some(t=>t.value.trim());if(!typing&&!el.contains(document.activeElement)){el.innerHTML=await r.text();bottom();}}}catch(e){}},10000);</script>";
     page(
         "Eskalasi",
         Some(&session),
@@ -902,6 +904,42 @@ fn inbox_list(state: &AppState, session: &Session) -> String {
                 )
             })
             .collect();
+        let chat: String = e
+            .chat
+            .iter()
+            .map(|line| {
+                format!(
+                    "<li class=\"{}\"><small>{}</small> {}</li>",
+                    if line.from_parent { "in" } else { "out" },
+                    local(state, line.at),
+                    esc(&line.text)
+                )
+            })
+            .collect();
+        let draft_data: String = e
+            .draft_answers
+            .iter()
+            .map(|(step, answer)| {
+                let service = e.draft.as_deref().unwrap_or("");
+                format!(
+                    "<dt>{}</dt><dd>{}</dd>",
+                    esc(&state.step_label(service, step)),
+                    esc(&state.answer_text(service, step, answer))
+                )
+            })
+            .chain(std::iter::once(format!(
+                "<dt>Foto diterima</dt><dd>{}</dd>",
+                if e.draft_documents.is_empty() {
+                    "-".to_string()
+                } else {
+                    e.draft_documents
+                        .iter()
+                        .map(|d| esc(&state.document_name(d)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )))
+            .collect();
         let notes: String = e
             .notes
             .iter()
@@ -953,6 +991,8 @@ fn inbox_list(state: &AppState, session: &Session) -> String {
             "<div class=\"panel\" id=\"escalation-{id}\"><h2>#{id} · {reason}</h2>{sla}\
              <dl><dt>Orang tua</dt><dd>{name} ({phone})</dd><dt>Permohonan</dt><dd>{requests}</dd>\
              <dt>Sedang diisi</dt><dd>{draft}</dd><dt>Jendela WhatsApp</dt><dd>{window}</dd><dt>Petugas</dt><dd>{owner}</dd></dl>\
+             <details><summary>Isian yang sedang diisi</summary><dl>{draft_data}</dl></details>\
+             <h3>Percakapan terakhir</h3><ul class=\"chat\">{chat}</ul>\
              <form method=\"post\" action=\"/console/inbox/{id}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"action\" value=\"reply\">\
              <label for=\"canned-{id}\">Balasan siap pakai</label><select id=\"canned-{id}\" onchange=\"const t=this.selectedOptions[0].dataset.text;if(t){{this.form.text.value=t;}}\"><option value=\"\">—</option>{canned}</select>\
              <label for=\"text-{id}\">Balasan</label><textarea id=\"text-{id}\" name=\"text\" rows=\"3\"></textarea>\

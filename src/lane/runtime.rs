@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::batch::{Arrival, Batch, Conversations};
+use crate::domain::message::ChatLine;
 use crate::{
     channel::{
         graph::{GraphClient, Outgoing},
@@ -301,6 +302,24 @@ impl Runtime {
             }
         }
         commit.records = decision.records;
+        // The chat both ways, for officers: what came in, then what goes out.
+        let now = lane_clock();
+        for p in &pending {
+            commit.records.chat.push(ChatLine {
+                at: jiff::Timestamp::from_second(p.message.timestamp).unwrap_or(now),
+                from_parent: true,
+                text: p.message.kind.chat_text(),
+            });
+        }
+        for item in &commit.outbox {
+            if let Some(text) = item.payload.chat_text() {
+                commit.records.chat.push(ChatLine {
+                    at: now,
+                    from_parent: false,
+                    text,
+                });
+            }
+        }
         let forget = decision.forget_blobs;
         let ids = store.commit_lane(commit)?;
         store.commit().await?;

@@ -111,6 +111,9 @@ pub struct LaneRecords {
     pub release_photos: Vec<String>,
     /// How the batch was decided, for replay.
     pub log: Option<super::LaneLogEntry>,
+    /// The batch's messages both ways, for the officers' view of the chat.
+    #[serde(default)]
+    pub chat: Vec<crate::domain::message::ChatLine>,
 }
 
 /// One lane commit: everything a lane did with a batch, applied atomically. The lane's own
@@ -472,6 +475,15 @@ impl Store {
         if let Some(log) = &records.log {
             i.lane_log.insert(intent.id.to_be_bytes(), encode(log)?)?;
         }
+        if let Some(contact) = commit.contact {
+            for (n, line) in records.chat.iter().enumerate() {
+                // Keyed by the intent, so re-applying writes the same lines.
+                let mut key = contact.key().to_vec();
+                key.extend_from_slice(&intent.id.to_be_bytes());
+                key.extend_from_slice(&(n as u32).to_be_bytes());
+                i.chat.insert(key, encode(line)?)?;
+            }
+        }
         for key in &commit.synthetic_handled {
             i.synthetic.remove(key.as_slice())?;
         }
@@ -518,6 +530,27 @@ impl Store {
             i.pending.remove(handled.key.as_slice())?;
         }
         Ok(())
+    }
+
+    /// The contact's chat both ways, the newest `limit` lines, oldest first.
+    pub fn recent_chat(
+        &self,
+        contact: ContactId,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::message::ChatLine>> {
+        let mut lines = Vec::new();
+        for value in self
+            .inner
+            .chat
+            .scan_prefix(contact.key())
+            .values()
+            .rev()
+            .take(limit)
+        {
+            lines.push(decode("chat line", &value?)?);
+        }
+        lines.reverse();
+        Ok(lines)
     }
 
     /// The recorded outcome of a media download.

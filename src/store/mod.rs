@@ -130,6 +130,8 @@ struct Inner {
     /// Notice id -> notice; `<notice id><outbox id>`: the messages that carry it.
     notices: sled::Tree,
     notice_sends: sled::Tree,
+    /// `<contact><intent><n>` -> a line of the chat, both ways (the officers' view).
+    chat: sled::Tree,
     /// Small desk bookkeeping (whom auto-assignment gave an escalation to last).
     desk_state: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
@@ -223,6 +225,7 @@ impl Store {
             notices: tree("notices")?,
             notice_sends: tree("notice_sends")?,
             desk_state: tree("desk_state")?,
+            chat: tree("chat")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),
             _lock: lock,

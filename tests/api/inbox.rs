@@ -61,6 +61,18 @@ async fn notes_stay_private_canned_replies_are_filled_and_the_sla_clock_shows() 
         "{e}"
     );
     assert!(e["sla"]["resolution_left_minutes"].is_i64(), "{e}");
+    // The chat both ways, beside the escalation.
+    let chat = e["chat"].as_array().unwrap();
+    assert!(
+        chat.iter()
+            .any(|l| l["from_parent"] == true && l["text"] == "petugas"),
+        "{e}"
+    );
+    assert!(
+        chat.iter().any(|l| l["from_parent"] == false
+            && l["text"].as_str().unwrap().contains("teruskan ke petugas")),
+        "{e}"
+    );
 
     let sent_before = app.graph.messages_to(parent).len();
     let (status, body) = app

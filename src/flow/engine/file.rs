@@ -189,13 +189,6 @@ fn officer_view(draft: &Draft) -> BTreeMap<String, String> {
     draft
         .answers
         .iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Answer::Nik(nik) => nik.masked(),
-                Answer::Kk(kk) => kk.masked(),
-                other => other.raw(),
-            };
-            (k.clone(), text)
-        })
+        .map(|(k, v)| (k.clone(), v.masked()))
         .collect()
 }
