@@ -974,6 +974,14 @@ async fn an_officer_files_a_walk_in_request_with_uploaded_photos() {
     .unwrap();
     assert!(loaded, "the five uploaded photos show on the request page");
     officer.screenshot("console_walk_in_filed.png").await;
+    // Reviewed and approved, by mouse.
+    c.find(Locator::XPath("//button[text()='Setujui']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Tersimpan: Disetujui").await;
     browser.client.clone().close().await.unwrap();
     drop(browser);
     loket.stop().await;
