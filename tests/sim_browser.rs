@@ -72,6 +72,19 @@ async fn spawn_loket() -> Loket {
 }
 
 impl Loket {
+    /// An account with the tests' password, `kata-sandi-panjang`.
+    fn add_account(&self, name: &str, role: loket::domain::account::Role) {
+        loket::desk::accounts::add_account(
+            &self.store,
+            "test",
+            name,
+            role,
+            "kata-sandi-panjang",
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+    }
+
     async fn stop(self) {
         // Not graceful: the page's long polls would hold a graceful stop for seconds.
         self.handle.stop(false).await;
@@ -696,15 +709,7 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
         .find(|w| w.starts_with("KIA-"))
         .unwrap()
         .to_string();
-    loket::desk::accounts::add_account(
-        &loket.store,
-        "test",
-        "siti",
-        loket::domain::account::Role::Officer,
-        "kata-sandi-panjang",
-        jiff::Timestamp::now(),
-    )
-    .unwrap();
+    loket.add_account("siti", loket::domain::account::Role::Officer);
     let desk_browser = start_desktop_browser().await;
     let c = &desk_browser.client;
     let officer = Officer { c };
@@ -847,15 +852,7 @@ async fn an_officer_files_a_walk_in_request_with_uploaded_photos() {
         return;
     }
     let loket = spawn_loket().await;
-    loket::desk::accounts::add_account(
-        &loket.store,
-        "test",
-        "siti",
-        loket::domain::account::Role::Officer,
-        "kata-sandi-panjang",
-        jiff::Timestamp::now(),
-    )
-    .unwrap();
+    loket.add_account("siti", loket::domain::account::Role::Officer);
     let browser = start_desktop_browser().await;
     let c = &browser.client;
     let officer = Officer { c };
@@ -996,15 +993,7 @@ async fn a_supervisor_manages_accounts_sends_a_notice_and_reads_the_audit() {
         return;
     }
     let loket = spawn_loket().await;
-    loket::desk::accounts::add_account(
-        &loket.store,
-        "test",
-        "kepala",
-        loket::domain::account::Role::Supervisor,
-        "kata-sandi-panjang",
-        jiff::Timestamp::now(),
-    )
-    .unwrap();
+    loket.add_account("kepala", loket::domain::account::Role::Supervisor);
     // A parent with a request in progress, who writes from the simulator's phone.
     let browser = start_browser().await;
     let phone = random_phone();

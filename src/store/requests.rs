@@ -481,16 +481,27 @@ impl Store {
         officer: &str,
         at_ms: i64,
     ) -> Result<Option<EscalationRecord>> {
+        self.update_escalation(id, |record| {
+            if record.open && record.claimed_by.is_none() {
+                record.claimed_by = Some(officer.to_string());
+                record.claimed_at_ms = Some(at_ms);
+            }
+        })
+    }
+
+    /// Changes one escalation record in place (atomically; `change` may run more than once).
+    fn update_escalation(
+        &self,
+        id: u64,
+        change: impl Fn(&mut EscalationRecord),
+    ) -> Result<Option<EscalationRecord>> {
         self.update(
             &self.inner.escalations,
             "escalation",
             &id.to_be_bytes(),
             |old: Option<EscalationRecord>| {
                 old.map(|mut record| {
-                    if record.open && record.claimed_by.is_none() {
-                        record.claimed_by = Some(officer.to_string());
-                        record.claimed_at_ms = Some(at_ms);
-                    }
+                    change(&mut record);
                     record
                 })
             },
@@ -512,24 +523,16 @@ impl Store {
     pub fn release_escalation(&self, id: u64, owner: &str) -> Result<bool> {
         // The closure may run more than once (compare-and-swap retries): the last run counts.
         let released = std::cell::Cell::new(false);
-        self.update(
-            &self.inner.escalations,
-            "escalation",
-            &id.to_be_bytes(),
-            |old: Option<EscalationRecord>| {
-                old.map(|mut record| {
-                    let stale = record.open
-                        && record.first_reply_at_ms.is_none()
-                        && record.claimed_by.as_deref() == Some(owner);
-                    released.set(stale);
-                    if stale {
-                        record.claimed_by = None;
-                        record.claimed_at_ms = None;
-                    }
-                    record
-                })
-            },
-        )?;
+        self.update_escalation(id, |record| {
+            let stale = record.open
+                && record.first_reply_at_ms.is_none()
+                && record.claimed_by.as_deref() == Some(owner);
+            released.set(stale);
+            if stale {
+                record.claimed_by = None;
+                record.claimed_at_ms = None;
+            }
+        })?;
         Ok(released.get())
     }
 
@@ -539,34 +542,18 @@ impl Store {
         id: u64,
         note: crate::domain::escalation::EscalationNote,
     ) -> Result<Option<EscalationRecord>> {
-        self.update(
-            &self.inner.escalations,
-            "escalation",
-            &id.to_be_bytes(),
-            |old: Option<EscalationRecord>| {
-                old.map(|mut record| {
-                    if !record.notes.contains(&note) {
-                        record.notes.push(note.clone());
-                    }
-                    record
-                })
-            },
-        )
+        self.update_escalation(id, |record| {
+            if !record.notes.contains(&note) {
+                record.notes.push(note.clone());
+            }
+        })
     }
 
     /// Notes that an officer answered the parent (the first time counts for the figures).
     pub fn note_escalation_reply(&self, id: u64, at_ms: i64) -> Result<()> {
-        self.update(
-            &self.inner.escalations,
-            "escalation",
-            &id.to_be_bytes(),
-            |old: Option<EscalationRecord>| {
-                old.map(|mut record| {
-                    record.first_reply_at_ms.get_or_insert(at_ms);
-                    record
-                })
-            },
-        )?;
+        self.update_escalation(id, |record| {
+            record.first_reply_at_ms.get_or_insert(at_ms);
+        })?;
         Ok(())
     }
 

@@ -25,6 +25,20 @@ fn supervisor(state: &AppState, request: &HttpRequest) -> Result<Session, Box<Ht
     }
 }
 
+/// The signed-in supervisor of a form with a valid CSRF value, or the page to show instead.
+fn supervisor_form(
+    state: &AppState,
+    request: &HttpRequest,
+    csrf: &str,
+) -> Result<Session, Box<HttpResponse>> {
+    let session = supervisor(state, request)?;
+    if csrf_ok(&session, csrf) {
+        Ok(session)
+    } else {
+        Err(Box::new(forbidden_form(&session)))
+    }
+}
+
 // ---- notices --------------------------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -143,13 +157,10 @@ pub(super) async fn send_notice(
     request: HttpRequest,
     form: web::Form<NoticeForm>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
+    let session = match supervisor_form(&state, &request, &form.csrf) {
         Ok(s) => s,
         Err(page) => return *page,
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden_form(&session);
-    }
     let filled = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     let filter = NoticeFilter {
         status: RequestStatus::ALL
@@ -265,13 +276,10 @@ pub(super) async fn create_user(
     request: HttpRequest,
     form: web::Form<NewUserForm>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
+    let session = match supervisor_form(&state, &request, &form.csrf) {
         Ok(s) => s,
         Err(page) => return *page,
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden_form(&session);
-    }
     let Some(role) = Role::from_id(&form.role) else {
         let e = crate::desk::DeskError::Invalid("peran tidak dikenal".into());
         return render_users(&state, &session, None, Some(&e));
@@ -319,13 +327,10 @@ pub(super) async fn user_action(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
+    let session = match supervisor_form(&state, &request, &form.csrf) {
         Ok(s) => s,
         Err(page) => return *page,
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden_form(&session);
-    }
     let (name, action) = path.into_inner();
     let disable = match action.as_str() {
         "disable" => true,
