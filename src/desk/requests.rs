@@ -445,6 +445,14 @@ pub fn decide(
                     note: decision.reason(),
                 },
             ))?;
+            if decision == Decision::Printed {
+                store.put_delivery_task(&crate::domain::delivery::DeliveryTask::for_printed(
+                    &stored.filed,
+                    None,
+                    None,
+                    now,
+                ))?;
+            }
             Decided::Recorded
         }
     };

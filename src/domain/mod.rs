@@ -11,6 +11,7 @@ pub mod address;
 pub mod calendar;
 pub mod contact;
 pub mod dates;
+pub mod delivery;
 pub mod document;
 pub mod escalation;
 pub mod event;

@@ -14,11 +14,12 @@ use super::{
 use crate::{
     channel::{graph, media::MediaRecord},
     domain::{
+        delivery::DeliveryTask,
         document::DocumentKind,
         event::SyntheticInput,
         nik::Nik,
         photo::{PhotoRecord, PhotoVerdict},
-        request::{RequestNumber, RequestStatus, RequestSummary, StatusChange},
+        request::{self, RequestNumber, RequestStatus, RequestSummary, StatusChange},
     },
     flow::{self, Context, Conversation, Effect, FlowSet, Input, MediaRef, OpenRequests},
     store::{LaneLogEntry, LaneRecords, RequestChange, Store, StoredRequest},
@@ -192,6 +193,7 @@ impl Conversations for FlowConversations {
         // a replay sees what happened.
         let mut synthetic = Vec::with_capacity(batch.synthetic.len());
         let mut request_changes = Vec::new();
+        let mut delivery_tasks = Vec::new();
         for input in batch.synthetic {
             if let SyntheticInput::Decided {
                 number,
@@ -217,6 +219,16 @@ impl Conversations for FlowConversations {
                         note: decision.reason(),
                     },
                 ));
+                // A card printed goes out: exactly one delivery task (the store keeps the
+                // first if this is ever applied twice).
+                if let (request::Decision::Printed, Some(request)) = (decision, current.as_ref()) {
+                    delivery_tasks.push(DeliveryTask::for_printed(
+                        &request.filed,
+                        Some(batch.contact.id),
+                        batch.contact.wa_id.clone(),
+                        *at,
+                    ));
+                }
             }
             synthetic.push(input.clone());
         }
@@ -297,6 +309,7 @@ impl Conversations for FlowConversations {
         let records = &mut out.records;
         records.conversation = Some(decided.state);
         records.request_changes = request_changes;
+        records.delivery_tasks = delivery_tasks;
         for photo in &decided.photos {
             if let Some(stored) = &photo.stored_sha256 {
                 // The copy without EXIF is kept (by this draft); the original (location,

@@ -114,6 +114,9 @@ pub struct LaneRecords {
     /// The batch's messages both ways, for the officers' view of the chat.
     #[serde(default)]
     pub chat: Vec<crate::domain::message::ChatLine>,
+    /// Cards marked printed in this batch: their delivery tasks.
+    #[serde(default)]
+    pub delivery_tasks: Vec<crate::domain::delivery::DeliveryTask>,
 }
 
 /// One lane commit: everything a lane did with a batch, applied atomically. The lane's own
@@ -462,6 +465,9 @@ impl Store {
         }
         for change in &records.request_changes {
             self.change_request(change)?;
+        }
+        for task in &records.delivery_tasks {
+            self.put_delivery_task(task)?;
         }
         if let Some(contact) = commit.contact {
             for (n, reason) in records.escalations.iter().enumerate() {

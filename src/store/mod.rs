@@ -6,6 +6,7 @@
 
 mod accounts;
 mod blobs;
+mod delivery;
 mod inbound;
 mod notices;
 mod outbox;
@@ -132,6 +133,8 @@ struct Inner {
     notice_sends: sled::Tree,
     /// `<contact><intent><n>` -> a line of the chat, both ways (the officers' view).
     chat: sled::Tree,
+    /// Request number -> its delivery task (one per printed card).
+    delivery_tasks: sled::Tree,
     /// Small desk bookkeeping (whom auto-assignment gave an escalation to last).
     desk_state: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
@@ -225,6 +228,7 @@ impl Store {
             notices: tree("notices")?,
             notice_sends: tree("notice_sends")?,
             desk_state: tree("desk_state")?,
+            delivery_tasks: tree("delivery_tasks")?,
             chat: tree("chat")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),

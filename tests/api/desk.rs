@@ -311,6 +311,23 @@ async fn approve_then_printed_and_a_rejection_are_told_to_the_parent_and_recorde
         "{body}"
     );
     app.told(parent, "*Sudah dicetak*").await;
+    // The printed card becomes exactly one delivery task, also when pressed twice.
+    let (status, _) = app
+        .post_api(&format!("/requests/{number}/printed"), &token, json!({}))
+        .await;
+    assert_eq!(status, 409);
+    let tasks = app.store.delivery_tasks().unwrap();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let task = &tasks[0];
+    assert_eq!(task.number, number);
+    assert_eq!(task.kind, loket::domain::delivery::DeliveryKind::Courier);
+    assert_eq!(task.cod, 10_000);
+    assert_eq!(task.phone.as_deref(), Some(parent));
+    assert_eq!(task.name, "Ahmad Fauzi");
+    assert_eq!(task.nik_last4.as_deref(), Some("0001"));
+    let address = task.address.as_ref().unwrap();
+    assert_eq!(task.route, address.kecamatan_code);
+    assert_eq!(address.postal_code, "70234");
 
     // The history says who did what; the parent's `status` shows it.
     let (_, view) = app

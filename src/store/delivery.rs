@@ -1,0 +1,38 @@
+//! Delivery tasks: one per printed request, keyed by its number.
+
+use super::{Result, Store, decode, encode};
+use crate::domain::delivery::DeliveryTask;
+
+impl Store {
+    /// Files the task unless the request already has one (a double click, a retried or
+    /// re-applied commit): a request never gets two. Returns whether it was new.
+    pub fn put_delivery_task(&self, task: &DeliveryTask) -> Result<bool> {
+        Ok(self
+            .inner
+            .delivery_tasks
+            .compare_and_swap(
+                task.number.as_bytes(),
+                None as Option<&[u8]>,
+                Some(encode(task)?),
+            )?
+            .is_ok())
+    }
+
+    pub fn delivery_task(&self, number: &str) -> Result<Option<DeliveryTask>> {
+        self.inner
+            .delivery_tasks
+            .get(number.as_bytes())?
+            .map(|v| decode("delivery task", &v))
+            .transpose()
+    }
+
+    /// Every task, by request number.
+    pub fn delivery_tasks(&self) -> Result<Vec<DeliveryTask>> {
+        self.inner
+            .delivery_tasks
+            .iter()
+            .values()
+            .map(|v| decode("delivery task", &v?))
+            .collect()
+    }
+}
