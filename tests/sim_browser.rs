@@ -1002,20 +1002,7 @@ async fn a_supervisor_manages_accounts_sends_a_notice_and_reads_the_audit() {
         .store
         .contact_for_walk_in(None, Some(&phone), jiff::Timestamp::now().as_millisecond())
         .unwrap();
-    let (mut request, _) = loket_testkit::requests::filed_request(5, jiff::Timestamp::now());
-    request.contact = Some(contact);
-    request.summary.status = loket::domain::request::RequestStatus::Diajukan;
-    request.filed.status = loket::domain::request::RequestStatus::Diajukan;
-    loket
-        .store
-        .commit_lane(loket::store::LaneCommit {
-            records: loket::store::LaneRecords {
-                requests: vec![request],
-                ..Default::default()
-            },
-            ..Default::default()
-        })
-        .unwrap();
+    loket_testkit::requests::file_waiting(&loket.store, contact, 5, |_| {});
 
     let desk = start_desktop_browser().await;
     let c = &desk.client;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use jiff::{Timestamp, ToSpan, civil::Date};
+use loket::domain::contact::ContactId;
 use loket::domain::document::DocumentKind;
 use loket::domain::lang::Lang;
 use loket::domain::media::MediaRef;
@@ -115,6 +116,32 @@ pub fn filed_request(i: u32, start: Timestamp) -> (StoredRequest, Vec<PhotoRecor
         history: Vec::new(),
     };
     (request, photos)
+}
+
+/// Files one made-up request of `contact`, waiting for review (`diajukan`), after `adjust`
+/// (a kecamatan, a date) has had its say. Returns its number.
+pub fn file_waiting(
+    store: &Store,
+    contact: ContactId,
+    i: u32,
+    adjust: impl FnOnce(&mut StoredRequest),
+) -> String {
+    let (mut request, _) = filed_request(i, Timestamp::now());
+    request.contact = Some(contact);
+    request.summary.status = RequestStatus::Diajukan;
+    request.filed.status = RequestStatus::Diajukan;
+    adjust(&mut request);
+    let number = request.summary.number.to_string();
+    store
+        .commit_lane(LaneCommit {
+            records: LaneRecords {
+                requests: vec![request],
+                ..LaneRecords::default()
+            },
+            ..LaneCommit::default()
+        })
+        .expect("filing a request");
+    number
 }
 
 /// Files `n` made-up requests, 500 to a lane commit, and makes them durable.

@@ -3,7 +3,7 @@
 
 use loket::domain::account::Role;
 use loket::domain::request::{RequestStatus, StatusChange};
-use loket::store::{LaneCommit, LaneRecords, RequestChange};
+use loket::store::RequestChange;
 use loket_testkit::envelope::{now, status_body, text_body};
 use serde_json::{Value, json};
 
@@ -20,24 +20,11 @@ fn parent_with_request(app: &TestApp, phone: &str, i: u32, kecamatan: &str) -> S
             now() * 1000,
         )
         .unwrap();
-    let (mut request, _) = loket_testkit::requests::filed_request(i, jiff::Timestamp::now());
-    request.contact = Some(contact);
-    request.summary.status = RequestStatus::Diajukan;
-    request.filed.status = RequestStatus::Diajukan;
-    if let Some(address) = request.filed.address.as_mut() {
-        address.kecamatan_code = kecamatan.into();
-    }
-    let number = request.summary.number.to_string();
-    app.store
-        .commit_lane(LaneCommit {
-            records: LaneRecords {
-                requests: vec![request],
-                ..Default::default()
-            },
-            ..Default::default()
-        })
-        .unwrap();
-    number
+    loket_testkit::requests::file_waiting(&app.store, contact, i, |request| {
+        if let Some(address) = request.filed.address.as_mut() {
+            address.kecamatan_code = kecamatan.into();
+        }
+    })
 }
 
 /// The wamid Meta gave the notice's message to `phone` (from the outbox's record).

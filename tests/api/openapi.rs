@@ -95,26 +95,8 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let app = spawn_app().await;
     let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
     loket_testkit::requests::seed(&app.store, 20, start).await;
-    loket::desk::accounts::add_account(
-        &app.store,
-        "test",
-        "kepala",
-        loket::domain::account::Role::Supervisor,
-        "kata-sandi-panjang",
-        jiff::Timestamp::now(),
-    )
-    .unwrap();
-    let signed: Value = app
-        .client
-        .post(format!("{}/api/v1/session", app.address))
-        .json(&serde_json::json!({"username": "kepala", "password": "kata-sandi-panjang"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = signed["token"].as_str().unwrap().to_string();
+    app.add_account("kepala", loket::domain::account::Role::Supervisor);
+    let token = app.token("kepala").await;
     let url = format!("{}/api/v1/openapi.json", app.address);
     let output = tokio::process::Command::new(&schemathesis)
         .args([
