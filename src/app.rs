@@ -46,37 +46,62 @@ impl Default for AppOptions {
     }
 }
 
-/// The inbox's housekeeping, every 15 seconds: claims nobody answered go back to the queue,
-/// and (when the office turned it on) waiting escalations are given to officers in turn.
-async fn share_escalations(
+/// Housekeeping, every `LOKET_JOB_INTERVAL_MS`: claims nobody answered go back to the queue,
+/// waiting escalations are given to officers in turn (when the office turned it on), and cards
+/// held past their date go back to the office (through each parent's lane).
+async fn housekeeping(
     store: Store,
-    policy: crate::flow::EscalationPolicy,
+    runtime: Runtime,
+    flows: Arc<crate::flow::FlowSet>,
+    every: std::time::Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(15)) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
-        let span = tracing::info_span!("job", name = "share_escalations");
-        let _entered = span.enter();
-        let now = jiff::Timestamp::now();
-        let released = crate::desk::escalations::release_stale(&store, &policy, now);
-        let assigned = crate::desk::escalations::auto_assign(&store, &policy, now);
-        match (released, assigned) {
-            (Ok(released), Ok(assigned)) => {
-                if !released.is_empty() || !assigned.is_empty() {
-                    tracing::info!(
-                        released = released.len(),
-                        assigned = assigned.len(),
-                        "escalations shared out"
-                    );
-                }
-            }
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::error!(error = %e, "cannot share out escalations")
+        let span = tracing::info_span!("job", name = "housekeeping");
+        tracing::Instrument::instrument(housekeep(&store, &runtime, &flows), span).await;
+    }
+}
+
+async fn housekeep(store: &Store, runtime: &Runtime, flows: &crate::flow::FlowSet) {
+    let policy = flows.settings.escalations;
+    let now = jiff::Timestamp::now();
+    let released = crate::desk::escalations::release_stale(store, &policy, now);
+    let assigned = crate::desk::escalations::auto_assign(store, &policy, now);
+    match (released, assigned) {
+        (Ok(released), Ok(assigned)) => {
+            if !released.is_empty() || !assigned.is_empty() {
+                tracing::info!(
+                    released = released.len(),
+                    assigned = assigned.len(),
+                    "escalations shared out"
+                );
             }
         }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "cannot share out escalations")
+        }
+    }
+    let today = flows.local_date(now);
+    match crate::delivery::tasks::end_holds(store, &flows.settings.delivery, today, now) {
+        Ok(contacts) if !contacts.is_empty() => {
+            tracing::info!(
+                cards = contacts.len(),
+                "holds ended: cards go back to the office"
+            );
+            if let Err(e) = store.commit().await {
+                tracing::error!(error = %e, "cannot make ended holds durable");
+                return;
+            }
+            for contact in contacts {
+                runtime.wake(contact);
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "cannot end holds"),
     }
 }
 
@@ -255,9 +280,11 @@ impl Application {
             conversations,
         );
         tokio::spawn(runtime.clone().run_wakeups(shutdown.subscribe()));
-        tokio::spawn(share_escalations(
+        tokio::spawn(housekeeping(
             store.clone(),
-            flows.settings.escalations,
+            runtime.clone(),
+            flows.clone(),
+            settings.job_interval,
             shutdown.subscribe(),
         ));
         let resumed = runtime.resume()?;

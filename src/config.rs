@@ -60,6 +60,8 @@ pub struct Settings {
     pub graph_timeout: Duration,
     /// How long a lane waits for more messages of the same sender before handling them together.
     pub lane_debounce: Duration,
+    /// How often the housekeeping jobs run (escalations shared out, holds ended).
+    pub job_interval: Duration,
     /// sled page cache size; sled's RSS grows well past it, so keep it small.
     pub store_cache_bytes: u64,
     /// Backstop for sled's own periodic flush (acknowledgement never relies on it).
@@ -384,6 +386,11 @@ impl Settings {
                 "15000",
             )),
             lane_debounce: env.millis("LOKET_LANE_DEBOUNCE_MS", 400, "400"),
+            job_interval: Duration::from_millis(env.positive(
+                "LOKET_JOB_INTERVAL_MS",
+                15_000,
+                "15000",
+            )),
             store_cache_bytes: env.bytes("LOKET_STORE_CACHE_BYTES", 16 * MB),
             store_flush_every_ms: env.whole("LOKET_STORE_FLUSH_EVERY_MS", 500, "500 (0 = off)"),
             session_length: Duration::from_secs(

@@ -10,6 +10,7 @@ pub mod app;
 pub mod bundle;
 pub mod channel;
 pub mod config;
+pub mod delivery;
 pub mod desk;
 pub mod domain;
 pub mod flow;

@@ -124,6 +124,7 @@ pub enum AuditAction {
     WalkInFiled,
     NoticeSent,
     AuditExported,
+    DeliveryStep,
 }
 
 impl AuditAction {
@@ -151,6 +152,7 @@ impl AuditAction {
             AuditAction::WalkInFiled => "walk_in_filed",
             AuditAction::NoticeSent => "notice_sent",
             AuditAction::AuditExported => "audit_exported",
+            AuditAction::DeliveryStep => "delivery_step",
         }
     }
 }

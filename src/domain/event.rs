@@ -239,6 +239,19 @@ pub enum SyntheticInput {
     WalkIn(Box<crate::domain::walk_in::WalkInForm>),
     /// A supervisor's notice (an outage, the office closed) to this parent.
     Notice { id: u64, text: String },
+    /// A step of a printed card's delivery: a dispatch, a courier's attempt, a new code. The
+    /// lane applies it to the task and fills in `notice` (what the parent is told) before it
+    /// logs the input; a typed code is never logged.
+    Delivery {
+        /// The action's own id: a repeated submit carries the same and changes nothing.
+        id: String,
+        number: String,
+        action: crate::domain::delivery::DeliveryAction,
+        by: String,
+        at: jiff::Timestamp,
+        #[serde(default)]
+        notice: Option<crate::domain::delivery::DeliveryNotice>,
+    },
     /// An officer's answer in an escalation (checked against the 24-hour window already).
     OfficerReply {
         escalation: u64,

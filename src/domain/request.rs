@@ -117,22 +117,29 @@ pub enum RequestStatus {
     Dicetak,
     /// With the courier.
     Dikirim,
+    /// Waiting for the family at the kecamatan office (collection) or at the post office
+    /// (after failed courier attempts).
+    SiapDiambil,
     /// Handed over to the citizen.
     Diterima,
+    /// Nobody received it: back at the Disdukcapil office.
+    Diretur,
     Dibatalkan,
     /// Refused by an officer, with a reason (not a correction: the request ends).
     Ditolak,
 }
 
 impl RequestStatus {
-    pub const ALL: [RequestStatus; 9] = [
+    pub const ALL: [RequestStatus; 11] = [
         RequestStatus::Diajukan,
         RequestStatus::Diperiksa,
         RequestStatus::Dikembalikan,
         RequestStatus::Disetujui,
         RequestStatus::Dicetak,
         RequestStatus::Dikirim,
+        RequestStatus::SiapDiambil,
         RequestStatus::Diterima,
+        RequestStatus::Diretur,
         RequestStatus::Dibatalkan,
         RequestStatus::Ditolak,
     ];
@@ -146,7 +153,9 @@ impl RequestStatus {
             RequestStatus::Disetujui => "disetujui",
             RequestStatus::Dicetak => "dicetak",
             RequestStatus::Dikirim => "dikirim",
+            RequestStatus::SiapDiambil => "siap_diambil",
             RequestStatus::Diterima => "diterima",
+            RequestStatus::Diretur => "diretur",
             RequestStatus::Dibatalkan => "dibatalkan",
             RequestStatus::Ditolak => "ditolak",
         }
@@ -160,7 +169,9 @@ impl RequestStatus {
             RequestStatus::Disetujui => "Disetujui",
             RequestStatus::Dicetak => "Sudah dicetak",
             RequestStatus::Dikirim => "Sedang dikirim",
+            RequestStatus::SiapDiambil => "Siap diambil",
             RequestStatus::Diterima => "Sudah diterima",
+            RequestStatus::Diretur => "Kembali ke kantor Disdukcapil",
             RequestStatus::Dibatalkan => "Dibatalkan",
             RequestStatus::Ditolak => "Ditolak",
         }
@@ -174,7 +185,9 @@ impl RequestStatus {
             RequestStatus::Disetujui => "Approved",
             RequestStatus::Dicetak => "Printed",
             RequestStatus::Dikirim => "Out for delivery",
+            RequestStatus::SiapDiambil => "Ready for collection",
             RequestStatus::Diterima => "Delivered",
+            RequestStatus::Diretur => "Back at the Disdukcapil office",
             RequestStatus::Dibatalkan => "Cancelled",
             RequestStatus::Ditolak => "Rejected",
         }
@@ -475,7 +488,7 @@ pub(crate) mod tests {
             .to_string()
             .chars()
             .collect();
-        assert_eq!(open, ['6']);
+        assert_eq!(open, ['8']);
         assert_eq!(RequestStatus::Dikembalikan.id(), "dikembalikan");
     }
 }

@@ -148,6 +148,13 @@ pub enum Input {
         #[serde(default)]
         returned: Vec<crate::domain::request::ReturnedDocument>,
     },
+    /// A step of a printed card's delivery (the lane has recorded it): tell the parent. The
+    /// hand-over code is here only live, never in a log.
+    Delivery {
+        number: String,
+        notice: crate::domain::delivery::DeliveryNotice,
+        code: Option<String>,
+    },
 }
 
 impl Input {
@@ -159,6 +166,7 @@ impl Input {
                 | Input::Tick
                 | Input::HandBack
                 | Input::Decided { .. }
+                | Input::Delivery { .. }
                 | Input::WalkIn(_)
                 | Input::Notice(_)
                 | Input::OfficerReply(_)

@@ -27,6 +27,10 @@ pub enum ApiError {
     /// A form with problems, field by field (422, `{"error": {…, "fields": [{"field","message"}]}}`).
     #[error("the form cannot be filed as it is: see fields")]
     Form(Vec<crate::domain::walk_in::FormProblem>),
+    /// A step the server took and refused on its merits (a wrong hand-over code): 422 with a
+    /// code of its own.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// A transient failure on our side; the caller should retry (Meta does).
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -44,6 +48,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::Locked(_) => "locked",
             ApiError::Form(_) => "invalid_form",
+            ApiError::Refused { code, .. } => code,
             ApiError::Unavailable(_) => "unavailable",
         }
     }
@@ -60,7 +65,7 @@ impl ResponseError for ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Form(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Form(_) | ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

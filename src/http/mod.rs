@@ -61,6 +61,31 @@ impl AppState {
         }
     }
 
+    /// After a delivery step: makes it durable, wakes the parent's lane and waits up to
+    /// `within` for the lane to take it. Returns the step as taken, with the task after it.
+    pub(crate) async fn settle_delivery(
+        &self,
+        queued: &crate::delivery::tasks::Queued,
+        within: std::time::Duration,
+    ) -> Result<
+        Option<(
+            crate::domain::delivery::TaskAction,
+            crate::domain::delivery::DeliveryTask,
+        )>,
+        crate::desk::DeskError,
+    > {
+        self.store.commit().await?;
+        self.runtime.wake(queued.contact);
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let taken = crate::delivery::tasks::outcome(&self.store, queued)?;
+            if taken.is_some() || tokio::time::Instant::now() > deadline {
+                return Ok(taken);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// A service's title as officers read it ("KIA (Kartu Identitas Anak)"), its id if unknown.
     pub fn service_title(&self, id: &str) -> String {
         self.flows.service(id).map_or_else(

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     channel::{graph, media::MediaRecord},
     domain::{
-        delivery::DeliveryTask,
+        delivery::{ActionContext, DeliveryAction, DeliveryNotice, DeliveryTask, HandOverCode},
         document::DocumentKind,
         event::SyntheticInput,
         nik::Nik,
@@ -192,9 +192,54 @@ impl Conversations for FlowConversations {
         // request moved on) are recorded and told; the others are dropped, and not logged, so
         // a replay sees what happened.
         let mut synthetic = Vec::with_capacity(batch.synthetic.len());
+        let mut live = Vec::with_capacity(batch.synthetic.len());
         let mut request_changes = Vec::new();
         let mut delivery_tasks = Vec::new();
+        let mut delivery_updates: Vec<DeliveryTask> = Vec::new();
+        let today = self.flows.local_date(batch.now);
         for input in batch.synthetic {
+            if let SyntheticInput::Delivery {
+                id,
+                number,
+                action,
+                by,
+                at,
+                ..
+            } = input
+            {
+                let Some(step) = delivery_step(
+                    store,
+                    &mut delivery_updates,
+                    DeliveryInput {
+                        contact: batch.contact.id,
+                        id,
+                        number,
+                        action,
+                        by,
+                        at: *at,
+                        today,
+                        policy: &self.flows.settings.delivery,
+                    },
+                )?
+                else {
+                    continue;
+                };
+                request_changes.extend(step.change);
+                synthetic.push(SyntheticInput::Delivery {
+                    id: id.clone(),
+                    number: number.clone(),
+                    action: action.redacted(),
+                    by: by.clone(),
+                    at: *at,
+                    notice: step.notice.clone(),
+                });
+                live.extend(step.notice.map(|notice| Input::Delivery {
+                    number: number.clone(),
+                    code: step.code.filter(|_| notice.carries_code()),
+                    notice,
+                }));
+                continue;
+            }
             if let SyntheticInput::Decided {
                 number,
                 decision,
@@ -230,9 +275,10 @@ impl Conversations for FlowConversations {
                     ));
                 }
             }
+            live.extend(synthetic_input(input));
             synthetic.push(input.clone());
         }
-        inputs.extend(synthetic.iter().map(synthetic_input));
+        inputs.extend(live);
 
         let now = batch.now;
         let date = self.flows.local_date(now).to_string();
@@ -310,6 +356,7 @@ impl Conversations for FlowConversations {
         records.conversation = Some(decided.state);
         records.request_changes = request_changes;
         records.delivery_tasks = delivery_tasks;
+        records.delivery_updates = delivery_updates;
         for photo in &decided.photos {
             if let Some(stored) = &photo.stored_sha256 {
                 // The copy without EXIF is kept (by this draft); the original (location,
@@ -435,6 +482,111 @@ impl Conversations for FlowConversations {
         });
         Ok(out)
     }
+}
+
+/// One delivery step as the lane has it.
+struct DeliveryInput<'a> {
+    contact: crate::domain::contact::ContactId,
+    id: &'a str,
+    number: &'a str,
+    action: &'a DeliveryAction,
+    by: &'a str,
+    at: Timestamp,
+    today: jiff::civil::Date,
+    policy: &'a crate::domain::delivery::DeliveryPolicy,
+}
+
+/// What a delivery step changed: the request's status, what the parent is told, and the new
+/// code (live only).
+struct DeliveryStepDone {
+    change: Option<RequestChange>,
+    notice: Option<DeliveryNotice>,
+    code: Option<String>,
+}
+
+/// Applies one delivery step to its task (as changed earlier in this batch, else as stored).
+/// `None`: the step is not for this contact's task, or was taken already (a repeated submit).
+fn delivery_step(
+    store: &Store,
+    updates: &mut Vec<DeliveryTask>,
+    input: DeliveryInput<'_>,
+) -> anyhow::Result<Option<DeliveryStepDone>> {
+    let found = match updates.iter().position(|t| t.number == input.number) {
+        Some(i) => Some(updates.remove(i)),
+        None => store.delivery_task(input.number)?,
+    };
+    let Some(mut task) = found else {
+        tracing::warn!(number = %input.number, "a delivery step for a task that does not exist; dropped");
+        return Ok(None);
+    };
+    if task.contact != Some(input.contact) || task.action(input.id).is_some() {
+        updates.push(task);
+        return Ok(None);
+    }
+    let code = input.action.issues_code().then(new_hand_over_code);
+    let applied = task.apply(
+        input.action.clone(),
+        ActionContext {
+            id: input.id,
+            by: input.by,
+            at: input.at,
+            today: input.today,
+            policy: input.policy,
+            new_code: code
+                .as_ref()
+                .and_then(|code| HandOverCode::new(code, &random_salt(), input.at)),
+        },
+    );
+    tracing::info!(number = %input.number, action = input.action.id(), outcome = ?applied.outcome, "delivery step");
+    let change = applied.notice.as_ref().and_then(|notice| {
+        let note = match notice {
+            DeliveryNotice::AttemptFailed {
+                reason, attempt, ..
+            } => Some(format!("percobaan {attempt} gagal: {}", reason.label_id())),
+            DeliveryNotice::Held { place, until, .. } => {
+                Some(format!("{place} (sampai {})", until.strftime("%d-%m-%Y")))
+            }
+            DeliveryNotice::OnItsWay { place, .. } => place.clone(),
+            _ => None,
+        };
+        let status = notice
+            .status()
+            .or_else(|| note.as_ref().map(|_| RequestStatus::Dikirim))?;
+        Some(RequestChange::status(
+            input.number,
+            StatusChange {
+                status,
+                at: input.at,
+                by: input.by.to_string(),
+                note,
+            },
+        ))
+    });
+    updates.push(task);
+    Ok(Some(DeliveryStepDone {
+        change,
+        notice: applied.notice,
+        code,
+    }))
+}
+
+/// Six digits from the OS's random source.
+fn new_hand_over_code() -> String {
+    use rand_core::RngCore;
+    // Below the largest multiple of 10^6 that fits, so every code is equally likely.
+    loop {
+        let n = rand_core::OsRng.next_u32();
+        if n < 4_294_000_000 {
+            return format!("{:06}", n % 1_000_000);
+        }
+    }
+}
+
+fn random_salt() -> [u8; 16] {
+    use rand_core::RngCore;
+    let mut salt = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut salt);
+    salt
 }
 
 /// A conversation the bot failed on, given to the officers: silent until handed back.

@@ -56,9 +56,10 @@ pub fn input_of(message: &InboundMessage, media: Option<&MediaRecord>) -> Option
     })
 }
 
-/// What an input that is not a message means to the engine.
-pub(super) fn synthetic_input(input: &SyntheticInput) -> Input {
-    match input {
+/// What an input that is not a message means to the engine (as logged: a delivery step
+/// without its code, and nothing for one that changed nothing).
+pub(super) fn synthetic_input(input: &SyntheticInput) -> Option<Input> {
+    Some(match input {
         SyntheticInput::Tick => Input::Tick,
         SyntheticInput::HandBack => Input::HandBack,
         SyntheticInput::WalkIn(form) => Input::WalkIn(form.clone()),
@@ -72,5 +73,10 @@ pub(super) fn synthetic_input(input: &SyntheticInput) -> Input {
             reason: decision.reason(),
             returned: decision.returned().to_vec(),
         },
-    }
+        SyntheticInput::Delivery { number, notice, .. } => Input::Delivery {
+            number: number.clone(),
+            notice: notice.clone()?,
+            code: None,
+        },
+    })
 }

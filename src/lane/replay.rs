@@ -64,7 +64,7 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
             };
             inputs.extend(input_of(&message, media.as_ref()));
         }
-        inputs.extend(entry.synthetic.iter().map(synthetic_input));
+        inputs.extend(entry.synthetic.iter().filter_map(synthetic_input));
         if let Some(version) = &entry.flows_version
             && *version != flows.version
         {

@@ -18,6 +18,14 @@ impl Store {
             .is_ok())
     }
 
+    /// Writes a changed task whole.
+    pub fn update_delivery_task(&self, task: &DeliveryTask) -> Result<()> {
+        self.inner
+            .delivery_tasks
+            .insert(task.number.as_bytes(), encode(task)?)?;
+        Ok(())
+    }
+
     pub fn delivery_task(&self, number: &str) -> Result<Option<DeliveryTask>> {
         self.inner
             .delivery_tasks

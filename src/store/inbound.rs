@@ -117,6 +117,9 @@ pub struct LaneRecords {
     /// Cards marked printed in this batch: their delivery tasks.
     #[serde(default)]
     pub delivery_tasks: Vec<crate::domain::delivery::DeliveryTask>,
+    /// Tasks changed by a delivery step (written whole: the lane is their only writer).
+    #[serde(default)]
+    pub delivery_updates: Vec<crate::domain::delivery::DeliveryTask>,
 }
 
 /// One lane commit: everything a lane did with a batch, applied atomically. The lane's own
@@ -468,6 +471,9 @@ impl Store {
         }
         for task in &records.delivery_tasks {
             self.put_delivery_task(task)?;
+        }
+        for task in &records.delivery_updates {
+            self.update_delivery_task(task)?;
         }
         if let Some(contact) = commit.contact {
             for (n, reason) in records.escalations.iter().enumerate() {

@@ -347,6 +347,13 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether a delivery step with this id waits in the contact's queue.
+    pub fn synthetic_queued(&self, contact: ContactId, id: &str) -> Result<bool> {
+        Ok(self.synthetic_for(contact)?.iter().any(|(_, input)| {
+            matches!(input, SyntheticInput::Delivery { id: queued, .. } if queued == id)
+        }))
+    }
+
     pub fn contacts_with_synthetic(&self) -> Result<Vec<ContactId>> {
         let mut out: Vec<ContactId> = Vec::new();
         for key in self.inner.synthetic.iter().keys() {

@@ -119,7 +119,11 @@ async fn a_notice_reaches_parents_with_open_requests_by_text_or_template_and_is_
         "another kecamatan"
     );
 
-    // Meta reports how far each got.
+    // Meta reports how far each got. (The outbox records a send just after Meta answers.)
+    app.eventually("the outbox records both sends", |app| {
+        notice_wamid(app, chatting, id).is_some() && notice_wamid(app, silent, id).is_some()
+    })
+    .await;
     let to_chatting = notice_wamid(&app, chatting, id).unwrap();
     let to_silent = notice_wamid(&app, silent, id).unwrap();
     app.post_signed(&status_body(&to_chatting, chatting, "read", now()))

@@ -108,6 +108,8 @@ pub struct OfficeSettings {
     pub notice_template: Template,
     /// How fast officers answer escalations, and how they are shared out.
     pub escalations: EscalationPolicy,
+    /// Failed attempts, holds and wrong codes of deliveries.
+    pub delivery: crate::domain::delivery::DeliveryPolicy,
 }
 
 /// The escalation inbox's service levels (in office time: service hours of working days) and
@@ -532,11 +534,22 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "status_next_disetujui",
     "status_next_dicetak",
     "status_next_dikirim",
+    "status_next_siap_diambil",
     "status_next_diterima",
+    "status_next_diretur",
     "status_next_dibatalkan",
+    "delivery_on_its_way",
+    "delivery_collect_at",
+    "delivery_code",
+    "delivery_new_code",
+    "delivery_attempt_failed",
+    "delivery_held",
+    "delivery_delivered",
+    "delivery_returned",
     "status_next_ditolak",
     "status_changed",
     "status_reason",
+    "status_collect_at",
     "returned_intro",
     "returned_line",
     "returned_next",
@@ -578,6 +591,12 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "language",
     "name",
     "status",
+    "code",
+    "place",
+    "until",
+    "attempt",
+    "before_hold",
+    "fee",
 ];
 
 /// Placeholders the photo texts (`photo_<code>`) may use, filled from a finding's parameters.
@@ -708,6 +727,7 @@ struct RawSettings {
     data: RawData,
     templates: Option<RawTemplates>,
     escalations: Option<EscalationPolicy>,
+    delivery: Option<crate::domain::delivery::DeliveryPolicy>,
 }
 
 #[derive(Deserialize)]

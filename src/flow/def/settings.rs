@@ -197,6 +197,7 @@ pub(super) fn load_settings(
                 language: "id".into(),
             }),
         escalations: raw.escalations.unwrap_or_default(),
+        delivery: raw.delivery.unwrap_or_default(),
         notice_template: raw
             .templates
             .as_ref()

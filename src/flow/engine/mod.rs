@@ -155,6 +155,11 @@ impl<'a, 'c> Engine<'a, 'c> {
                     reason,
                     returned,
                 } => self.on_decided(st, &number, status, reason.as_deref(), returned, t),
+                Input::Delivery {
+                    number,
+                    notice,
+                    code,
+                } => self.on_delivery(st, &number, &notice, code.as_deref(), t),
                 // Checks that were running when the officer took over: record, say nothing.
                 Input::PhotoChecked {
                     media,
@@ -209,6 +214,14 @@ impl<'a, 'c> Engine<'a, 'c> {
             } => {
                 self.on_decided(st, &number, status, reason.as_deref(), returned, t);
                 // A parent in the middle of another request sees where they were.
+                t.ask = st.draft.is_some();
+            }
+            Input::Delivery {
+                number,
+                notice,
+                code,
+            } => {
+                self.on_delivery(st, &number, &notice, code.as_deref(), t);
                 t.ask = st.draft.is_some();
             }
         }

@@ -372,6 +372,109 @@ impl<'a, 'c> Engine<'a, 'c> {
         self.send_status(st, number, service, name, label, reason_text, next, t);
     }
 
+    /// A step of a card's delivery, told like a change of status: the code (live only), the
+    /// fee to prepare, where to collect it, why an attempt failed.
+    pub(super) fn on_delivery(
+        &self,
+        st: &Conversation,
+        number: &str,
+        notice: &crate::domain::delivery::DeliveryNotice,
+        code: Option<&str>,
+        t: &mut Turn,
+    ) {
+        use crate::domain::delivery::{DeliveryKind, DeliveryNotice as N};
+        let lang = st.lang;
+        let summary = self
+            .ctx
+            .requests
+            .iter()
+            .find(|r| r.number.to_string() == number);
+        let service = summary
+            .and_then(|r| self.flows.service(&r.service))
+            .map(|s| s.title.get(lang).to_string())
+            .unwrap_or_default();
+        let name = summary.map(|r| r.name.clone()).unwrap_or_default();
+        let Some(status) = notice.status().or(summary.map(|r| r.status)) else {
+            tracing::warn!(%number, "a delivery notice for a request this chat does not know");
+            return;
+        };
+        let label = match lang {
+            Lang::Id => status.label_id(),
+            Lang::En => status.label_en(),
+        };
+        // Replay has no code to show; the parent got the real one.
+        let code_line = || {
+            self.msg_with(
+                st,
+                "delivery_code",
+                &[("code", code.unwrap_or("------").to_string())],
+            )
+        };
+        let lines = match notice {
+            N::OnItsWay {
+                kind: DeliveryKind::Courier,
+                cod,
+                ..
+            } => vec![
+                self.msg_with(st, "delivery_on_its_way", &[("fee", cod.to_string())]),
+                code_line(),
+            ],
+            N::OnItsWay { place, .. } => vec![
+                self.msg_with(
+                    st,
+                    "delivery_collect_at",
+                    &[("place", place.clone().unwrap_or_default())],
+                ),
+                code_line(),
+            ],
+            N::NewCode => vec![code_line(), self.msg(st, "delivery_new_code")],
+            N::AttemptFailed {
+                reason,
+                attempt,
+                before_hold,
+            } => vec![
+                self.msg_with(
+                    st,
+                    "delivery_attempt_failed",
+                    &[
+                        ("attempt", attempt.to_string()),
+                        ("before_hold", before_hold.to_string()),
+                        (
+                            "reason",
+                            match lang {
+                                Lang::Id => reason.label_id(),
+                                Lang::En => reason.label_en(),
+                            }
+                            .to_string(),
+                        ),
+                    ],
+                ),
+            ],
+            N::Held { place, until, cod } => vec![self.msg_with(
+                st,
+                "delivery_held",
+                &[
+                    ("place", place.clone()),
+                    ("until", self.date_text(*until, lang)),
+                    ("fee", cod.to_string()),
+                ],
+            )],
+            N::Delivered => vec![self.msg(st, "delivery_delivered")],
+            N::Returned => vec![self.msg(st, "delivery_returned")],
+        };
+        let next = self.msg(st, &format!("status_next_{}", status.id()));
+        self.send_status(
+            st,
+            number,
+            service,
+            name,
+            label,
+            Some(lines.join("\n")),
+            next,
+            t,
+        );
+    }
+
     /// A supervisor's notice: a message of its own inside the 24-hour window, else the
     /// approved notice template. The question in hand is not repeated.
     pub(super) fn on_notice(&self, text: &str, t: &mut Turn) {
@@ -546,17 +649,16 @@ impl<'a, 'c> Engine<'a, 'c> {
                 );
                 line.push('\n');
                 line.push_str(&self.msg(st, &format!("status_next_{}", r.status.id())));
-                if matches!(
-                    r.status,
-                    RequestStatus::Dikembalikan | RequestStatus::Ditolak
-                ) && let Some(note) = &r.note
-                {
+                let note_text = match r.status {
+                    RequestStatus::Dikembalikan | RequestStatus::Ditolak => {
+                        Some("status_sent_back")
+                    }
+                    RequestStatus::SiapDiambil => Some("status_collect_at"),
+                    _ => None,
+                };
+                if let (Some(key), Some(note)) = (note_text, &r.note) {
                     line.push('\n');
-                    line.push_str(&self.msg_with(
-                        st,
-                        "status_sent_back",
-                        &[("reason", note.clone())],
-                    ));
+                    line.push_str(&self.msg_with(st, key, &[("reason", note.clone())]));
                 }
                 parts.push(line);
             }

@@ -163,6 +163,9 @@ impl Modify for BearerAuth {
         super::supervision::enable,
         super::supervision::audit,
         super::supervision::daily_report,
+        super::deliveries::list,
+        super::deliveries::one,
+        super::deliveries::step,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -172,6 +175,7 @@ impl Modify for BearerAuth {
         (name = "walk-ins", description = "Requests filed at the counter"),
         (name = "escalations", description = "The escalation inbox"),
         (name = "supervision", description = "Notices, accounts, audit, reports (supervisors)"),
+        (name = "deliveries", description = "Printed cards on their way: tasks, hand-overs, attempts"),
     )
 )]
 pub struct ApiDoc;

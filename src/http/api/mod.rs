@@ -3,6 +3,7 @@
 //! signing in needs a session (`Authorization: Bearer <token>`) with the right role.
 
 mod auth;
+mod deliveries;
 mod doc;
 mod escalations;
 mod notices;
@@ -71,6 +72,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 at("/escalations/{id}/hand-back", "POST").route(post().to(escalations::hand_back)),
             )
+            .service(at("/deliveries", "GET").route(get().to(deliveries::list)))
+            .service(at("/deliveries/{number}", "GET").route(get().to(deliveries::one)))
+            .service(at("/deliveries/{number}/steps", "POST").route(post().to(deliveries::step)))
             .default_service(web::to(super::error::not_found)),
     );
 }

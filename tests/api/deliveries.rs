@@ -1,0 +1,360 @@
+//! Printed cards on their way: the hand-over code only the family has, couriers' attempts,
+//! holds and returns, each step told to the parent.
+
+use std::path::Path;
+
+use loket::domain::account::Role;
+use loket::domain::delivery::TaskState;
+use serde_json::{Value, json};
+
+use crate::desk::error_code;
+use crate::helpers::*;
+
+/// A request filed by chat (transcript 01), approved and printed by officer `siti`: its
+/// number and siti's token.
+async fn printed_card(app: &TestApp, parent: &str) -> (String, String) {
+    let transcript =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/01_kia_anak_enam_tahun.txt");
+    crate::transcripts::run(app, &transcript, parent)
+        .await
+        .unwrap();
+    app.add_account("siti", Role::Officer);
+    let token = app.token("siti").await;
+    let number = app.store.all_requests().unwrap()[0]
+        .summary
+        .number
+        .to_string();
+    for step in ["approve", "printed"] {
+        let (status, body) = app
+            .post_api(&format!("/requests/{number}/{step}"), &token, json!({}))
+            .await;
+        assert_eq!(status, 200, "{step}: {body}");
+    }
+    (number, token)
+}
+
+impl TestApp {
+    async fn step(&self, number: &str, token: &str, body: Value) -> (u16, Value) {
+        self.post_api(&format!("/deliveries/{number}/steps"), token, body)
+            .await
+    }
+}
+
+/// The 6-digit code in the last message to `parent` that carries one.
+fn code_told(app: &TestApp, parent: &str) -> String {
+    let re = regex::Regex::new(r"Kode serah terima: \*(\d{6})\*").unwrap();
+    app.graph
+        .texts_to(parent)
+        .iter()
+        .rev()
+        .find_map(|t| re.captures(t).map(|c| c[1].to_string()))
+        .expect("a message with a hand-over code")
+}
+
+#[tokio::test]
+async fn only_the_familys_code_hands_the_card_over_and_a_repeated_submit_changes_nothing() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285700000021";
+    let (number, officer) = printed_card(&app, parent).await;
+    app.add_account("budi", Role::Courier);
+    let courier = app.token("budi").await;
+
+    // Couriers do not send cards out; officers do. The parent gets the fee and a code.
+    let (status, body) = app
+        .step(&number, &courier, json!({"action": "dispatch"}))
+        .await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"), "{body}");
+    let (status, body) = app
+        .step(&number, &officer, json!({"action": "dispatch"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["delivery"]["state"], "out");
+    assert_eq!(body["delivery"]["status"], "dikirim");
+    let told = app.told(parent, "Kode serah terima").await;
+    assert!(
+        told.contains("*Sedang dikirim*") && told.contains("Rp 10.000"),
+        "{told}"
+    );
+    let code = code_told(&app, parent);
+    // Only its hash is kept; no log holds it.
+    let task = app.store.delivery_task(&number).unwrap().unwrap();
+    assert!(task.code.as_ref().unwrap().hash.starts_with("$argon2id$"));
+    for entry in app.store.lane_log() {
+        let (_, entry) = entry.unwrap();
+        let logged = serde_json::to_string(&entry.synthetic).unwrap();
+        assert!(
+            !logged.contains(&code),
+            "the code is in the lane log: {logged}"
+        );
+    }
+
+    // The courier's list shows the card, the masked NIK, the fee; never the code.
+    let (status, list) = app
+        .api(
+            reqwest::Method::GET,
+            "/deliveries?state=out",
+            Some(&courier),
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let listed = &list["deliveries"][0];
+    assert_eq!(listed["number"], number.as_str());
+    assert_eq!(listed["nik"], "************0001");
+    assert_eq!(listed["cod"], 10_000);
+    assert!(!list.to_string().contains(&code));
+
+    // A malformed code is a 400; a wrong one is refused and counted; the card stays out.
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "hand_over", "code": "12ab"}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "hand_over", "code": wrong}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (422, "wrong_code"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("4 tries left")
+    );
+    let task = app.store.delivery_task(&number).unwrap().unwrap();
+    assert!(matches!(task.state, TaskState::Out { .. }));
+
+    // The right code, typed with a space, delivers; the same submit again is harmless.
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    let hand_over = json!({"action": "hand_over", "code": spaced, "id": "budi-0001-serah"});
+    let (status, body) = app.step(&number, &courier, hand_over.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["delivery"]["state"], "delivered");
+    assert_eq!(body["delivery"]["status"], "diterima");
+    assert_eq!(body["delivery"]["delivered_by"], "budi");
+    app.told(parent, "*Sudah diterima*").await;
+    let sent_before = app.graph.texts_to(parent).len();
+    let (status, again) = app.step(&number, &courier, hand_over).await;
+    assert_eq!((status, &again["id"]), (200, &json!("budi-0001-serah")));
+    // Single use: the code does nothing once the card is handed over.
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "hand_over", "code": code}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
+    let task = app.store.delivery_task(&number).unwrap().unwrap();
+    assert!(task.code.is_none());
+    let hand_overs = task
+        .actions
+        .iter()
+        .filter(|a| a.action.id() == "hand_over")
+        .count();
+    assert_eq!(
+        hand_overs, 2,
+        "the wrong and the right code; the repeat and the spent code are no new steps: {task:?}"
+    );
+
+    // The parent's `status` shows it; nothing more was sent for the repeated submit.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.graph.texts_to(parent).len(), sent_before);
+    app.post_signed(&text_body("wamid.del.status.1", parent, now(), "status"))
+        .await;
+    app.told(parent, "Status: *Sudah diterima*").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn five_wrong_codes_lock_the_card_until_a_supervisor_unlocks_it_with_a_new_code() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285700000022";
+    let (number, officer) = printed_card(&app, parent).await;
+    app.add_account("budi", Role::Courier);
+    app.add_account("rina", Role::Supervisor);
+    let courier = app.token("budi").await;
+    let supervisor = app.token("rina").await;
+    app.step(&number, &officer, json!({"action": "dispatch"}))
+        .await;
+    app.told(parent, "Kode serah terima").await;
+    let first = code_told(&app, parent);
+
+    // An officer sends a new code: the old one stops working.
+    let (status, body) = app
+        .step(&number, &officer, json!({"action": "resend_code"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.told(parent, "Kode lama tidak berlaku lagi").await;
+    let second = code_told(&app, parent);
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "hand_over", "code": first}),
+        )
+        .await;
+    let old_works = first == second;
+    assert!(
+        old_works || (status, error_code(&body)) == (422, "wrong_code"),
+        "{body}"
+    );
+
+    // Five wrong codes in all (the old code was the first, unless the new one is the same).
+    let wrong = if second == "999999" {
+        "999998"
+    } else {
+        "999999"
+    };
+    let mut last = (0, Value::Null);
+    for _ in 0..(if old_works { 5 } else { 4 }) {
+        last = app
+            .step(
+                &number,
+                &courier,
+                json!({"action": "hand_over", "code": wrong}),
+            )
+            .await;
+    }
+    assert_eq!((last.0, error_code(&last.1)), (422, "locked"), "{}", last.1);
+    // Locked: even the right code is refused, and only a supervisor unlocks.
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "hand_over", "code": second}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
+    let (status, _) = app
+        .step(&number, &officer, json!({"action": "unlock"}))
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = app
+        .step(&number, &supervisor, json!({"action": "unlock"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["delivery"]["locked"], false);
+    app.eventually("a third code is sent", |app| {
+        app.graph
+            .texts_to(parent)
+            .iter()
+            .filter(|t| t.contains("Kode serah terima"))
+            .count()
+            == 3
+    })
+    .await;
+    let third = code_told(&app, parent);
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "hand_over", "code": third}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_failed_attempts_hold_the_card_then_it_returns_to_the_office_the_parent_told_each_time()
+{
+    let app = spawn_app_with(Options {
+        extra_env: vec![
+            ("WA_MARK_READ", "false".into()),
+            ("LOKET_JOB_INTERVAL_MS", "200".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let parent = "6285700000023";
+    let (number, officer) = printed_card(&app, parent).await;
+    app.add_account("budi", Role::Courier);
+    let courier = app.token("budi").await;
+    app.step(&number, &officer, json!({"action": "dispatch"}))
+        .await;
+    app.told(parent, "Kode serah terima").await;
+
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "failed", "reason": "other"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (400, "bad_request"),
+        "'other' needs a note: {body}"
+    );
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "failed", "reason": "not_home"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["delivery"]["failed_attempts"], 1);
+    let told = app.told(parent, "percobaan 1 dari 2").await;
+    assert!(told.contains("Penerima tidak di rumah"), "{told}");
+
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "failed", "reason": "address_not_found"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["delivery"]["state"], "held");
+    assert_eq!(body["delivery"]["status"], "siap_diambil");
+    let told = app.told(parent, "*Siap diambil*").await;
+    assert!(told.contains("Kantor Pos Banjarmasin"), "{told}");
+    // A held card is not taken to the door again.
+    let (status, _) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "failed", "reason": "not_home"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    app.post_signed(&text_body("wamid.del.status.2", parent, now(), "status"))
+        .await;
+    app.told(parent, "Tempat pengambilan: Kantor Pos Banjarmasin")
+        .await;
+
+    // Seven days pass with nobody coming (the hold's date is moved into the past).
+    let mut task = app.store.delivery_task(&number).unwrap().unwrap();
+    let TaskState::Held { until, .. } = &mut task.state else {
+        panic!("not held: {task:?}")
+    };
+    *until = jiff::civil::date(2026, 1, 1);
+    app.store.update_delivery_task(&task).unwrap();
+    let told = app.told(parent, "*Kembali ke kantor Disdukcapil*").await;
+    assert!(told.contains("belum diambil"), "{told}");
+    let task = app.store.delivery_task(&number).unwrap().unwrap();
+    assert!(matches!(task.state, TaskState::Returned { .. }), "{task:?}");
+    assert!(task.code.is_none());
+    let request = app.store.request(&number).unwrap().unwrap();
+    let statuses: Vec<&str> = request.history.iter().map(|h| h.status.id()).collect();
+    assert_eq!(
+        statuses,
+        [
+            "disetujui",
+            "dicetak",
+            "dikirim",
+            "dikirim",
+            "siap_diambil",
+            "diretur"
+        ]
+    );
+    app.stop().await;
+}
