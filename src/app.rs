@@ -54,6 +54,7 @@ async fn housekeeping(
     runtime: Runtime,
     flows: Arc<crate::flow::FlowSet>,
     every: std::time::Duration,
+    auto_manifests: bool,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -62,11 +63,17 @@ async fn housekeeping(
             _ = shutdown.changed() => return,
         }
         let span = tracing::info_span!("job", name = "housekeeping");
-        tracing::Instrument::instrument(housekeep(&store, &runtime, &flows), span).await;
+        tracing::Instrument::instrument(housekeep(&store, &runtime, &flows, auto_manifests), span)
+            .await;
     }
 }
 
-async fn housekeep(store: &Store, runtime: &Runtime, flows: &crate::flow::FlowSet) {
+async fn housekeep(
+    store: &Store,
+    runtime: &Runtime,
+    flows: &crate::flow::FlowSet,
+    auto_manifests: bool,
+) {
     let policy = flows.settings.escalations;
     let now = jiff::Timestamp::now();
     let released = crate::desk::escalations::release_stale(store, &policy, now);
@@ -86,6 +93,30 @@ async fn housekeep(store: &Store, runtime: &Runtime, flows: &crate::flow::FlowSe
         }
     }
     let today = flows.local_date(now);
+    let office_now = now.to_zoned(flows.settings.time_zone.clone());
+    let made_today = store.manifests_made_on().ok().flatten() == Some(today.to_string());
+    if auto_manifests && !made_today && office_now.time() >= flows.settings.delivery.manifest_time {
+        let office = crate::delivery::manifests::Office {
+            name: flows.settings.office_name.get(crate::flow::Lang::Id),
+            kecamatan: &flows.kecamatan,
+        };
+        match crate::delivery::manifests::make(store, &office, None, today, "loket", now) {
+            Ok(made) => {
+                tracing::info!(manifests = made.manifests.len(), "the morning's manifests");
+                if let Err(e) = store.set_manifests_made_on(&today.to_string()) {
+                    tracing::error!(error = %e, "cannot note the manifests made");
+                }
+                if let Err(e) = store.commit().await {
+                    tracing::error!(error = %e, "cannot make the manifests durable");
+                    return;
+                }
+                for lane in made.lanes {
+                    runtime.wake(lane);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot make the morning's manifests"),
+        }
+    }
     match crate::delivery::tasks::end_holds(store, &flows.settings.delivery, today, now) {
         Ok(contacts) if !contacts.is_empty() => {
             tracing::info!(
@@ -285,6 +316,7 @@ impl Application {
             runtime.clone(),
             flows.clone(),
             settings.job_interval,
+            settings.auto_manifests,
             shutdown.subscribe(),
         ));
         let resumed = runtime.resume()?;

@@ -62,6 +62,9 @@ pub struct Settings {
     pub lane_debounce: Duration,
     /// How often the housekeeping jobs run (escalations shared out, holds ended).
     pub job_interval: Duration,
+    /// Whether the day's manifests are made at the flows' `manifest_time` (else only on
+    /// demand).
+    pub auto_manifests: bool,
     /// sled page cache size; sled's RSS grows well past it, so keep it small.
     pub store_cache_bytes: u64,
     /// Backstop for sled's own periodic flush (acknowledgement never relies on it).
@@ -374,6 +377,7 @@ impl Settings {
             phone_number_id,
             graph_url,
             mark_read: env.flag("WA_MARK_READ", true),
+            auto_manifests: env.flag("LOKET_AUTO_MANIFESTS", true),
             webhook_max_bytes: env.bytes("LOKET_WEBHOOK_MAX_BYTES", 3 * MB) as usize,
             media_max_bytes: env.bytes("LOKET_MEDIA_MAX_BYTES", 16 * MB) as usize,
             send_rate_per_sec: u32::try_from(env.positive("WA_SEND_RATE", 80, "80"))

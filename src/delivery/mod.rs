@@ -3,6 +3,7 @@
 //! officers and supervisors. Use cases only: they speak the store's typed records and know
 //! neither actix nor sled; their errors are the desk's.
 
+pub mod manifests;
 pub mod tasks;
 
 pub use crate::desk::{DeskError, Result};

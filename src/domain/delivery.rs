@@ -26,6 +26,9 @@ pub struct DeliveryTask {
     pub contact: Option<ContactId>,
     /// Their WhatsApp number, for the courier's call button.
     pub phone: Option<String>,
+    /// The parent's name as WhatsApp gives it (the flows do not ask it), for the manifest.
+    #[serde(default)]
+    pub recipient: Option<String>,
     /// The address as filed (street, RT/RW, kelurahan, kecamatan, codes, postal code).
     pub address: Option<Address>,
     /// Whom the card is for (the child).
@@ -308,6 +311,8 @@ pub struct DeliveryPolicy {
     pub wrong_codes_before_lock: u32,
     /// Where a card is held after failed attempts (the post office's name and address).
     pub post_office: String,
+    /// When the morning job makes the day's manifests (office time).
+    pub manifest_time: jiff::civil::Time,
 }
 
 impl Default for DeliveryPolicy {
@@ -318,6 +323,7 @@ impl Default for DeliveryPolicy {
             collection_days: 14,
             wrong_codes_before_lock: 5,
             post_office: "Kantor Pos".into(),
+            manifest_time: jiff::civil::time(7, 0, 0, 0),
         }
     }
 }
@@ -599,6 +605,7 @@ impl DeliveryTask {
             kind,
             contact,
             phone,
+            recipient: None,
             address: filed.address.clone(),
             name: filed.subject.name.clone(),
             nik_last4: filed

@@ -17,6 +17,7 @@ pub mod escalation;
 pub mod event;
 pub mod kk;
 pub mod lang;
+pub mod manifest;
 pub mod media;
 pub mod message;
 pub mod nik;

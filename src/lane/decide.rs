@@ -267,12 +267,14 @@ impl Conversations for FlowConversations {
                 // A card printed goes out: exactly one delivery task (the store keeps the
                 // first if this is ever applied twice).
                 if let (request::Decision::Printed, Some(request)) = (decision, current.as_ref()) {
-                    delivery_tasks.push(DeliveryTask::for_printed(
+                    let mut task = DeliveryTask::for_printed(
                         &request.filed,
                         Some(batch.contact.id),
                         batch.contact.wa_id.clone(),
                         *at,
-                    ));
+                    );
+                    task.recipient.clone_from(&batch.contact.name);
+                    delivery_tasks.push(task);
                 }
             }
             live.extend(synthetic_input(input));

@@ -8,6 +8,7 @@ mod accounts;
 mod blobs;
 mod delivery;
 mod inbound;
+mod manifests;
 mod notices;
 mod outbox;
 mod queue;
@@ -135,6 +136,8 @@ struct Inner {
     chat: sled::Tree,
     /// Request number -> its delivery task (one per printed card).
     delivery_tasks: sled::Tree,
+    /// Couriers' daily lists, by number.
+    manifests: sled::Tree,
     /// Small desk bookkeeping (whom auto-assignment gave an escalation to last).
     desk_state: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
@@ -229,6 +232,7 @@ impl Store {
             notice_sends: tree("notice_sends")?,
             desk_state: tree("desk_state")?,
             delivery_tasks: tree("delivery_tasks")?,
+            manifests: tree("manifests")?,
             chat: tree("chat")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),

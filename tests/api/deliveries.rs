@@ -358,3 +358,73 @@ async fn two_failed_attempts_hold_the_card_then_it_returns_to_the_office_the_par
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_days_manifest_lists_the_card_sends_it_out_and_prints_the_same_csv_every_time() {
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285700000024";
+    let (number, officer) = printed_card(&app, parent).await;
+    app.add_account("budi", Role::Courier);
+    let courier = app.token("budi").await;
+
+    let (status, _) = app.post_api("/manifests", &courier, json!({})).await;
+    assert_eq!(status, 403, "couriers do not make manifests");
+    let (status, body) = app.post_api("/manifests", &officer, json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    let made = body["manifests"].as_array().unwrap();
+    assert_eq!(made.len(), 1, "{body}");
+    let manifest = &made[0];
+    let manifest_number = manifest["number"].as_str().unwrap().to_string();
+    assert!(manifest_number.starts_with("MNF-"), "{manifest_number}");
+    assert!(manifest_number.ends_with("-637105-01"), "{manifest_number}");
+    assert_eq!(manifest["route_name"], "Banjarmasin Tengah");
+    assert_eq!(manifest["lines"][0]["number"], number.as_str());
+    // The card went out with it: the parent has the fee and the code.
+    let told = app.told(parent, "Kode serah terima").await;
+    assert!(told.contains("Rp 10.000"), "{told}");
+    let task = app.store.delivery_task(&number).unwrap().unwrap();
+    assert!(
+        matches!(&task.state, TaskState::Out { manifest: Some(m), .. } if *m == manifest_number),
+        "{task:?}"
+    );
+    // Made again the same day: nothing new to list.
+    let (status, body) = app.post_api("/manifests", &officer, json!({})).await;
+    assert_eq!(
+        (status, body["manifests"].as_array().unwrap().len()),
+        (201, 0)
+    );
+
+    // The CSV: a header, the card, the totals; the same bytes every time.
+    let csv_of = || async {
+        let response = app
+            .client
+            .get(format!(
+                "{}/api/v1/manifests/{manifest_number}/csv",
+                app.address
+            ))
+            .bearer_auth(&courier)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        response.bytes().await.unwrap()
+    };
+    let first = csv_of().await;
+    assert_eq!(first, csv_of().await, "a manifest prints the same bytes");
+    let mut reader = csv::Reader::from_reader(first.as_ref());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[..3], ["no", "nomor_permohonan", "penerima"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(&rows[0][1], number.as_str());
+    assert_eq!(&rows[0][4], "************0001");
+    assert!(rows[0][6].contains("Jl. Pramuka"), "{rows:?}");
+    assert_eq!((&rows[1][1], &rows[1][8]), ("TOTAL", "10000"));
+    app.stop().await;
+}

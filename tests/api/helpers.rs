@@ -69,6 +69,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("WA_GRAPH_URL", graph.base_url.clone()),
         ("LOKET_LANE_DEBOUNCE_MS", "150".into()),
         ("WA_SEND_RATE", "1000".into()),
+        // Cards go out when a test sends them, not when the clock passes the morning.
+        ("LOKET_AUTO_MANIFESTS", "false".into()),
     ];
     for (k, v) in options.extra_env {
         env.retain(|(name, _)| *name != k);

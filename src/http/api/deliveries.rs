@@ -186,7 +186,7 @@ pub async fn one(
 }
 
 /// Couriers, officers and supervisors.
-fn require_delivery_role(signed: &Signed) -> Result<(), ApiError> {
+pub(super) fn require_delivery_role(signed: &Signed) -> Result<(), ApiError> {
     if signed.session.role.includes(Role::Courier) || signed.session.role.includes(Role::Officer) {
         Ok(())
     } else {

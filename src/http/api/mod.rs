@@ -6,6 +6,7 @@ mod auth;
 mod deliveries;
 mod doc;
 mod escalations;
+mod manifests;
 mod notices;
 mod requests;
 mod session;
@@ -75,6 +76,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(at("/deliveries", "GET").route(get().to(deliveries::list)))
             .service(at("/deliveries/{number}", "GET").route(get().to(deliveries::one)))
             .service(at("/deliveries/{number}/steps", "POST").route(post().to(deliveries::step)))
+            .service(
+                at("/manifests", "POST, GET")
+                    .route(post().to(manifests::make))
+                    .route(get().to(manifests::list)),
+            )
+            .service(at("/manifests/{number}", "GET").route(get().to(manifests::one)))
+            .service(at("/manifests/{number}/csv", "GET").route(get().to(manifests::csv)))
             .default_service(web::to(super::error::not_found)),
     );
 }

@@ -1,0 +1,112 @@
+//! `POST /api/v1/manifests` (make the day's manifests now), `GET /api/v1/manifests?date=`,
+//! `GET /api/v1/manifests/{number}` and its CSV at `/api/v1/manifests/{number}/csv`.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiError, Signed};
+use crate::delivery::manifests::{self, Office};
+use crate::domain::account::Role;
+use crate::domain::manifest::{Manifest, to_csv};
+use crate::http::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct ManifestList {
+    pub manifests: Vec<Manifest>,
+}
+
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MakeBody {
+    /// One route (a kecamatan code); all routes when absent.
+    route: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `YYYY-MM-DD`; every day when absent.
+    date: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/manifests", tag = "deliveries", request_body = MakeBody, responses((status = 201, description = "The manifests made (none when no card waits); their cards went out", body = ManifestList), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 409, description = "Made by someone else at the same moment", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
+pub async fn make(
+    state: web::Data<AppState>,
+    signed: Signed,
+    body: web::Json<MakeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let session = signed.require(Role::Officer)?;
+    let route = body.into_inner().route.filter(|r| !r.trim().is_empty());
+    let office = &state.flows.settings;
+    let made = manifests::make(
+        &state.store,
+        &Office {
+            name: office.office_name.get(crate::flow::Lang::Id),
+            kecamatan: &state.flows.kecamatan,
+        },
+        route.as_deref(),
+        state.today(),
+        &session.username,
+        super::now(),
+    )?;
+    state
+        .store
+        .commit()
+        .await
+        .map_err(crate::desk::DeskError::from)?;
+    for lane in &made.lanes {
+        state.runtime.wake(*lane);
+    }
+    Ok(HttpResponse::Created().json(ManifestList {
+        manifests: made.manifests,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/manifests", tag = "deliveries", params(ListQuery), responses((status = 200, description = "Manifests by number", body = ManifestList), (status = 400, description = "Bad date", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    signed: Signed,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    super::deliveries::require_delivery_role(&signed)?;
+    let date = match query.into_inner().date.filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            d.parse::<jiff::civil::Date>()
+                .map_err(|_| ApiError::BadRequest(format!("bad date {d:?}: YYYY-MM-DD")))?,
+        ),
+    };
+    Ok(HttpResponse::Ok().json(ManifestList {
+        manifests: manifests::list(&state.store, date)?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/manifests/{number}", tag = "deliveries", params(("number" = String, Path, description = "Manifest number")), responses((status = 200, description = "The manifest", body = Manifest), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
+pub async fn one(
+    state: web::Data<AppState>,
+    signed: Signed,
+    number: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    super::deliveries::require_delivery_role(&signed)?;
+    Ok(HttpResponse::Ok().json(manifests::one(&state.store, &number)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/manifests/{number}/csv", tag = "deliveries", params(("number" = String, Path, description = "Manifest number")), responses((status = 200, description = "The manifest as CSV (UTF-8, header row, totals last)", content_type = "text/csv"), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
+pub async fn csv(
+    state: web::Data<AppState>,
+    signed: Signed,
+    number: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    super::deliveries::require_delivery_role(&signed)?;
+    let manifest = manifests::one(&state.store, &number)?;
+    let bytes = to_csv(&manifest)
+        .map_err(|e| ApiError::Unavailable(format!("cannot write the CSV: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{}.csv\"", manifest.number),
+        ))
+        .body(bytes))
+}
