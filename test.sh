@@ -2,8 +2,8 @@
 # The README's test command, and the one CI runs (.ci/run calls exactly this).
 #
 # On a fresh machine it first installs what the tests need besides Rust: Debian's chromium and
-# chromium-driver for the browser tests, and fonts for legible screenshots (with sudo when not
-# root). Then it checks formatting and lints and runs every test: unit, API, crash, transcript,
+# chromium-driver for the browser tests, fonts for legible screenshots, poppler-utils to read
+# PDFs back and python3-aiosmtpd for a real SMTP server (with sudo when not root). Then it checks formatting and lints and runs every test: unit, API, crash, transcript,
 # browser and doc-tests. A failing test binary does not stop the others (--no-fail-fast).
 #
 #   ./test.sh                 everything
@@ -45,13 +45,17 @@ if command -v dpkg-query >/dev/null 2>&1; then
   installed fonts-dejavu-core || need+=(fonts-dejavu-core)
   installed fonts-noto-color-emoji || need+=(fonts-noto-color-emoji)
 fi
+# The manifests' tests read their PDFs back (poppler's pdftotext) and mail them to a real SMTP
+# server (aiosmtpd, run by Debian's own /usr/bin/python3).
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; } || need+=(python3-aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 ||
-    die "the browser tests need: ${need[*]}; this is not a Debian-like system, so install them with your package manager (chromium and its chromedriver at /usr/bin), or set LOKET_SKIP_BROWSER_TESTS=1 to skip those tests"
+    die "the tests need: ${need[*]}; this is not a Debian-like system, so install them with your package manager (chromium and its chromedriver at /usr/bin, poppler-utils, aiosmtpd for /usr/bin/python3), or set LOKET_SKIP_BROWSER_TESTS=1 to skip the browser tests"
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null 2>&1 ||
-      die "the browser tests need: ${need[*]}; run as root, or install sudo, or run: apt-get install ${need[*]}"
+      die "the tests need: ${need[*]}; run as root, or install sudo, or run: apt-get install ${need[*]}"
     sudo=(sudo)
   fi
   say "installing what the tests need: ${need[*]}"

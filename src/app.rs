@@ -311,6 +311,22 @@ impl Application {
             conversations,
         );
         tokio::spawn(runtime.clone().run_wakeups(shutdown.subscribe()));
+        let mailer = crate::mail::Mailer::new(&settings.mail, &settings.data_dir)?;
+        match &settings.mail.smtp_host {
+            Some(host) => tracing::info!(
+                "manifests are mailed through {host}:{}",
+                settings.mail.smtp_port
+            ),
+            None => tracing::info!(
+                "no LOKET_SMTP_HOST: manifests are written to {}",
+                settings.data_dir.join("mail").display()
+            ),
+        }
+        tokio::spawn(crate::mail::run(
+            mailer,
+            store.clone(),
+            shutdown.subscribe(),
+        ));
         tokio::spawn(housekeeping(
             store.clone(),
             runtime.clone(),

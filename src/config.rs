@@ -29,6 +29,63 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// How loket reaches the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on this machine or a test server.
+    None,
+}
+
+/// Manifests by e-mail (`LOKET_SMTP_*`, `LOKET_MAIL_FROM`, `LOKET_MANIFEST_TO`). Without a host
+/// they are written as `.eml` files in the data folder's `mail/`.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub security: SmtpSecurity,
+    pub user: Option<String>,
+    pub password: Secret,
+    pub from: String,
+    /// Recipients by route (a kecamatan code), and `*` for the routes not named.
+    pub manifest_to: Vec<(String, Vec<String>)>,
+    /// The first retry of a failed send; each next one waits twice as long (at most 15 min).
+    pub retry_after: Duration,
+}
+
+impl MailSettings {
+    /// Who gets a route's manifest.
+    pub fn recipients(&self, route: &str) -> Vec<String> {
+        self.manifest_to
+            .iter()
+            .find(|(r, _)| r == route)
+            .or_else(|| self.manifest_to.iter().find(|(r, _)| r == "*"))
+            .map(|(_, to)| to.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// `63.71.05=a@pos.id,b@pos.id;*=loket@pos.id`.
+fn parse_manifest_to(text: &str) -> Option<Vec<(String, Vec<String>)>> {
+    let mut out = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (route, to) = part.split_once('=')?;
+        let to: Vec<String> = to
+            .split(',')
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        if route.trim().is_empty() || to.is_empty() || to.iter().any(|a| !a.contains('@')) {
+            return None;
+        }
+        out.push((route.trim().to_string(), to));
+    }
+    Some(out)
+}
+
 /// Whether loket talks to Meta or plays Meta's side itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -62,6 +119,7 @@ pub struct Settings {
     pub lane_debounce: Duration,
     /// How often the housekeeping jobs run (escalations shared out, holds ended).
     pub job_interval: Duration,
+    pub mail: MailSettings,
     /// Whether the day's manifests are made at the flows' `manifest_time` (else only on
     /// demand).
     pub auto_manifests: bool,
@@ -378,6 +436,48 @@ impl Settings {
             graph_url,
             mark_read: env.flag("WA_MARK_READ", true),
             auto_manifests: env.flag("LOKET_AUTO_MANIFESTS", true),
+            mail: {
+                let security = env.read(
+                    "LOKET_SMTP_SECURITY",
+                    SmtpSecurity::StartTls,
+                    "write starttls, tls or none",
+                    |v| match v.to_ascii_lowercase().as_str() {
+                        "starttls" => Some(SmtpSecurity::StartTls),
+                        "tls" => Some(SmtpSecurity::Tls),
+                        "none" => Some(SmtpSecurity::None),
+                        _ => None,
+                    },
+                );
+                let default_port = match security {
+                    SmtpSecurity::Tls => 465,
+                    _ => 587,
+                };
+                MailSettings {
+                    smtp_host: env.get("LOKET_SMTP_HOST").map(|h| h.trim().to_string()),
+                    smtp_port: env.read(
+                        "LOKET_SMTP_PORT",
+                        default_port,
+                        "write a port number, e.g. 587",
+                        |v| v.parse().ok().filter(|p| *p > 0),
+                    ),
+                    security,
+                    user: env.get("LOKET_SMTP_USER"),
+                    password: Secret::new(env.get("LOKET_SMTP_PASSWORD").unwrap_or_default()),
+                    from: env.read(
+                        "LOKET_MAIL_FROM",
+                        "loket <loket@localhost>".to_string(),
+                        "write an address, e.g. loket <loket@disdukcapil.example.go.id>",
+                        |v| v.contains('@').then(|| v.to_string()),
+                    ),
+                    manifest_to: env.read(
+                        "LOKET_MANIFEST_TO",
+                        Vec::new(),
+                        "write route=address,address;*=address, e.g. 63.71.05=kurir@pos.id;*=pos@pos.id",
+                        parse_manifest_to,
+                    ),
+                    retry_after: env.millis("LOKET_MAIL_RETRY_MS", 30_000, "30000"),
+                }
+            },
             webhook_max_bytes: env.bytes("LOKET_WEBHOOK_MAX_BYTES", 3 * MB) as usize,
             media_max_bytes: env.bytes("LOKET_MEDIA_MAX_BYTES", 16 * MB) as usize,
             send_rate_per_sec: u32::try_from(env.positive("WA_SEND_RATE", 80, "80"))

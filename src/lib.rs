@@ -16,6 +16,7 @@ pub mod domain;
 pub mod flow;
 pub mod http;
 pub mod lane;
+pub mod mail;
 pub mod sim;
 pub mod store;
 pub mod telemetry;

@@ -109,6 +109,7 @@ pub fn make(
                 manifest.number
             )));
         }
+        store.queue_manifest_mail(&manifest.number, now.as_millisecond())?;
         for (task, again) in &tasks {
             if *again {
                 continue;

@@ -4,6 +4,7 @@
 //! neither actix nor sled; their errors are the desk's.
 
 pub mod manifests;
+pub mod pdf;
 pub mod tasks;
 
 pub use crate::desk::{DeskError, Result};

@@ -8,6 +8,7 @@ mod accounts;
 mod blobs;
 mod delivery;
 mod inbound;
+mod mail;
 mod manifests;
 mod notices;
 mod outbox;
@@ -31,6 +32,7 @@ pub use inbound::{
     DeadLetter, Handled, Ingested, LaneCommit, LaneRecords, PendingMessage, ProcessedRecord,
     StoredStatus,
 };
+pub use mail::{MailItem, MailState};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
 pub use queue::{QueueCursor, QueueRow};
 pub use requests::{EscalationRecord, LaneLogEntry, RequestChange, StoredRequest};
@@ -138,6 +140,8 @@ struct Inner {
     delivery_tasks: sled::Tree,
     /// Couriers' daily lists, by number.
     manifests: sled::Tree,
+    /// Their mails to the courier, by manifest number.
+    mail: sled::Tree,
     /// Small desk bookkeeping (whom auto-assignment gave an escalation to last).
     desk_state: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
@@ -233,6 +237,7 @@ impl Store {
             desk_state: tree("desk_state")?,
             delivery_tasks: tree("delivery_tasks")?,
             manifests: tree("manifests")?,
+            mail: tree("mail")?,
             chat: tree("chat")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),

@@ -17,4 +17,5 @@ pub mod loopback;
 pub mod media;
 pub mod photo_fixtures;
 pub mod requests;
+pub mod smtp;
 pub mod transcript;

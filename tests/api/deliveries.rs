@@ -426,5 +426,189 @@ async fn the_days_manifest_lists_the_card_sends_it_out_and_prints_the_same_csv_e
     assert_eq!(&rows[0][4], "************0001");
     assert!(rows[0][6].contains("Jl. Pramuka"), "{rows:?}");
     assert_eq!((&rows[1][1], &rows[1][8]), ("TOTAL", "10000"));
+
+    // The A4 PDF reads back (poppler's pdftotext) with its Indonesian text, and is the same
+    // bytes every time.
+    let pdf_of = || async {
+        let response = app
+            .client
+            .get(format!(
+                "{}/api/v1/manifests/{manifest_number}/pdf",
+                app.address
+            ))
+            .bearer_auth(&courier)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        response.bytes().await.unwrap()
+    };
+    let pdf = pdf_of().await;
+    assert_eq!(pdf, pdf_of().await, "a manifest prints the same bytes");
+    // Kept for a person to look at, like the browser tests' screenshots.
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sim-screenshots");
+    std::fs::create_dir_all(&keep).unwrap();
+    std::fs::write(keep.join("manifest.pdf"), &pdf).unwrap();
+    let text = pdf_text(&pdf);
+    for expected in [
+        "Disdukcapil Kota Banjarmasin",
+        "Manifes Pengantaran KIA",
+        manifest_number.as_str(),
+        "Banjarmasin Tengah",
+        "Halaman 1 dari 1",
+        number.as_str(),
+        "************0001",
+        "untuk Ahmad Fauzi",
+        "Jumlah kiriman: 1",
+        "Total COD: Rp 10.000",
+        "Diterima oleh (kurir)",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} is not in the PDF:\n{text}"
+        );
+    }
+
+    // No SMTP server is configured here: the mail is written as a file in the data folder.
+    let mut mail = Value::Null;
+    for _ in 0..200 {
+        let (_, view) = app
+            .api(
+                reqwest::Method::GET,
+                &format!("/manifests/{manifest_number}"),
+                Some(&courier),
+            )
+            .await;
+        mail = view["mail"].clone();
+        if mail["state"] == "written" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(mail["state"], "written", "{mail}");
+    let eml = std::fs::read_to_string(mail["path"].as_str().unwrap()).unwrap();
+    assert!(
+        eml.contains(&format!("Message-ID: <{manifest_number}@loket>")),
+        "{eml}"
+    );
+    assert!(eml.contains("application/pdf") && eml.contains("text/csv"));
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_manifest_is_mailed_with_csv_and_pdf_and_a_send_while_smtp_is_down_goes_out_once_back()
+{
+    use loket_testkit::smtp::{SmtpServer, free_port};
+    let port = free_port();
+    let maildir = tempfile::tempdir().unwrap();
+    let app = spawn_app_with(Options {
+        extra_env: vec![
+            ("WA_MARK_READ", "false".into()),
+            ("LOKET_SMTP_HOST", "127.0.0.1".into()),
+            ("LOKET_SMTP_PORT", port.to_string()),
+            ("LOKET_SMTP_SECURITY", "none".into()),
+            (
+                "LOKET_MAIL_FROM",
+                "Disdukcapil Banjarmasin <loket@disdukcapil.test>".into(),
+            ),
+            (
+                "LOKET_MANIFEST_TO",
+                "63.71.05=kurir.tengah@pos.test;*=pos@pos.test".into(),
+            ),
+            ("LOKET_MAIL_RETRY_MS", "200".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let parent = "6285700000025";
+    let (number, officer) = printed_card(&app, parent).await;
+
+    // The SMTP server is down when the manifest is made: the send fails and waits.
+    let (status, body) = app.post_api("/manifests", &officer, json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    let manifest_number = body["manifests"][0]["number"].as_str().unwrap().to_string();
+    app.eventually("two sends have failed", |app| {
+        app.store
+            .mail_item(&manifest_number)
+            .unwrap()
+            .is_some_and(|m| m.attempts >= 2)
+    })
+    .await;
+    let item = app.store.mail_item(&manifest_number).unwrap().unwrap();
+    assert!(
+        matches!(
+            &item.state,
+            loket::store::MailState::Waiting {
+                last_error: Some(_),
+                ..
+            }
+        ),
+        "{item:?}"
+    );
+
+    // It comes back: the manifest goes out, once.
+    let server = SmtpServer::start(port, maildir.path().join("maildir"));
+    for _ in 0..100 {
+        if !server.received().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+    let item = app.store.mail_item(&manifest_number).unwrap().unwrap();
+    assert!(!server.received().is_empty(), "not received: {item:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let received = server.received();
+    assert_eq!(received.len(), 1, "sent once: {received:#?}");
+    let mail = &received[0];
+    assert!(mail.to.contains("kurir.tengah@pos.test"), "{}", mail.to);
+    assert!(mail.subject.contains(&manifest_number), "{}", mail.subject);
+    assert_eq!(mail.message_id, format!("<{manifest_number}@loket>"));
+    assert!(mail.text.contains("kode serah terima") || mail.text.contains("Kode serah terima"));
+    let (_, kind, csv_bytes) = mail
+        .attachments
+        .iter()
+        .find(|(name, _, _)| name.ends_with(".csv"))
+        .expect("the CSV attached");
+    assert_eq!(kind, "text/csv");
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][1], number.as_str());
+    let (_, kind, pdf) = mail
+        .attachments
+        .iter()
+        .find(|(name, _, _)| name.ends_with(".pdf"))
+        .expect("the PDF attached");
+    assert_eq!(kind, "application/pdf");
+    let text = pdf_text(pdf);
+    assert!(
+        text.contains(&number) && text.contains("Total COD: Rp 10.000"),
+        "{text}"
+    );
+    let (_, view) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/manifests/{manifest_number}"),
+            Some(&officer),
+        )
+        .await;
+    assert_eq!(view["mail"]["state"], "sent", "{view}");
+    app.stop().await;
+}
+
+/// The text of a PDF as poppler's `pdftotext` reads it.
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("manifest.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by ./test.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -170,6 +170,7 @@ impl Modify for BearerAuth {
         super::manifests::list,
         super::manifests::one,
         super::manifests::csv,
+        super::manifests::pdf,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -1,5 +1,6 @@
 //! `POST /api/v1/manifests` (make the day's manifests now), `GET /api/v1/manifests?date=`,
-//! `GET /api/v1/manifests/{number}` and its CSV at `/api/v1/manifests/{number}/csv`.
+//! `GET /api/v1/manifests/{number}`, its CSV at `/api/v1/manifests/{number}/csv` and its A4
+//! PDF at `/api/v1/manifests/{number}/pdf`.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,28 @@ use crate::http::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct ManifestList {
-    pub manifests: Vec<Manifest>,
+    pub manifests: Vec<ManifestView>,
+}
+
+/// A manifest, and where its mail to the courier stands.
+#[derive(Serialize, ToSchema)]
+pub struct ManifestView {
+    #[serde(flatten)]
+    pub manifest: Manifest,
+    pub mail: Option<crate::store::MailItem>,
+}
+
+fn views(state: &AppState, manifests: Vec<Manifest>) -> Result<Vec<ManifestView>, ApiError> {
+    manifests
+        .into_iter()
+        .map(|manifest| {
+            let mail = state
+                .store
+                .mail_item(&manifest.number)
+                .map_err(crate::desk::DeskError::from)?;
+            Ok(ManifestView { manifest, mail })
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -59,7 +81,7 @@ pub async fn make(
         state.runtime.wake(*lane);
     }
     Ok(HttpResponse::Created().json(ManifestList {
-        manifests: made.manifests,
+        manifests: views(&state, made.manifests)?,
     }))
 }
 
@@ -77,19 +99,22 @@ pub async fn list(
                 .map_err(|_| ApiError::BadRequest(format!("bad date {d:?}: YYYY-MM-DD")))?,
         ),
     };
+    let found = manifests::list(&state.store, date)?;
     Ok(HttpResponse::Ok().json(ManifestList {
-        manifests: manifests::list(&state.store, date)?,
+        manifests: views(&state, found)?,
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/manifests/{number}", tag = "deliveries", params(("number" = String, Path, description = "Manifest number")), responses((status = 200, description = "The manifest", body = Manifest), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/manifests/{number}", tag = "deliveries", params(("number" = String, Path, description = "Manifest number")), responses((status = 200, description = "The manifest", body = ManifestView), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
 pub async fn one(
     state: web::Data<AppState>,
     signed: Signed,
     number: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     super::deliveries::require_delivery_role(&signed)?;
-    Ok(HttpResponse::Ok().json(manifests::one(&state.store, &number)?))
+    let manifest = manifests::one(&state.store, &number)?;
+    let mut view = views(&state, vec![manifest])?;
+    Ok(HttpResponse::Ok().json(view.pop()))
 }
 
 #[utoipa::path(get, path = "/api/v1/manifests/{number}/csv", tag = "deliveries", params(("number" = String, Path, description = "Manifest number")), responses((status = 200, description = "The manifest as CSV (UTF-8, header row, totals last)", content_type = "text/csv"), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
@@ -107,6 +132,29 @@ pub async fn csv(
         .insert_header((
             "content-disposition",
             format!("attachment; filename=\"{}.csv\"", manifest.number),
+        ))
+        .body(bytes))
+}
+
+#[utoipa::path(get, path = "/api/v1/manifests/{number}/pdf", tag = "deliveries", params(("number" = String, Path, description = "Manifest number")), responses((status = 200, description = "The manifest as a printable A4 PDF", content_type = "application/pdf"), (status = 404, description = "Not found", body = super::doc::ErrorBody), (status = 401, description = "No valid session", body = super::doc::ErrorBody), (status = 403, description = "Wrong role", body = super::doc::ErrorBody)))]
+pub async fn pdf(
+    state: web::Data<AppState>,
+    signed: Signed,
+    number: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    super::deliveries::require_delivery_role(&signed)?;
+    let manifest = manifests::one(&state.store, &number)?;
+    // Laying out a long manifest is CPU work: not on the async workers.
+    let bytes = web::block(move || crate::delivery::pdf::render(&manifest).map(|b| (b, manifest)))
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .map_err(|e| ApiError::Unavailable(e.to_string()));
+    let (bytes, manifest) = bytes?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "content-disposition",
+            format!("inline; filename=\"{}.pdf\"", manifest.number),
         ))
         .body(bytes))
 }

@@ -83,6 +83,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(at("/manifests/{number}", "GET").route(get().to(manifests::one)))
             .service(at("/manifests/{number}/csv", "GET").route(get().to(manifests::csv)))
+            .service(at("/manifests/{number}/pdf", "GET").route(get().to(manifests::pdf)))
             .default_service(web::to(super::error::not_found)),
     );
 }
