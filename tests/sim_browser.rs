@@ -49,6 +49,8 @@ async fn spawn_loket() -> Loket {
         ("LOKET_BIND", "127.0.0.1:0".to_string()),
         ("LOKET_DATA_DIR", data.path().display().to_string()),
         ("LOKET_LANE_DEBOUNCE_MS", "200".to_string()),
+        // Cards go out when a test makes the manifest, not when the clock passes 07:00.
+        ("LOKET_AUTO_MANIFESTS", "false".to_string()),
     ];
     let settings = Settings::from_lookup(|k| {
         env.iter()
@@ -1143,6 +1145,159 @@ async fn a_supervisor_manages_accounts_sends_a_notice_and_reads_the_audit() {
 
 /// A PDF sent as a document is refused with a request for a photo; meanwhile a second parent
 /// chats in another tab and sees only their own conversation.
+/// A courier on a phone-sized page: signs in, finds today's manifest with the card's address,
+/// call button and fee; a wrong code is refused (the card stays); the family's code hands it
+/// over, and the list counts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_courier_hands_a_card_over_on_a_phone_sized_page() {
+    if skip() {
+        return;
+    }
+    let loket = spawn_loket().await;
+    loket.add_account("siti", loket::domain::account::Role::Officer);
+    loket.add_account("budi", loket::domain::account::Role::Courier);
+    // A request filed for a parent, approved and printed, and the day's manifest made, through
+    // the officers' API: the card goes out and the parent gets the code.
+    let phone = random_phone();
+    let contact = loket
+        .store
+        .contact_for_walk_in(None, Some(&phone), jiff::Timestamp::now().as_millisecond())
+        .unwrap();
+    let number = loket_testkit::requests::file_waiting(&loket.store, contact, 7, |request| {
+        if let Some(a) = request.filed.address.as_mut() {
+            a.kecamatan_code = "63.71.05".into();
+            a.kecamatan = "Banjarmasin Tengah".into();
+            a.kelurahan = "Melayu".into();
+        }
+    });
+    let http = reqwest::Client::new();
+    let api = |path: String| format!("{}/api/v1{path}", loket.base);
+    let token: Value = http
+        .post(api("/session".into()))
+        .json(&json!({"username": "siti", "password": "kata-sandi-panjang"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    for path in [
+        format!("/requests/{number}/approve"),
+        format!("/requests/{number}/printed"),
+        "/manifests".to_string(),
+    ] {
+        let response = http
+            .post(api(path.clone()))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+    }
+    // The parent's code, as the outbox sent it (the window is closed: the status template).
+    let re = regex::Regex::new(r"Kode serah terima: \*(\d{6})\*").unwrap();
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    let code = loop {
+        let found = loket
+            .store
+            .outbox_history(100)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.item.to == phone)
+            .find_map(|r| {
+                let payload = serde_json::to_string(&r.item.payload).unwrap();
+                re.captures(&payload).map(|c| c[1].to_string())
+            });
+        if let Some(code) = found {
+            break code;
+        }
+        assert!(Instant::now() < deadline, "the parent never got a code");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    let browser = start_browser().await;
+    let c = &browser.client;
+    let courier = Officer { c };
+    courier
+        .sign_in(&loket.base, "budi", "kata-sandi-panjang")
+        .await;
+    courier.wait_for("Pengantaran hari ini").await;
+    let page = courier.text().await;
+    for expected in [
+        number.as_str(),
+        "Banjarmasin Tengah",
+        "Melayu",
+        "Telepon",
+        "Rp 10.000",
+        "0 dari 1 diserahkan",
+    ] {
+        assert!(
+            page.contains(expected),
+            "{expected:?} not on the page:\n{page}"
+        );
+    }
+    assert!(
+        !page.contains("Permohonan") && !page.contains("Eskalasi"),
+        "a courier sees only deliveries: {page}"
+    );
+    let fits: bool = serde_json::from_value(
+        c.execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(fits, "the page fits a phone's width");
+    let call: Value = c
+        .execute(
+            "return document.querySelector('a.call').getAttribute('href');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(call, json!(format!("tel:+{phone}")));
+    courier.screenshot("courier_list.png").await;
+
+    let hand_over = |typed: String| async move {
+        let field = c.find(Locator::Css("input[name=code]")).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(&typed).await.unwrap();
+        c.find(Locator::XPath("//button[text()='Serahkan']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    hand_over(wrong.to_string()).await;
+    courier.wait_for("kode salah").await;
+    assert!(courier.text().await.contains("Sisa percobaan: 4"));
+    courier.screenshot("courier_wrong_code.png").await;
+    hand_over(code.clone()).await;
+    courier.wait_for("kartu diserahkan").await;
+    let page = courier.text().await;
+    assert!(
+        page.contains("1 dari 1 diserahkan") && page.contains("Diserahkan"),
+        "{page}"
+    );
+    courier.screenshot("courier_delivered.png").await;
+    // Back: the browser offers to send the form again; the same step id changes nothing.
+    let task = loket.store.delivery_task(&number).unwrap().unwrap();
+    assert_eq!(task.actions.len(), 3, "dispatch, wrong, right: {task:?}");
+    browser.client.clone().close().await.unwrap();
+    drop(browser);
+    loket.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pdf_is_refused_and_parents_in_two_tabs_stay_apart() {
     if skip() {

@@ -5,6 +5,8 @@
 
 pub mod manifests;
 pub mod pdf;
+pub mod reports;
+pub mod settlement;
 pub mod tasks;
 
 pub use crate::desk::{DeskError, Result};

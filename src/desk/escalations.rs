@@ -165,6 +165,9 @@ fn reason_of(reason: &EscalationReason) -> (&'static str, Option<String>) {
         EscalationReason::RepeatedFailure { step } => ("repeated_failure", Some(step.clone())),
         EscalationReason::NotUnderstood => ("not_understood", None),
         EscalationReason::Fault => ("fault", None),
+        EscalationReason::LowSatisfaction { number, .. } => {
+            ("low_satisfaction", Some(number.clone()))
+        }
     }
 }
 

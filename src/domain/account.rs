@@ -125,6 +125,7 @@ pub enum AuditAction {
     NoticeSent,
     AuditExported,
     DeliveryStep,
+    SettlementClosed,
 }
 
 impl AuditAction {
@@ -153,6 +154,7 @@ impl AuditAction {
             AuditAction::NoticeSent => "notice_sent",
             AuditAction::AuditExported => "audit_exported",
             AuditAction::DeliveryStep => "delivery_step",
+            AuditAction::SettlementClosed => "settlement_closed",
         }
     }
 }

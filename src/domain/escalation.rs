@@ -14,6 +14,8 @@ pub enum EscalationReason {
     NotUnderstood,
     /// loket itself kept failing on the parent's messages (a bug); they were passed on.
     Fault,
+    /// A low score in the satisfaction survey after a hand-over: a supervisor calls back.
+    LowSatisfaction { number: String, score: u8 },
 }
 
 /// An officer's private note on an escalation: for colleagues, never sent to the parent.

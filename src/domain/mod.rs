@@ -27,4 +27,6 @@ pub mod photo;
 pub mod region;
 pub mod request;
 pub mod rupiah;
+pub mod settlement;
+pub mod survey;
 pub mod walk_in;

@@ -79,7 +79,7 @@ pub use def::{
 pub use engine::{check_walk_in, step, step_batch};
 pub use files::FlowFiles;
 pub use state::{
-    Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto, Resend,
+    Answer, Conversation, DocumentEntry, Draft, Escalation, Overlay, PendingPhoto, Resend, Survey,
 };
 // The shared vocabulary the engine speaks in; it lives in `domain` because the desk and
 // delivery use it too.
@@ -258,5 +258,12 @@ pub enum Effect {
         number: String,
         documents: Vec<FiledDocument>,
         due_date: Option<jiff::civil::Date>,
+    },
+    /// The parent answered the satisfaction survey (a comment comes as a second answer with
+    /// the same score).
+    SurveyAnswered {
+        number: String,
+        score: u8,
+        comment: Option<String>,
     },
 }

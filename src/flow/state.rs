@@ -47,6 +47,19 @@ pub struct Conversation {
     /// request in hand; each becomes a draft of its own (`Draft::resend`) in turn.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub returned: Vec<Resend>,
+    /// The satisfaction survey after a hand-over, while it waits for an answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
+}
+
+/// The IKM survey about one request: first the score (1 to 4), then an optional comment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Survey {
+    pub number: String,
+    pub asked_at: Timestamp,
+    /// The score given, while the comment is awaited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
 }
 
 /// Photos an officer asked to be sent again for a filed request.

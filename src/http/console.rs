@@ -18,6 +18,7 @@ use crate::domain::document::DocumentKind;
 use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
 use crate::flow::Lang;
 
+mod courier;
 mod supervisor;
 mod walk_in;
 
@@ -48,6 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/audit", web::get().to(supervisor::audit_page))
             .route("/report", web::get().to(supervisor::report_page))
             .route("/audit.csv", web::get().to(supervisor::audit_csv))
+            .route("/kurir", web::get().to(courier::courier_page))
+            .route("/kurir/{number}", web::post().to(courier::step))
             .route("/inbox", web::get().to(inbox))
             .route("/inbox/{id}", web::post().to(inbox_action)),
     );
@@ -66,9 +69,15 @@ pub fn cookie_token(request: &HttpRequest) -> Option<String> {
     })
 }
 
-fn signed_in(state: &AppState, request: &HttpRequest) -> Option<Session> {
+/// Whoever the cookie's session belongs to.
+fn session_of(state: &AppState, request: &HttpRequest) -> Option<Session> {
     let token = cookie_token(request)?;
     accounts::session(&state.store, &token, now()).ok()
+}
+
+/// An officer or supervisor: the desk's pages are not a courier's.
+fn signed_in(state: &AppState, request: &HttpRequest) -> Option<Session> {
+    session_of(state, request).filter(|s| s.role.includes(Role::Officer))
 }
 
 fn to_login() -> HttpResponse {
@@ -97,6 +106,10 @@ fn reason_label(reason: &str, step: Option<&str>) -> String {
         "repeated_failure" => format!("gagal berulang di langkah {}", step.unwrap_or("-")),
         "not_understood" => "pesan tidak dipahami bot".into(),
         "fault" => "gangguan sistem".into(),
+        "low_satisfaction" => format!(
+            "nilai kepuasan rendah untuk {} (hubungi kembali)",
+            step.unwrap_or("-")
+        ),
         other => other.into(),
     }
 }
@@ -150,15 +163,31 @@ tr.overdue td{background:#fff6e5}.card.warn b{color:#b3261e}
 small{font-weight:400;color:#5b6b77}
 ul.chat{list-style:none;padding:0;margin:4px 0;max-height:260px;overflow:auto;border:1px solid #e3e8ec;border-radius:6px;background:#fafbfc}
 ul.chat li{padding:4px 8px;white-space:pre-wrap}ul.chat li.in{background:#fff}ul.chat li.out{background:#e8f5ef}
+ol.tasks{list-style:none;padding:0;margin:8px 0}li.task{background:#fff;border:1px solid #dfe5ea;border-radius:8px;padding:10px 12px;margin-bottom:10px}
+li.task.done{background:#f0f4f2}li.task .head{display:flex;gap:10px;align-items:flex-start}
+.seq{flex:none;width:30px;height:30px;border-radius:50%;background:#0b6b57;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:600}
+p.addr{margin:6px 0}a.call{display:inline-block;padding:8px 12px;border:1px solid #0b6b57;border-radius:6px;color:#0b6b57;text-decoration:none;font-weight:600}
+.code{display:flex;gap:8px}.code input{font-size:20px;letter-spacing:3px;max-width:10em}.code button{font-size:17px}
+nav.manifests{display:flex;flex-direction:column;gap:6px;margin-bottom:8px}nav.manifests a{background:#fff;border:1px solid #dfe5ea;border-radius:6px;padding:8px 10px;color:#1d2b36;text-decoration:none}
+nav.manifests a[aria-current]{border-color:#0b6b57;border-width:2px;font-weight:600}details{margin-top:8px}summary{cursor:pointer;color:#b3261e;font-weight:500}
 .late{color:#b3261e;font-weight:600}.sla{margin:0 0 8px}ul.notes{margin:4px 0;padding-left:18px}h3{font-size:15px;margin:12px 0 4px}
 ";
 
 fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
     let nav = match session {
+        Some(s) if !s.role.includes(crate::domain::account::Role::Officer) => format!(
+            "<header><strong>loket</strong><a href=\"/console/kurir\">Pengantaran</a>\
+             <span class=\"who\">{} ({})</span>\
+             <form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <button class=\"secondary\" type=\"submit\">Keluar</button></form></header>",
+            esc(&s.username),
+            s.role.label_id(),
+            esc(&s.csrf)
+        ),
         Some(s) => format!(
             "<header><strong>loket</strong><a href=\"/console\">Beranda</a>\
              <a href=\"/console/inbox\">Eskalasi</a><a href=\"/console/requests\">Permohonan</a>\
-             <a href=\"/console/walk-in\">Daftar di loket</a>{}\
+             <a href=\"/console/walk-in\">Daftar di loket</a><a href=\"/console/kurir\">Pengantaran</a>{}\
              <span class=\"who\">{} ({})</span>\
              <form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button class=\"secondary\" type=\"submit\">Keluar</button></form></header>",
@@ -247,23 +276,19 @@ async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpRe
     let _ = state.store.commit().await;
     match signed {
         Ok(Ok(signed)) => {
-            if !signed.session.role.includes(Role::Officer) {
-                let _ = accounts::sign_out(&state.store, &signed.token, now());
-                return page(
-                    "Masuk",
-                    None,
-                    &login_form(&error_box(&DeskError::Forbidden {
-                        needed: Role::Officer,
-                    })),
-                );
-            }
+            // Couriers land on their delivery list; officers on the desk.
+            let home = if signed.session.role.includes(Role::Officer) {
+                "/console"
+            } else {
+                "/console/kurir"
+            };
             let secure = if state.settings.mode == crate::config::Mode::Production {
                 "; Secure"
             } else {
                 ""
             };
             HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/console"))
+                .insert_header((header::LOCATION, home))
                 .insert_header((
                     header::SET_COOKIE,
                     format!(
@@ -319,6 +344,9 @@ async fn logout(
 
 async fn dashboard(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     let Some(session) = signed_in(&state, &request) else {
+        if session_of(&state, &request).is_some() {
+            return redirect("/console/kurir");
+        }
         return to_login();
     };
     let counts = match requests::counts(&state.store, state.today()) {

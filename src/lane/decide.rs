@@ -469,6 +469,17 @@ impl Conversations for FlowConversations {
                         due_date,
                     });
                 }
+                Effect::SurveyAnswered {
+                    number,
+                    score,
+                    comment,
+                } => records.surveys.push(crate::domain::survey::SurveyAnswer {
+                    number,
+                    contact: batch.contact.id,
+                    score,
+                    comment,
+                    at: now,
+                }),
                 Effect::CheckPhoto { .. } => {}
             }
         }

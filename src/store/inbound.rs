@@ -120,6 +120,9 @@ pub struct LaneRecords {
     /// Tasks changed by a delivery step (written whole: the lane is their only writer).
     #[serde(default)]
     pub delivery_updates: Vec<crate::domain::delivery::DeliveryTask>,
+    /// Answers to the satisfaction survey.
+    #[serde(default)]
+    pub surveys: Vec<crate::domain::survey::SurveyAnswer>,
 }
 
 /// One lane commit: everything a lane did with a batch, applied atomically. The lane's own
@@ -474,6 +477,9 @@ impl Store {
         }
         for task in &records.delivery_updates {
             self.update_delivery_task(task)?;
+        }
+        for answer in &records.surveys {
+            self.put_survey(answer)?;
         }
         if let Some(contact) = commit.contact {
             for (n, reason) in records.escalations.iter().enumerate() {

@@ -14,6 +14,7 @@ mod notices;
 mod outbox;
 mod queue;
 mod requests;
+mod settlements;
 
 use std::{
     path::{Path, PathBuf},
@@ -142,6 +143,10 @@ struct Inner {
     manifests: sled::Tree,
     /// Their mails to the courier, by manifest number.
     mail: sled::Tree,
+    /// Couriers' closed days, by date and courier.
+    settlements: sled::Tree,
+    /// Satisfaction survey answers, by request number.
+    surveys: sled::Tree,
     /// Small desk bookkeeping (whom auto-assignment gave an escalation to last).
     desk_state: sled::Tree,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
@@ -238,6 +243,8 @@ impl Store {
             delivery_tasks: tree("delivery_tasks")?,
             manifests: tree("manifests")?,
             mail: tree("mail")?,
+            settlements: tree("settlements")?,
+            surveys: tree("surveys")?,
             chat: tree("chat")?,
             blobs: BlobStore::open(&dir.join("blobs"))?,
             dir: dir.to_path_buf(),

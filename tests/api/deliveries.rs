@@ -169,6 +169,78 @@ async fn only_the_familys_code_hands_the_card_over_and_a_repeated_submit_changes
     app.post_signed(&text_body("wamid.del.status.1", parent, now(), "status"))
         .await;
     app.told(parent, "Status: *Sudah diterima*").await;
+
+    // The day's cash: the courier owes the card's COD; a supervisor closes the day, a
+    // difference only with a note, and once.
+    app.add_account("rina", Role::Supervisor);
+    let supervisor = app.token("rina").await;
+    let (status, body) = app
+        .api(reqwest::Method::GET, "/settlements", Some(&courier))
+        .await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"));
+    let (status, body) = app
+        .api(reqwest::Method::GET, "/settlements", Some(&supervisor))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let day = &body["settlements"][0];
+    assert_eq!(
+        (&day["courier"], &day["state"], &day["expected"]),
+        (&json!("budi"), &json!("open"), &json!(10_000)),
+        "{body}"
+    );
+    assert_eq!(day["cards"], json!([number]));
+    let (status, body) = app
+        .post_api(
+            "/settlements",
+            &supervisor,
+            json!({"courier": "budi", "handed_in": 5000}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("note"));
+    let (status, body) = app
+        .post_api(
+            "/settlements",
+            &supervisor,
+            json!({"courier": "budi", "handed_in": 5000, "note": "Rp 5.000 menyusul besok"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let day = &body["settlements"][0];
+    assert_eq!(
+        (&day["state"], &day["difference"], &day["closed_by"]),
+        (&json!("closed"), &json!(-5000), &json!("rina"))
+    );
+    let (status, _) = app
+        .post_api(
+            "/settlements",
+            &supervisor,
+            json!({"courier": "budi", "handed_in": 10000}),
+        )
+        .await;
+    assert_eq!(status, 409, "a closed day stays closed");
+    let date = day["date"].as_str().unwrap().to_string();
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/v1/reports/settlements?period={}",
+            app.address,
+            &date[..7]
+        ))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let csv_bytes = response.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_ref());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let budi = rows.iter().find(|r| &r[1] == "budi").expect("budi's day");
+    assert_eq!(
+        (&budi[0], &budi[2], &budi[4], &budi[5], &budi[6]),
+        (date.as_str(), "closed", "10000", "5000", "-5000")
+    );
+    assert_eq!(&rows.last().unwrap()[0], "TOTAL");
     app.stop().await;
 }
 
@@ -259,7 +331,53 @@ async fn five_wrong_codes_lock_the_card_until_a_supervisor_unlocks_it_with_a_new
         )
         .await;
     assert_eq!(status, 200, "{body}");
+
+    // Unhappy, the parent types a low score: an officer is to call back.
+    app.told(parent, "*Sudah diterima*").await;
+    app.post_signed(&text_body("wamid.del.ikm.3", parent, now(), "1"))
+        .await;
+    app.told(parent, "Mohon maaf atas pengalaman").await;
+    assert_eq!(app.store.survey(&number).unwrap().unwrap().score, 1);
+    let (_, inbox) = app
+        .api(reqwest::Method::GET, "/escalations", Some(&supervisor))
+        .await;
+    let reasons: Vec<&str> = inbox["escalations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["reason"].as_str())
+        .collect();
+    assert!(reasons.contains(&"low_satisfaction"), "{inbox}");
+
+    // The month's report: one card, on the first attempt, scored 1 (IKM 25).
+    let (status, report) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/reports/monthly?month={}", this_month()),
+            Some(&supervisor),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (
+            &report["handed_over"],
+            &report["first_attempt_share"],
+            &report["survey_answers"],
+            &report["ikm"]
+        ),
+        (&json!(1), &json!(1.0), &json!(1), &json!(25.0)),
+        "{report}"
+    );
+    assert!(report["average_days_to_hand_over"].as_f64().unwrap() < 1.0);
     app.stop().await;
+}
+
+/// The office's month (`YYYY-MM`, WITA).
+fn this_month() -> String {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Makassar").unwrap())
+        .strftime("%Y-%m")
+        .to_string()
 }
 
 #[tokio::test]
@@ -356,6 +474,43 @@ async fn two_failed_attempts_hold_the_card_then_it_returns_to_the_office_the_par
             "diretur"
         ]
     );
+
+    // The month's report counts the failed attempts by reason, and the return.
+    app.add_account("rina", Role::Supervisor);
+    let supervisor = app.token("rina").await;
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/v1/reports/monthly?month={}&format=csv",
+            app.address,
+            this_month()
+        ))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let csv_bytes = response.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_ref());
+    let rows: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect();
+    for (measure, value) in [
+        ("kartu_diserahkan", "0"),
+        ("kembali_ke_kantor", "1"),
+        ("gagal_not_home", "1"),
+        ("gagal_address_not_found", "1"),
+        ("gagal_refused", "0"),
+    ] {
+        assert!(
+            rows.contains(&(measure.to_string(), value.to_string())),
+            "{measure}={value} not in {rows:?}"
+        );
+    }
     app.stop().await;
 }
 
@@ -611,4 +766,87 @@ pub(crate) fn pdf_text(pdf: &[u8]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_card_for_collection_waits_at_the_kecamatan_office_free_and_is_handed_over_with_the_code()
+{
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285700000026";
+    // Filed at the counter for collection at a kecamatan office (the Way Kanan way); the
+    // parent never wrote, so the window is closed and messages go as the status template.
+    let contact = app
+        .store
+        .contact_for_walk_in(Some(PHONE_NUMBER_ID), Some(parent), now() * 1000)
+        .unwrap();
+    let number = loket_testkit::requests::file_waiting(&app.store, contact, 3, |request| {
+        request.filed.delivery = Some(loket::domain::request::Delivery::PickupAtKecamatan {
+            kecamatan_code: "63.71.05".into(),
+            kecamatan: "Banjarmasin Tengah".into(),
+        });
+        request.filed.fee = loket::domain::rupiah::Rupiah::ZERO;
+    });
+    app.add_account("siti", Role::Officer);
+    let officer = app.token("siti").await;
+    for step in ["approve", "printed"] {
+        let (status, body) = app
+            .post_api(&format!("/requests/{number}/{step}"), &officer, json!({}))
+            .await;
+        assert_eq!(status, 200, "{step}: {body}");
+    }
+    let (status, body) = app.post_api("/manifests", &officer, json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    let list = &body["manifests"][0];
+    assert_eq!(list["kind"], "collection");
+    assert_eq!(list["lines"][0]["cod"], 0);
+
+    // The parent is told where, free, with the code (in the template's third parameter).
+    let re = regex::Regex::new(r"Kode serah terima: \*(\d{6})\*").unwrap();
+    let mut told = String::new();
+    app.eventually("the parent gets the collection template", |app| {
+        app.graph.messages_to(parent).iter().any(|m| {
+            let params = m["template"]["components"].to_string();
+            if params.contains("Kantor Kecamatan Banjarmasin Tengah") {
+                told = params;
+                true
+            } else {
+                false
+            }
+        })
+    })
+    .await;
+    assert!(
+        told.contains("gratis") && told.contains("Siap diambil"),
+        "{told}"
+    );
+    let code = re.captures(&told).expect("the code")[1].to_string();
+    let task = app.store.delivery_task(&number).unwrap().unwrap();
+    assert_eq!(
+        app.store.request(&number).unwrap().unwrap().summary.status,
+        loket::domain::request::RequestStatus::SiapDiambil,
+        "{task:?}"
+    );
+    // Nobody takes a card for collection to a door.
+    let (status, _) = app
+        .step(
+            &number,
+            &officer,
+            json!({"action": "failed", "reason": "not_home"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    // At the kecamatan office, against the same code, no fee.
+    let (status, body) = app
+        .step(
+            &number,
+            &officer,
+            json!({"action": "hand_over", "code": code}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["delivery"]["state"], &body["delivery"]["cod"]),
+        (&json!("delivered"), &json!(0))
+    );
+    app.stop().await;
 }

@@ -717,8 +717,27 @@ async fn the_console_needs_a_session_a_csrf_value_and_serves_photos_only_to_offi
             .body(format!("username={name}&password={PASSWORD}"))
             .send()
     };
-    // A courier has no business in the officers' console.
-    assert_eq!(sign_in("kurir").await.unwrap().status(), 200);
+    // A courier lands on the delivery list and has no business in the officers' pages.
+    let response = sign_in("kurir").await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/console/kurir");
+    let courier = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let response = get("/console".into(), Some(courier.clone())).await.unwrap();
+    assert_eq!(response.headers()["location"], "/console/kurir");
+    let response = get("/console/requests".into(), Some(courier.clone()))
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/console/login");
+    assert_eq!(
+        get(photo.clone(), Some(courier)).await.unwrap().status(),
+        401
+    );
     let response = sign_in("siti").await.unwrap();
     assert_eq!(response.status(), 303);
     let set_cookie = response.headers()["set-cookie"]

@@ -110,6 +110,9 @@ pub struct OfficeSettings {
     pub escalations: EscalationPolicy,
     /// Failed attempts, holds and wrong codes of deliveries.
     pub delivery: crate::domain::delivery::DeliveryPolicy,
+    /// The approved template of the satisfaction survey once the window has closed: `{{1}}`
+    /// the request number, and four quick-reply buttons "1" to "4".
+    pub survey_template: Template,
 }
 
 /// The escalation inbox's service levels (in office time: service hours of working days) and
@@ -550,6 +553,12 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "status_changed",
     "status_reason",
     "status_collect_at",
+    "survey_question",
+    "survey_button",
+    "survey_low",
+    "survey_comment",
+    "survey_thanks",
+    "survey_skip_words",
     "returned_intro",
     "returned_line",
     "returned_next",
@@ -736,6 +745,7 @@ struct RawTemplates {
     status_update: Option<RawTemplate>,
     officer_reply: Option<RawTemplate>,
     notice: Option<RawTemplate>,
+    survey: Option<RawTemplate>,
 }
 
 #[derive(Deserialize)]

@@ -198,6 +198,18 @@ pub(super) fn load_settings(
             }),
         escalations: raw.escalations.unwrap_or_default(),
         delivery: raw.delivery.unwrap_or_default(),
+        survey_template: raw
+            .templates
+            .as_ref()
+            .and_then(|t| t.survey.as_ref())
+            .map(|t| Template {
+                name: t.name.clone(),
+                language: t.language.clone(),
+            })
+            .unwrap_or_else(|| Template {
+                name: "loket_survey".into(),
+                language: "id".into(),
+            }),
         notice_template: raw
             .templates
             .as_ref()

@@ -26,6 +26,7 @@ mod choose;
 mod file;
 mod photos;
 mod say;
+mod survey;
 mod timers;
 mod understand;
 mod walk_in;
@@ -186,6 +187,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                 t.notes.push(self.msg(st, "expired_earlier"));
             }
         }
+        if st.survey.is_some() && self.on_survey(st, &input, t) {
+            return;
+        }
         match input {
             Input::Text(text) => self.on_text(st, &text, t),
             Input::Choice { id, title } => self.on_choice(st, &id, &title, t),
@@ -222,6 +226,12 @@ impl<'a, 'c> Engine<'a, 'c> {
                 code,
             } => {
                 self.on_delivery(st, &number, &notice, code.as_deref(), t);
+                // Asked once the card is in hand, unless the parent is busy with a request.
+                if notice == crate::domain::delivery::DeliveryNotice::Delivered
+                    && st.draft.is_none()
+                {
+                    self.ask_survey(st, &number, t);
+                }
                 t.ask = st.draft.is_some();
             }
         }

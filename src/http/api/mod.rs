@@ -10,6 +10,7 @@ mod manifests;
 mod notices;
 mod requests;
 mod session;
+mod settlements;
 mod supervision;
 mod walk_ins;
 
@@ -84,6 +85,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(at("/manifests/{number}", "GET").route(get().to(manifests::one)))
             .service(at("/manifests/{number}/csv", "GET").route(get().to(manifests::csv)))
             .service(at("/manifests/{number}/pdf", "GET").route(get().to(manifests::pdf)))
+            .service(
+                at("/settlements", "GET, POST")
+                    .route(get().to(settlements::list))
+                    .route(post().to(settlements::close)),
+            )
+            .service(at("/reports/settlements", "GET").route(get().to(settlements::report)))
+            .service(at("/reports/monthly", "GET").route(get().to(settlements::monthly)))
             .default_service(web::to(super::error::not_found)),
     );
 }
