@@ -1185,7 +1185,6 @@ async fn a_courier_hands_a_card_over_on_a_phone_sized_page() {
     for path in [
         format!("/requests/{number}/approve"),
         format!("/requests/{number}/printed"),
-        "/manifests".to_string(),
     ] {
         let response = http
             .post(api(path.clone()))
@@ -1199,6 +1198,38 @@ async fn a_courier_hands_a_card_over_on_a_phone_sized_page() {
             "{path}: {}",
             response.status()
         );
+    }
+    // The officer makes the day's manifest from the console: the card goes out.
+    {
+        let desk = start_desktop_browser().await;
+        let officer = Officer { c: &desk.client };
+        officer
+            .sign_in(&loket.base, "siti", "kata-sandi-panjang")
+            .await;
+        officer.wait_for("eskalasi terbuka").await;
+        desk.client
+            .find(Locator::LinkText("Pengantaran"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        officer.wait_for("Belum ada manifes hari ini").await;
+        desk.client
+            .find(Locator::XPath("//button[text()='Buat manifes sekarang']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        officer.wait_for("1 manifes dibuat").await;
+        let page = officer.text().await;
+        assert!(
+            page.contains("Cetak (PDF)") && page.contains(&number),
+            "{page}"
+        );
+        officer.screenshot("console_manifest_made.png").await;
+        desk.client.clone().close().await.unwrap();
     }
     // The parent's code, as the outbox sent it (the window is closed: the status template).
     let re = regex::Regex::new(r"Kode serah terima: \*(\d{6})\*").unwrap();
@@ -1295,6 +1326,59 @@ async fn a_courier_hands_a_card_over_on_a_phone_sized_page() {
     assert_eq!(task.actions.len(), 3, "dispatch, wrong, right: {task:?}");
     browser.client.clone().close().await.unwrap();
     drop(browser);
+
+    // The supervisor settles the courier's cash in the console.
+    loket.add_account("rina", loket::domain::account::Role::Supervisor);
+    let desk = start_desktop_browser().await;
+    let c = &desk.client;
+    let supervisor = Officer { c };
+    supervisor
+        .sign_in(&loket.base, "rina", "kata-sandi-panjang")
+        .await;
+    supervisor.wait_for("eskalasi terbuka").await;
+    c.find(Locator::LinkText("Setoran"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    supervisor.wait_for("Setoran kurir").await;
+    let page = supervisor.text().await;
+    assert!(
+        page.contains("budi") && page.contains("Rp 10.000"),
+        "{page}"
+    );
+    // Short by Rp 2.000 without a note: refused, with why.
+    let field = c.find(Locator::Css("input[name=handed_in]")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("8000").await.unwrap();
+    c.find(Locator::XPath("//button[text()='Tutup setoran']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    supervisor.wait_for("say why in a note").await;
+    let field = c.find(Locator::Css("input[name=note]")).await.unwrap();
+    field.send_keys("Kembalian belum disetor").await.unwrap();
+    let field = c.find(Locator::Css("input[name=handed_in]")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("8000").await.unwrap();
+    c.find(Locator::XPath("//button[text()='Tutup setoran']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    supervisor.wait_for("Setoran budi ditutup").await;
+    let page = supervisor.text().await;
+    assert!(
+        page.contains("−Rp 2.000") && page.contains("ditutup oleh rina"),
+        "{page}"
+    );
+    supervisor.screenshot("console_settlement.png").await;
+    desk.client.clone().close().await.unwrap();
+    drop(desk);
     loket.stop().await;
 }
 

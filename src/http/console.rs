@@ -19,6 +19,7 @@ use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
 use crate::flow::Lang;
 
 mod courier;
+mod office_delivery;
 mod supervisor;
 mod walk_in;
 
@@ -51,6 +52,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/audit.csv", web::get().to(supervisor::audit_csv))
             .route("/kurir", web::get().to(courier::courier_page))
             .route("/kurir/{number}", web::post().to(courier::step))
+            .route("/manifests", web::post().to(office_delivery::make_now))
+            .route(
+                "/manifests/{number}/{format}",
+                web::get().to(office_delivery::file),
+            )
+            .route("/setoran", web::get().to(office_delivery::settlements_page))
+            .route("/setoran", web::post().to(office_delivery::close))
+            .route("/setoran.csv", web::get().to(office_delivery::report_csv))
+            .route(
+                "/laporan-bulanan.csv",
+                web::get().to(office_delivery::report_csv),
+            )
             .route("/inbox", web::get().to(inbox))
             .route("/inbox/{id}", web::post().to(inbox_action)),
     );
@@ -192,7 +205,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
              <form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button class=\"secondary\" type=\"submit\">Keluar</button></form></header>",
             if s.role.includes(crate::domain::account::Role::Supervisor) {
-                "<a href=\"/console/notices\">Pengumuman</a><a href=\"/console/users\">Pengguna</a>\
+                "<a href=\"/console/notices\">Pengumuman</a><a href=\"/console/setoran\">Setoran</a><a href=\"/console/users\">Pengguna</a>\
                  <a href=\"/console/report\">Laporan</a><a href=\"/console/audit\">Audit</a>"
             } else {
                 ""

@@ -27,6 +27,8 @@ pub(super) struct PageQuery {
     /// The card the last step was on, and how it went.
     r: Option<String>,
     o: Option<String>,
+    /// Manifests an officer just made.
+    made: Option<usize>,
 }
 
 pub(super) async fn courier_page(
@@ -38,7 +40,17 @@ pub(super) async fn courier_page(
         return to_login();
     };
     let query = query.into_inner();
-    render(&state, &session, query.m.as_deref(), flash(&query), "")
+    let mut message = flash(&query);
+    if let Some(n) = query.made {
+        message.push_str(&if n == 0 {
+            "<p class=\"note\" role=\"status\">Tidak ada kartu baru untuk manifes.</p>".to_string()
+        } else {
+            format!(
+                "<p class=\"note\" role=\"status\">{n} manifes dibuat; kartunya dikirim dan orang tua menerima kodenya.</p>"
+            )
+        });
+    }
+    render(&state, &session, query.m.as_deref(), message, "")
 }
 
 fn render(
@@ -57,6 +69,17 @@ fn render(
         "<h1>Pengantaran hari ini <small>{}</small></h1>{flash}{error}",
         today.strftime("%d-%m-%Y")
     );
+    let officer = session.role.includes(Role::Officer);
+    if officer {
+        // Officers make the day's lists now (the morning job makes them too).
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/console/manifests\" class=\"panel\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <button type=\"submit\">Buat manifes sekarang</button> \
+             <small>untuk kartu yang sudah dicetak dan belum ada di manifes hari ini</small></form>",
+            esc(&session.csrf)
+        ));
+    }
     if todays.is_empty() {
         body.push_str("<p class=\"panel\">Belum ada manifes hari ini.</p>");
         return page("Pengantaran", Some(session), &body);
@@ -76,6 +99,34 @@ fn render(
         ));
     }
     body.push_str("</nav>");
+    if let Some(m) = shown {
+        let mail = match state.store.mail_item(&m.number) {
+            Ok(Some(item)) => match item.state {
+                crate::store::MailState::Sent { to, .. } => {
+                    format!("surel terkirim ke {}", esc(&to.join(", ")))
+                }
+                crate::store::MailState::Written { .. } => {
+                    "surel disimpan sebagai berkas (SMTP belum diatur)".into()
+                }
+                crate::store::MailState::NoRecipient { .. } => {
+                    "surel tidak dikirim: alamat rute belum diatur".into()
+                }
+                crate::store::MailState::Waiting {
+                    last_error: Some(_),
+                    ..
+                } => {
+                    format!("surel menunggu dikirim ulang (percobaan {})", item.attempts)
+                }
+                crate::store::MailState::Waiting { .. } => "surel sedang dikirim".into(),
+            },
+            _ => String::new(),
+        };
+        body.push_str(&format!(
+            "<p><a href=\"/console/manifests/{n}/pdf\">Cetak (PDF)</a> · <a href=\"/console/manifests/{n}/csv\">CSV</a>{mail}</p>",
+            n = esc(&m.number),
+            mail = if mail.is_empty() { String::new() } else { format!(" · <small>{mail}</small>") },
+        ));
+    }
     if let Some(manifest) = shown {
         body.push_str(&manifest_html(state, session, manifest));
     }
@@ -102,7 +153,10 @@ fn manifest_html(state: &AppState, session: &Session, m: &Manifest) -> String {
     );
     for (line, task) in m.lines.iter().zip(&tasks) {
         let Some(task) = task else { continue };
-        let done = !task.state.awaits_hand_over();
+        let done = matches!(
+            task.state,
+            TaskState::Delivered { .. } | TaskState::Returned { .. }
+        );
         out.push_str(&format!(
             "<li class=\"task{}\" id=\"t-{number}\"><div class=\"head\"><span class=\"seq\">{seq}</span>\
              <div><b>{recipient}</b> <small>untuk</small> <b>{name}</b><br><small>{number}{nik}</small></div></div>\
