@@ -163,9 +163,57 @@ async fn only_the_familys_code_hands_the_card_over_and_a_repeated_submit_changes
         "the wrong and the right code; the repeat and the spent code are no new steps: {task:?}"
     );
 
-    // The parent's `status` shows it; nothing more was sent for the repeated submit.
+    // The card in hand, the parent is asked how it went: a list of the four IKM scores, after
+    // the news (which says no more than it needs to).
+    let is_survey = |m: &Value| {
+        m["interactive"]["type"] == "list"
+            && m["interactive"]["body"]["text"]
+                .as_str()
+                .is_some_and(|b| b.contains("Bagaimana layanan kami"))
+    };
+    app.eventually("the survey is asked", |app| {
+        app.graph.messages_to(parent).iter().any(is_survey)
+    })
+    .await;
+    let sent = app.graph.messages_to(parent);
+    let news = sent
+        .iter()
+        .position(|m| {
+            m["text"]["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("*Sudah diterima*"))
+        })
+        .unwrap();
+    let survey = sent.iter().position(is_survey).unwrap();
+    assert!(news < survey, "{sent:#?}");
+    let news = sent[news]["text"]["body"].as_str().unwrap();
+    assert_eq!(news.matches("Terima kasih").count(), 1, "{news}");
+    // Nothing more was sent for the repeated submit.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.graph.texts_to(parent).len(), sent_before);
+    app.post_signed(&message_body(
+        "wamid.del.ikm.1",
+        parent,
+        now(),
+        "interactive",
+        json!({"type": "list_reply", "list_reply": {"id": "ikm.4", "title": "4 · Sangat puas"}}),
+    ))
+    .await;
+    app.told(parent, "Ada saran untuk kami").await;
+    app.post_signed(&text_body(
+        "wamid.del.ikm.2",
+        parent,
+        now(),
+        "Kurirnya ramah, terima kasih",
+    ))
+    .await;
+    app.told(parent, "masukan Anda kami catat").await;
+    let answer = app.store.survey(&number).unwrap().unwrap();
+    assert_eq!(
+        (answer.score, answer.comment.as_deref()),
+        (4, Some("Kurirnya ramah, terima kasih"))
+    );
+    // The parent's `status` shows it.
     app.post_signed(&text_body("wamid.del.status.1", parent, now(), "status"))
         .await;
     app.told(parent, "Status: *Sudah diterima*").await;

@@ -462,7 +462,11 @@ impl<'a, 'c> Engine<'a, 'c> {
             N::Delivered => vec![self.msg(st, "delivery_delivered")],
             N::Returned => vec![self.msg(st, "delivery_returned")],
         };
-        let next = self.msg(st, &format!("status_next_{}", status.id()));
+        // The notice's own lines say what comes next, except after a return or a new code.
+        let next = match notice {
+            N::Returned | N::NewCode => self.msg(st, &format!("status_next_{}", status.id())),
+            _ => String::new(),
+        };
         self.send_status(
             st,
             number,
@@ -524,8 +528,10 @@ impl<'a, 'c> Engine<'a, 'c> {
                 ],
             );
             for line in reason_text.iter().chain(std::iter::once(&next)) {
-                text.push('\n');
-                text.push_str(line);
+                if !line.is_empty() {
+                    text.push('\n');
+                    text.push_str(line);
+                }
             }
             t.notes.push(text);
         } else {

@@ -18,6 +18,11 @@ const LABELS: [(&str, &str); 4] = [
 
 impl Engine<'_, '_> {
     pub(super) fn ask_survey(&self, st: &mut Conversation, number: &str, t: &mut Turn) {
+        // What was said before (the card handed over) comes first.
+        let said = std::mem::take(&mut t.notes);
+        if let Some(message) = crate::flow::render::render(&said, None) {
+            t.effects.push(Effect::Send(message));
+        }
         st.survey = Some(Survey {
             number: number.to_string(),
             asked_at: self.now(),
