@@ -86,6 +86,32 @@ impl AppState {
         }
     }
 
+    /// Makes today's manifests now (one route or all), makes them durable and wakes the lanes
+    /// that send their cards out.
+    pub(crate) async fn make_manifests(
+        &self,
+        route: Option<&str>,
+        who: &str,
+    ) -> Result<crate::delivery::manifests::Made, crate::desk::DeskError> {
+        let office = &self.flows.settings;
+        let made = crate::delivery::manifests::make(
+            &self.store,
+            &crate::delivery::manifests::Office {
+                name: office.office_name.get(crate::flow::Lang::Id),
+                kecamatan: &self.flows.kecamatan,
+            },
+            route,
+            self.today(),
+            who,
+            jiff::Timestamp::now(),
+        )?;
+        self.store.commit().await?;
+        for lane in &made.lanes {
+            self.runtime.wake(*lane);
+        }
+        Ok(made)
+    }
+
     /// A service's title as officers read it ("KIA (Kartu Identitas Anak)"), its id if unknown.
     pub fn service_title(&self, id: &str) -> String {
         self.flows.service(id).map_or_else(

@@ -34,6 +34,21 @@ async fn printed_card(app: &TestApp, parent: &str) -> (String, String) {
 }
 
 impl TestApp {
+    /// A file the API serves (a CSV, a PDF): checks it is 200 with that content type.
+    async fn file(&self, path: &str, token: &str, content_type: &str) -> Vec<u8> {
+        let response = self
+            .client
+            .get(format!("{}/api/v1{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let served = response.headers()["content-type"].to_str().unwrap();
+        assert!(served.starts_with(content_type), "{path}: {served}");
+        response.bytes().await.unwrap().to_vec()
+    }
+
     async fn step(&self, number: &str, token: &str, body: Value) -> (u16, Value) {
         self.post_api(&format!("/deliveries/{number}/steps"), token, body)
             .await
@@ -268,20 +283,14 @@ async fn only_the_familys_code_hands_the_card_over_and_a_repeated_submit_changes
         .await;
     assert_eq!(status, 409, "a closed day stays closed");
     let date = day["date"].as_str().unwrap().to_string();
-    let response = app
-        .client
-        .get(format!(
-            "{}/api/v1/reports/settlements?period={}",
-            app.address,
-            &date[..7]
-        ))
-        .bearer_auth(&supervisor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let csv_bytes = response.bytes().await.unwrap();
-    let mut reader = csv::Reader::from_reader(csv_bytes.as_ref());
+    let csv_bytes = app
+        .file(
+            &format!("/reports/settlements?period={}", &date[..7]),
+            &supervisor,
+            "text/csv",
+        )
+        .await;
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let budi = rows.iter().find(|r| &r[1] == "budi").expect("budi's day");
     assert_eq!(
@@ -526,20 +535,14 @@ async fn two_failed_attempts_hold_the_card_then_it_returns_to_the_office_the_par
     // The month's report counts the failed attempts by reason, and the return.
     app.add_account("rina", Role::Supervisor);
     let supervisor = app.token("rina").await;
-    let response = app
-        .client
-        .get(format!(
-            "{}/api/v1/reports/monthly?month={}&format=csv",
-            app.address,
-            this_month()
-        ))
-        .bearer_auth(&supervisor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let csv_bytes = response.bytes().await.unwrap();
-    let mut reader = csv::Reader::from_reader(csv_bytes.as_ref());
+    let csv_bytes = app
+        .file(
+            &format!("/reports/monthly?month={}&format=csv", this_month()),
+            &supervisor,
+            "text/csv",
+        )
+        .await;
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
     let rows: Vec<(String, String)> = reader
         .records()
         .map(|r| {
@@ -598,29 +601,14 @@ async fn the_days_manifest_lists_the_card_sends_it_out_and_prints_the_same_csv_e
     );
 
     // The CSV: a header, the card, the totals; the same bytes every time.
-    let csv_of = || async {
-        let response = app
-            .client
-            .get(format!(
-                "{}/api/v1/manifests/{manifest_number}/csv",
-                app.address
-            ))
-            .bearer_auth(&courier)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("text/csv")
-        );
-        response.bytes().await.unwrap()
-    };
-    let first = csv_of().await;
-    assert_eq!(first, csv_of().await, "a manifest prints the same bytes");
-    let mut reader = csv::Reader::from_reader(first.as_ref());
+    let csv_path = format!("/manifests/{manifest_number}/csv");
+    let first = app.file(&csv_path, &courier, "text/csv").await;
+    assert_eq!(
+        first,
+        app.file(&csv_path, &courier, "text/csv").await,
+        "a manifest prints the same bytes"
+    );
+    let mut reader = csv::Reader::from_reader(first.as_slice());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header[..3], ["no", "nomor_permohonan", "penerima"]);
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -632,23 +620,13 @@ async fn the_days_manifest_lists_the_card_sends_it_out_and_prints_the_same_csv_e
 
     // The A4 PDF reads back (poppler's pdftotext) with its Indonesian text, and is the same
     // bytes every time.
-    let pdf_of = || async {
-        let response = app
-            .client
-            .get(format!(
-                "{}/api/v1/manifests/{manifest_number}/pdf",
-                app.address
-            ))
-            .bearer_auth(&courier)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()["content-type"], "application/pdf");
-        response.bytes().await.unwrap()
-    };
-    let pdf = pdf_of().await;
-    assert_eq!(pdf, pdf_of().await, "a manifest prints the same bytes");
+    let pdf_path = format!("/manifests/{manifest_number}/pdf");
+    let pdf = app.file(&pdf_path, &courier, "application/pdf").await;
+    assert_eq!(
+        pdf,
+        app.file(&pdf_path, &courier, "application/pdf").await,
+        "a manifest prints the same bytes"
+    );
     // Kept for a person to look at, like the browser tests' screenshots.
     let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sim-screenshots");
     std::fs::create_dir_all(&keep).unwrap();

@@ -325,16 +325,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         t: &mut Turn,
     ) {
         let lang = st.lang;
-        let summary = self
-            .ctx
-            .requests
-            .iter()
-            .find(|r| r.number.to_string() == number);
-        let service = summary
-            .and_then(|r| self.flows.service(&r.service))
-            .map(|s| s.title.get(lang).to_string())
-            .unwrap_or_default();
-        let name = summary.map(|r| r.name.clone()).unwrap_or_default();
+        let (summary, service, name) = self.request_words(number, lang);
         let label = match lang {
             Lang::Id => status.label_id(),
             Lang::En => status.label_en(),
@@ -372,6 +363,30 @@ impl<'a, 'c> Engine<'a, 'c> {
         self.send_status(st, number, service, name, label, reason_text, next, t);
     }
 
+    /// One of the parent's requests as a message names it: its summary, the service's title
+    /// and whom it is for (empty when this chat does not know the request).
+    fn request_words(
+        &self,
+        number: &str,
+        lang: Lang,
+    ) -> (
+        Option<&crate::domain::request::RequestSummary>,
+        String,
+        String,
+    ) {
+        let summary = self
+            .ctx
+            .requests
+            .iter()
+            .find(|r| r.number.to_string() == number);
+        let service = summary
+            .and_then(|r| self.flows.service(&r.service))
+            .map(|s| s.title.get(lang).to_string())
+            .unwrap_or_default();
+        let name = summary.map(|r| r.name.clone()).unwrap_or_default();
+        (summary, service, name)
+    }
+
     /// A step of a card's delivery, told like a change of status: the code (live only), the
     /// fee to prepare, where to collect it, why an attempt failed.
     pub(super) fn on_delivery(
@@ -384,16 +399,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     ) {
         use crate::domain::delivery::{DeliveryKind, DeliveryNotice as N};
         let lang = st.lang;
-        let summary = self
-            .ctx
-            .requests
-            .iter()
-            .find(|r| r.number.to_string() == number);
-        let service = summary
-            .and_then(|r| self.flows.service(&r.service))
-            .map(|s| s.title.get(lang).to_string())
-            .unwrap_or_default();
-        let name = summary.map(|r| r.name.clone()).unwrap_or_default();
+        let (summary, service, name) = self.request_words(number, lang);
         let Some(status) = notice.status().or(summary.map(|r| r.status)) else {
             tracing::warn!(%number, "a delivery notice for a request this chat does not know");
             return;

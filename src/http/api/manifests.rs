@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiError, Signed};
-use crate::delivery::manifests::{self, Office};
+use crate::delivery::manifests;
 use crate::domain::account::Role;
 use crate::domain::manifest::{Manifest, to_csv};
 use crate::http::AppState;
@@ -60,26 +60,9 @@ pub async fn make(
 ) -> Result<HttpResponse, ApiError> {
     let session = signed.require(Role::Officer)?;
     let route = body.into_inner().route.filter(|r| !r.trim().is_empty());
-    let office = &state.flows.settings;
-    let made = manifests::make(
-        &state.store,
-        &Office {
-            name: office.office_name.get(crate::flow::Lang::Id),
-            kecamatan: &state.flows.kecamatan,
-        },
-        route.as_deref(),
-        state.today(),
-        &session.username,
-        super::now(),
-    )?;
-    state
-        .store
-        .commit()
-        .await
-        .map_err(crate::desk::DeskError::from)?;
-    for lane in &made.lanes {
-        state.runtime.wake(*lane);
-    }
+    let made = state
+        .make_manifests(route.as_deref(), &session.username)
+        .await?;
     Ok(HttpResponse::Created().json(ManifestList {
         manifests: views(&state, made.manifests)?,
     }))

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::Deserialize;
 
 use super::{csrf_ok, error_box, esc, forbidden_form, local, page, redirect, signed_in, to_login};
-use crate::delivery::manifests::{self, Office};
+use crate::delivery::manifests;
 use crate::delivery::settlement::{self, Count};
 use crate::desk::accounts;
 use crate::domain::account::{Role, Session};
@@ -31,24 +31,8 @@ pub(super) async fn make_now(
     if !csrf_ok(&session, &form.csrf) {
         return forbidden_form(&session);
     }
-    let office = &state.flows.settings;
-    let made = manifests::make(
-        &state.store,
-        &Office {
-            name: office.office_name.get(crate::flow::Lang::Id),
-            kecamatan: &state.flows.kecamatan,
-        },
-        None,
-        state.today(),
-        &session.username,
-        jiff::Timestamp::now(),
-    );
-    match made {
+    match state.make_manifests(None, &session.username).await {
         Ok(made) => {
-            let _ = state.store.commit().await;
-            for lane in &made.lanes {
-                state.runtime.wake(*lane);
-            }
             // Up to two seconds for the lanes to send the cards out, so the list shows them out.
             let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
             let numbers: Vec<&str> = made
