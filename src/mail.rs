@@ -229,6 +229,8 @@ async fn write_file(path: &Path, bytes: &[u8]) -> Result<(), MailError> {
     };
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(file)?;
+        // Manifests name families and their addresses.
+        crate::store::private_dir(dir).map_err(file)?;
     }
     // Written whole, then renamed: a reader never sees half a mail.
     let partial = path.with_extension("eml.partial");

@@ -248,7 +248,8 @@ pub fn parse(body: &[u8]) -> Result<Notification, ParseError> {
         let entry: WireEntry = match serde_json::from_value(entry) {
             Ok(entry) => entry,
             Err(err) => {
-                out.problems.push(format!("entry[{e}]: {err}"));
+                out.problems
+                    .push(format!("entry[{e}]: {}", without_values(err)));
                 continue;
             }
         };
@@ -259,22 +260,64 @@ pub fn parse(body: &[u8]) -> Result<Notification, ParseError> {
                     read_value(change.value, &at, &mut out)
                 }
                 // Other subscribed fields (account updates, template reviews) are not ours.
-                Ok(change) => out.problems.push(format!(
+                Ok(change) => out.problems.push(without_values(format!(
                     "{at}: field {:?} is not handled",
                     change.field.unwrap_or_default()
-                )),
-                Err(err) => out.problems.push(format!("{at}: {err}")),
+                ))),
+                Err(err) => out.problems.push(format!("{at}: {}", without_values(err))),
             }
         }
     }
     Ok(out)
 }
 
+/// A parse error as the dead-letter record and the log keep it: serde quotes the offending
+/// value ("invalid type: string \"6371051203190001\""), and a value may be a NIK, a name or a
+/// phone number, so quoted text and long digit runs are masked.
+fn without_values(error: impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                // Skip to the closing quote (escapes included).
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if d == '\\' {
+                        escaped = true;
+                    } else if d == '"' {
+                        break;
+                    }
+                }
+                out.push_str("\"…\"");
+            }
+            d if d.is_ascii_digit() => {
+                let mut run = String::from(d);
+                while let Some(n) = chars.next_if(char::is_ascii_digit) {
+                    run.push(n);
+                }
+                // Line and column numbers stay; a NIK, a KK or a phone number does not.
+                if run.len() >= 6 {
+                    out.push('#');
+                } else {
+                    out.push_str(&run);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn read_value(value: Value, at: &str, out: &mut Notification) {
     let value: WireValue = match serde_json::from_value(value) {
         Ok(v) => v,
         Err(err) => {
-            out.problems.push(format!("{at}.value: {err}"));
+            out.problems
+                .push(format!("{at}.value: {}", without_values(err)));
             return;
         }
     };
@@ -284,9 +327,9 @@ fn read_value(value: Value, at: &str, out: &mut Notification) {
         match serde_json::from_value::<WireMessage>(raw) {
             Ok(wire) => match message(wire, &value.contacts, phone_number_id.clone()) {
                 Ok(m) => out.events.push(Event::Message(m)),
-                Err(why) => out.problems.push(format!("{at}: {why}")),
+                Err(why) => out.problems.push(format!("{at}: {}", without_values(why))),
             },
-            Err(err) => out.problems.push(format!("{at}: {err}")),
+            Err(err) => out.problems.push(format!("{at}: {}", without_values(err))),
         }
     }
     for (i, raw) in value.statuses.into_iter().enumerate() {
@@ -294,9 +337,9 @@ fn read_value(value: Value, at: &str, out: &mut Notification) {
         match serde_json::from_value::<WireStatus>(raw) {
             Ok(wire) => match status(wire) {
                 Ok(s) => out.events.push(Event::Status(s)),
-                Err(why) => out.problems.push(format!("{at}: {why}")),
+                Err(why) => out.problems.push(format!("{at}: {}", without_values(why))),
             },
-            Err(err) => out.problems.push(format!("{at}: {err}")),
+            Err(err) => out.problems.push(format!("{at}: {}", without_values(err))),
         }
     }
     for raw in value.errors {
@@ -479,6 +522,23 @@ fn status(wire: WireStatus) -> Result<StatusUpdate, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_not_repeated_in_the_dead_letter() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+            "messaging_product":"whatsapp","metadata":{"phone_number_id":"1"},
+            "messages":[{"from":"6281234567890","id":"wamid.T","timestamp":"1","type":"text","text":"6371051203190001"},
+                        {"from":"6281234567890","id":"wamid.U","timestamp":"1","type":"text","text":{"body":["Ahmad Fauzi"]}}]}}]}]}"#;
+        let n = parse(body).unwrap();
+        assert_eq!(n.problems.len(), 2, "{:?}", n.problems);
+        for problem in &n.problems {
+            for value in ["6371051203190001", "Ahmad Fauzi", "6281234567890"] {
+                assert!(!problem.contains(value), "{value} in {problem}");
+            }
+            assert!(problem.contains("messages["), "still says where: {problem}");
+        }
+    }
+
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {

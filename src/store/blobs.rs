@@ -105,7 +105,12 @@ impl BlobStore {
         }
         let tmp = path.with_extension(format!("tmp{}", fastrand::u64(..)));
         {
-            let mut file = std::fs::File::create(&tmp)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            // A photo of a child's documents: its owner alone reads it.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&tmp)?;
             file.write_all(bytes)?;
             file.sync_all()?;
         }
@@ -160,5 +165,19 @@ mod tests {
         drop(second);
         assert!(blobs.remove(&hash).unwrap());
         assert!(blobs.get(&hash).unwrap().is_none());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_data_folder_and_every_photo_are_for_loket_s_user_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let store = crate::store::Store::open(&data, &Default::default()).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        let hash = store.blobs().put(b"a photo of a KK").unwrap();
+        let path = store.blobs().path_of(&hash).unwrap();
+        assert_eq!(mode(&path), 0o600);
     }
 }

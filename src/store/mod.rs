@@ -178,6 +178,8 @@ impl Store {
     /// committer runs as a task.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store> {
         std::fs::create_dir_all(dir)?;
+        // Children's data lives here: loket's user alone may read it, whatever the umask.
+        private_dir(dir)?;
         let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -385,6 +387,18 @@ impl Store {
 }
 
 // ---- how records are encoded: the one place (and where encryption at rest will hook in) ----
+
+/// Makes a folder readable by its owner alone (0700).
+pub(crate) fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
