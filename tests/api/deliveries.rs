@@ -154,29 +154,6 @@ async fn only_the_familys_code_hands_the_card_over_and_a_repeated_submit_changes
     assert_eq!(body["delivery"]["status"], "diterima");
     assert_eq!(body["delivery"]["delivered_by"], "budi");
     app.told(parent, "*Sudah diterima*").await;
-    let sent_before = app.graph.texts_to(parent).len();
-    let (status, again) = app.step(&number, &courier, hand_over).await;
-    assert_eq!((status, &again["id"]), (200, &json!("budi-0001-serah")));
-    // Single use: the code does nothing once the card is handed over.
-    let (status, body) = app
-        .step(
-            &number,
-            &courier,
-            json!({"action": "hand_over", "code": code}),
-        )
-        .await;
-    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
-    let task = app.store.delivery_task(&number).unwrap().unwrap();
-    assert!(task.code.is_none());
-    let hand_overs = task
-        .actions
-        .iter()
-        .filter(|a| a.action.id() == "hand_over")
-        .count();
-    assert_eq!(
-        hand_overs, 2,
-        "the wrong and the right code; the repeat and the spent code are no new steps: {task:?}"
-    );
 
     // The card in hand, the parent is asked how it went: a list of the four IKM scores, after
     // the news (which says no more than it needs to).
@@ -203,9 +180,34 @@ async fn only_the_familys_code_hands_the_card_over_and_a_repeated_submit_changes
     assert!(news < survey, "{sent:#?}");
     let news = sent[news]["text"]["body"].as_str().unwrap();
     assert_eq!(news.matches("Terima kasih").count(), 1, "{news}");
-    // Nothing more was sent for the repeated submit.
+
+    let sent_before = app.graph.messages_to(parent).len();
+    let (status, again) = app.step(&number, &courier, hand_over).await;
+    assert_eq!((status, &again["id"]), (200, &json!("budi-0001-serah")));
+    // Single use: the code does nothing once the card is handed over.
+    let (status, body) = app
+        .step(
+            &number,
+            &courier,
+            json!({"action": "hand_over", "code": code}),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (409, "conflict"), "{body}");
+    let task = app.store.delivery_task(&number).unwrap().unwrap();
+    assert!(task.code.is_none());
+    let hand_overs = task
+        .actions
+        .iter()
+        .filter(|a| a.action.id() == "hand_over")
+        .count();
+    assert_eq!(
+        hand_overs, 2,
+        "the wrong and the right code; the repeat and the spent code are no new steps: {task:?}"
+    );
+
+    // Nothing was sent for the repeated submit or the spent code.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(app.graph.texts_to(parent).len(), sent_before);
+    assert_eq!(app.graph.messages_to(parent).len(), sent_before);
     app.post_signed(&message_body(
         "wamid.del.ikm.1",
         parent,
