@@ -56,19 +56,6 @@ fn manifest(cards: u32) -> Manifest {
     }
 }
 
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn median(mut d: Vec<Duration>) -> Duration {
     d.sort();
     d[d.len() / 2]
@@ -83,10 +70,15 @@ fn main() {
     let cards = env_number("CARDS", 2000);
     if args.iter().any(|a| a == "--peak-memory") {
         let m = manifest(cards);
-        let before = vm_hwm_kib();
+        let before = loket_testkit::memory::vm_hwm_kib();
         let pdf = loket::delivery::pdf::render(&m).expect("the PDF");
         let csv = to_csv(&m).expect("the CSV");
-        println!("{before} {} {} {}", vm_hwm_kib(), pdf.len(), csv.len());
+        println!(
+            "{before} {} {} {}",
+            loket_testkit::memory::vm_hwm_kib(),
+            pdf.len(),
+            csv.len()
+        );
         return;
     }
     let rounds = env_number("ROUNDS", 5) as usize;

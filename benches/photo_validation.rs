@@ -110,22 +110,14 @@ fn photo(w: u32, h: u32, exif_orientation: u16) -> Vec<u8> {
 
 fn peak_memory_child(path: &Path) {
     let bytes = std::fs::read(path).expect("reading the bench photo");
-    let before = vm_hwm_kib();
+    let before = loket_testkit::memory::vm_hwm_kib();
     let stored = validate(&bytes, &PhotoPolicy::default());
-    println!("{} {} {}", before, vm_hwm_kib(), stored);
-}
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    println!(
+        "{} {} {}",
+        before,
+        loket_testkit::memory::vm_hwm_kib(),
+        stored
+    );
 }
 
 fn main() {

@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod graph;
 pub mod loopback;
 pub mod media;
+pub mod memory;
 pub mod photo_fixtures;
 pub mod requests;
 pub mod smtp;

@@ -9,8 +9,7 @@ use serde::Deserialize;
 use super::{csrf_ok, error_box, esc, forbidden_form, local, page, redirect, signed_in, to_login};
 use crate::delivery::manifests;
 use crate::delivery::settlement::{self, Count};
-use crate::desk::accounts;
-use crate::domain::account::{Role, Session};
+use crate::domain::account::Session;
 use crate::domain::rupiah::Rupiah;
 use crate::http::AppState;
 
@@ -137,18 +136,6 @@ pub(super) async fn file(
 
 // ---- settlements (supervisors) --------------------------------------------------------------
 
-fn supervisor(state: &AppState, request: &HttpRequest) -> Result<Session, Box<HttpResponse>> {
-    let session = signed_in(state, request).ok_or_else(|| Box::new(to_login()))?;
-    match accounts::require(&session, Role::Supervisor) {
-        Ok(()) => Ok(session),
-        Err(e) => {
-            let mut response = page("Setoran", Some(&session), &error_box(&e));
-            *response.status_mut() = actix_web::http::StatusCode::FORBIDDEN;
-            Err(Box::new(response))
-        }
-    }
-}
-
 #[derive(Deserialize)]
 pub(super) struct DayQuery {
     date: Option<String>,
@@ -160,7 +147,7 @@ pub(super) async fn settlements_page(
     request: HttpRequest,
     query: web::Query<DayQuery>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
+    let session = match super::supervisor::supervisor(&state, &request) {
         Ok(s) => s,
         Err(page) => return *page,
     };
@@ -278,7 +265,7 @@ pub(super) async fn close(
     request: HttpRequest,
     form: web::Form<CloseForm>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
+    let session = match super::supervisor::supervisor(&state, &request) {
         Ok(s) => s,
         Err(page) => return *page,
     };
@@ -347,7 +334,7 @@ pub(super) async fn report_csv(
     request: HttpRequest,
     query: web::Query<PeriodQuery>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
+    let session = match super::supervisor::supervisor(&state, &request) {
         Ok(s) => s,
         Err(page) => return *page,
     };

@@ -13,7 +13,10 @@ use crate::flow::Lang;
 use crate::http::AppState;
 
 /// The signed-in supervisor, or the page to show instead.
-fn supervisor(state: &AppState, request: &HttpRequest) -> Result<Session, Box<HttpResponse>> {
+pub(super) fn supervisor(
+    state: &AppState,
+    request: &HttpRequest,
+) -> Result<Session, Box<HttpResponse>> {
     let session = signed_in(state, request).ok_or_else(|| Box::new(to_login()))?;
     match accounts::require(&session, Role::Supervisor) {
         Ok(()) => Ok(session),
