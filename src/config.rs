@@ -110,6 +110,10 @@ pub struct Settings {
     pub graph_url: String,
     pub mark_read: bool,
     pub webhook_max_bytes: usize,
+    /// What all webhook bodies being received together may hold in memory.
+    pub webhook_budget_bytes: usize,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
     pub media_max_bytes: usize,
     /// Global cap on Graph sends per second.
     pub send_rate_per_sec: u32,
@@ -479,6 +483,12 @@ impl Settings {
                 }
             },
             webhook_max_bytes: env.bytes("LOKET_WEBHOOK_MAX_BYTES", 3 * MB) as usize,
+            webhook_budget_bytes: env.bytes("LOKET_WEBHOOK_BUDGET_BYTES", 32 * MB) as usize,
+            body_timeout: Duration::from_millis(env.positive(
+                "LOKET_BODY_TIMEOUT_MS",
+                10_000,
+                "10000",
+            )),
             media_max_bytes: env.bytes("LOKET_MEDIA_MAX_BYTES", 16 * MB) as usize,
             send_rate_per_sec: u32::try_from(env.positive("WA_SEND_RATE", 80, "80"))
                 .unwrap_or(u32::MAX),

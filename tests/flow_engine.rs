@@ -917,7 +917,7 @@ fn pdfs_unreadable_media_duplicates_and_voice_notes_get_clear_answers() {
         "{reply}"
     );
     assert!(
-        chat.send_all(vec![Input::MediaUnavailable])
+        chat.send_all(vec![Input::MediaUnavailable(Default::default())])
             .contains("kirim ulang")
     );
     chat.photo("akta");

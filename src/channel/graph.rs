@@ -116,6 +116,8 @@ pub enum GraphError {
     BadResponse(String),
     #[error("media of {size} bytes is larger than the {limit} bytes allowed")]
     TooLarge { size: u64, limit: usize },
+    #[error("the media URL redirects without end")]
+    Redirects,
 }
 
 impl GraphError {
@@ -127,7 +129,9 @@ impl GraphError {
             } => TRANSIENT_CODES.contains(code) || *code == PAIR_RATE_CODE || *http_status >= 500,
             GraphError::Http { http_status } => *http_status >= 500 || *http_status == 429,
             GraphError::Network(_) => true,
-            GraphError::BadResponse(_) | GraphError::TooLarge { .. } => false,
+            GraphError::BadResponse(_) | GraphError::TooLarge { .. } | GraphError::Redirects => {
+                false
+            }
         }
     }
 
@@ -285,7 +289,13 @@ impl GraphClient {
             .bearer_auth(&self.token)
             .send()
             .await
-            .map_err(|e| GraphError::Network(e.without_url().to_string()))?;
+            .map_err(|e| {
+                if e.is_redirect() {
+                    GraphError::Redirects
+                } else {
+                    GraphError::Network(e.without_url().to_string())
+                }
+            })?;
         let status = response.status();
         if !status.is_success() {
             return Err(GraphError::Http {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::graph::{GraphClient, GraphError};
-pub use crate::domain::media::MediaRecord;
+pub use crate::domain::media::{MediaProblem, MediaRecord};
 use crate::{
     domain::event::MediaAttachment,
     store::{BlobPin, Store},
@@ -50,10 +50,12 @@ pub async fn fetch(
                     tracing::error!(error = %e, "cannot store media");
                     MediaRecord::Unavailable {
                         reason: format!("storage: {e}"),
+                        problem: MediaProblem::Storage,
                     }
                 }
                 Err(e) => MediaRecord::Unavailable {
                     reason: format!("storage task: {e}"),
+                    problem: MediaProblem::Storage,
                 },
             }
         }
@@ -61,8 +63,21 @@ pub async fn fetch(
             tracing::warn!(%error, "media unavailable");
             MediaRecord::Unavailable {
                 reason: error.to_string(),
+                problem: problem_of(&error),
             }
         }
+    }
+}
+
+/// What the parent can be told of a failed download.
+fn problem_of(error: &GraphError) -> MediaProblem {
+    match error {
+        GraphError::TooLarge { size, limit } => MediaProblem::TooLarge {
+            size: *size,
+            limit: *limit as u64,
+        },
+        e if e.is_transient() => MediaProblem::Network,
+        _ => MediaProblem::Refused,
     }
 }
 

@@ -3,11 +3,20 @@
 //! Every field is optional and unknown fields are ignored: Meta adds fields without notice
 //! (BSUIDs arrived in 2026), and a payload we cannot fully read must still be kept, not refused.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Deserializer};
 
 pub use crate::domain::event::*;
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 use thiserror::Error;
+
+/// The most messages and statuses one body may queue; the rest are kept in the dead letter
+/// (with the body in the journal), not taken. Meta sends one or a few per body; a body of
+/// tens of thousands is not a notification loket can answer, only a way to fill its memory.
+pub const MAX_EVENTS_PER_BODY: usize = 1000;
+/// The most problems one dead letter lists; the rest are counted.
+const MAX_PROBLEMS: usize = 100;
 
 /// What one webhook body contained.
 #[derive(Debug, Default)]
@@ -27,35 +36,37 @@ pub enum ParseError {
 
 // ---- wire shapes -------------------------------------------------------------------------
 
+// Arrays are kept as raw text and read item by item, so a body of many items never becomes a
+// tree in memory all at once.
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     object: Option<String>,
-    #[serde(default)]
-    entry: Vec<Value>,
+    #[serde(default, borrow)]
+    entry: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireEntry {
-    #[serde(default)]
-    changes: Vec<Value>,
+struct WireEntry<'a> {
+    #[serde(default, borrow)]
+    changes: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct WireChange {
+struct WireChange<'a> {
     field: Option<String>,
-    #[serde(default)]
-    value: Value,
+    #[serde(default, borrow)]
+    value: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireValue {
+struct WireValue<'a> {
     metadata: Option<WireMetadata>,
     #[serde(default)]
     contacts: Vec<WireContact>,
-    #[serde(default)]
-    messages: Vec<Value>,
-    #[serde(default)]
-    statuses: Vec<Value>,
+    #[serde(default, borrow)]
+    messages: Vec<&'a RawValue>,
+    #[serde(default, borrow)]
+    statuses: Vec<&'a RawValue>,
     #[serde(default)]
     errors: Vec<Value>,
 }
@@ -239,36 +250,79 @@ fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error>
 /// parts of a notification that cannot be read are listed in `problems`.
 pub fn parse(body: &[u8]) -> Result<Notification, ParseError> {
     let envelope: Envelope =
-        serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| ParseError::NotJson(without_values(e)))?;
     if envelope.object.as_deref() != Some("whatsapp_business_account") {
         return Err(ParseError::NotWhatsApp(envelope.object));
     }
-    let mut out = Notification::default();
+    let mut out = Reading::default();
     for (e, entry) in envelope.entry.into_iter().enumerate() {
-        let entry: WireEntry = match serde_json::from_value(entry) {
+        let entry: WireEntry = match serde_json::from_str(entry.get()) {
             Ok(entry) => entry,
             Err(err) => {
-                out.problems
-                    .push(format!("entry[{e}]: {}", without_values(err)));
+                out.problem(format!("entry[{e}]: {}", without_values(err)));
                 continue;
             }
         };
         for (c, change) in entry.changes.into_iter().enumerate() {
             let at = format!("entry[{e}].changes[{c}]");
-            match serde_json::from_value::<WireChange>(change) {
+            match serde_json::from_str::<WireChange>(change.get()) {
                 Ok(change) if change.field.as_deref() == Some("messages") => {
                     read_value(change.value, &at, &mut out)
                 }
                 // Other subscribed fields (account updates, template reviews) are not ours.
-                Ok(change) => out.problems.push(without_values(format!(
+                Ok(change) => out.problem(without_values(format!(
                     "{at}: field {:?} is not handled",
                     change.field.unwrap_or_default()
                 ))),
-                Err(err) => out.problems.push(format!("{at}: {}", without_values(err))),
+                Err(err) => out.problem(format!("{at}: {}", without_values(err))),
             }
         }
     }
-    Ok(out)
+    Ok(out.finish())
+}
+
+/// A notification being read, with its bounds.
+#[derive(Default)]
+struct Reading {
+    out: Notification,
+    /// Messages and statuses past [`MAX_EVENTS_PER_BODY`].
+    left: usize,
+    /// Problems past [`MAX_PROBLEMS`].
+    unlisted: usize,
+}
+
+impl Reading {
+    fn problem(&mut self, problem: String) {
+        if self.out.problems.len() < MAX_PROBLEMS {
+            self.out.problems.push(problem);
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    /// Room for one more message or status; counts it as left when there is none.
+    fn room(&mut self) -> bool {
+        let taken = self.out.events.len() < MAX_EVENTS_PER_BODY;
+        if !taken {
+            self.left += 1;
+        }
+        taken
+    }
+
+    fn finish(mut self) -> Notification {
+        if self.unlisted > 0 {
+            let more = format!("{} more problems", self.unlisted);
+            self.out.problems.push(more);
+        }
+        if self.left > 0 {
+            let left = format!(
+                "{} messages and statuses past the first {MAX_EVENTS_PER_BODY} of this body were not taken",
+                self.left
+            );
+            self.out.problems.push(left);
+        }
+        self.out
+    }
 }
 
 /// A parse error as the dead-letter record and the log keep it: serde quotes the offending
@@ -312,38 +366,56 @@ fn without_values(error: impl std::fmt::Display) -> String {
     out
 }
 
-fn read_value(value: Value, at: &str, out: &mut Notification) {
-    let value: WireValue = match serde_json::from_value(value) {
+fn read_value(value: Option<&RawValue>, at: &str, out: &mut Reading) {
+    let Some(value) = value else {
+        return out.problem(format!("{at}.value is missing"));
+    };
+    let value: WireValue = match serde_json::from_str(value.get()) {
         Ok(v) => v,
         Err(err) => {
-            out.problems
-                .push(format!("{at}.value: {}", without_values(err)));
-            return;
+            return out.problem(format!("{at}.value: {}", without_values(err)));
         }
     };
     let phone_number_id = value.metadata.and_then(|m| m.phone_number_id);
+    // Senders by identifier (the first listing wins), so many messages and many contacts in
+    // one value cost one pass each, not one pass per message.
+    let mut senders: HashMap<(bool, &str), &WireContact> = HashMap::new();
+    for c in &value.contacts {
+        if let Some(wa_id) = c.wa_id.as_deref() {
+            senders.entry((true, wa_id)).or_insert(c);
+        }
+        if let Some(user_id) = c.user_id.as_deref() {
+            senders.entry((false, user_id)).or_insert(c);
+        }
+    }
     for (i, raw) in value.messages.into_iter().enumerate() {
+        if !out.room() {
+            continue;
+        }
         let at = format!("{at}.value.messages[{i}]");
-        match serde_json::from_value::<WireMessage>(raw) {
-            Ok(wire) => match message(wire, &value.contacts, phone_number_id.clone()) {
-                Ok(m) => out.events.push(Event::Message(m)),
-                Err(why) => out.problems.push(format!("{at}: {}", without_values(why))),
+        match serde_json::from_str::<WireMessage>(raw.get()) {
+            Ok(wire) => match message(wire, &senders, phone_number_id.clone()) {
+                Ok(m) => out.out.events.push(Event::Message(m)),
+                Err(why) => out.problem(format!("{at}: {}", without_values(why))),
             },
-            Err(err) => out.problems.push(format!("{at}: {}", without_values(err))),
+            Err(err) => out.problem(format!("{at}: {}", without_values(err))),
         }
     }
     for (i, raw) in value.statuses.into_iter().enumerate() {
+        if !out.room() {
+            continue;
+        }
         let at = format!("{at}.value.statuses[{i}]");
-        match serde_json::from_value::<WireStatus>(raw) {
+        match serde_json::from_str::<WireStatus>(raw.get()) {
             Ok(wire) => match status(wire) {
-                Ok(s) => out.events.push(Event::Status(s)),
-                Err(why) => out.problems.push(format!("{at}: {}", without_values(why))),
+                Ok(s) => out.out.events.push(Event::Status(s)),
+                Err(why) => out.problem(format!("{at}: {}", without_values(why))),
             },
-            Err(err) => out.problems.push(format!("{at}: {}", without_values(err))),
+            Err(err) => out.problem(format!("{at}: {}", without_values(err))),
         }
     }
-    for raw in value.errors {
-        out.events.push(Event::Error(wa_error(raw)));
+    for raw in value.errors.into_iter().take(MAX_PROBLEMS) {
+        out.out.events.push(Event::Error(wa_error(raw)));
     }
 }
 
@@ -358,7 +430,7 @@ fn wa_error(raw: Value) -> WaError {
 
 fn message(
     wire: WireMessage,
-    contacts: &[WireContact],
+    senders: &HashMap<(bool, &str), &WireContact>,
     phone_number_id: Option<String>,
 ) -> Result<InboundMessage, String> {
     let id = wire
@@ -369,10 +441,16 @@ fn message(
         return Err(format!("message {id} has neither from nor from_user_id"));
     }
     // Match the contact by identifier, never by index: one value may carry several senders.
-    let contact = contacts.iter().find(|c| {
-        (c.wa_id.is_some() && c.wa_id == wire.from)
-            || (c.user_id.is_some() && c.user_id == wire.from_user_id)
-    });
+    let contact = wire
+        .from
+        .as_deref()
+        .and_then(|wa_id| senders.get(&(true, wa_id)))
+        .or_else(|| {
+            wire.from_user_id
+                .as_deref()
+                .and_then(|user_id| senders.get(&(false, user_id)))
+        })
+        .copied();
     let from = ContactRef {
         wa_id: wire
             .from
@@ -522,6 +600,29 @@ fn status(wire: WireStatus) -> Result<StatusUpdate, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn one_body_queues_at_most_a_thousand_events_and_lists_at_most_a_hundred_problems() {
+        // 300 messages without an id, then 1,500 good ones.
+        let messages: Vec<String> = (0..300)
+            .map(|i| format!(r#"{{"from":"62811","timestamp":"1","type":"text","text":{{"body":"no id {i}"}}}}"#))
+            .chain((0..1500).map(|i| {
+                format!(r#"{{"from":"62811{i:07}","id":"wamid.{i}","timestamp":"1","type":"text","text":{{"body":"x"}}}}"#)
+            }))
+            .collect();
+        let body = format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"changes":[{{"field":"messages","value":{{"messages":[{}]}}}}]}}]}}"#,
+            messages.join(",")
+        );
+        let n = parse(body.as_bytes()).unwrap();
+        assert_eq!(n.events.len(), MAX_EVENTS_PER_BODY);
+        assert_eq!(n.problems.len(), MAX_PROBLEMS + 2);
+        assert_eq!(n.problems[MAX_PROBLEMS], "200 more problems");
+        assert_eq!(
+            n.problems[MAX_PROBLEMS + 1],
+            "500 messages and statuses past the first 1000 of this body were not taken"
+        );
+    }
 
     #[test]
     fn a_value_of_the_wrong_type_is_not_repeated_in_the_dead_letter() {

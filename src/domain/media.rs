@@ -21,6 +21,27 @@ pub enum MediaRecord {
         #[serde(default)]
         image: bool,
     },
-    /// Could not be fetched; the conversation asks the parent to send it again.
-    Unavailable { reason: String },
+    /// Could not be fetched; the conversation tells the parent why and asks again.
+    Unavailable {
+        reason: String,
+        /// What the parent is told; records older than this field were network problems.
+        #[serde(default)]
+        problem: MediaProblem,
+    },
+}
+
+/// Why a photo could not be taken, as far as the parent can act on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaProblem {
+    /// The network or WhatsApp's servers failed: sending again usually works.
+    #[default]
+    Network,
+    /// The file is larger than loket takes (`limit` bytes).
+    TooLarge { size: u64, limit: u64 },
+    /// WhatsApp's servers did not hand the file over (refused, a redirect loop, an answer
+    /// that is not a file): sending again, as a new photo, is the way.
+    Refused,
+    /// Our side could not keep it (disk); the office is told through the log.
+    Storage,
 }

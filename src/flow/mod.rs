@@ -128,8 +128,8 @@ pub enum Input {
         mime: String,
         filename: Option<String>,
     },
-    /// The media could not be downloaded: ask to resend.
-    MediaUnavailable,
+    /// The media could not be downloaded: say why and ask to resend.
+    MediaUnavailable(crate::domain::media::MediaProblem),
     /// Audio, video, sticker, location, poll, ...
     Unsupported {
         what: String,

@@ -19,6 +19,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("the body is larger than the {limit} bytes allowed")]
     TooLarge { limit: usize },
+    /// The body did not arrive in time (a stalled or very slow client).
+    #[error("the body did not arrive within {seconds} s")]
+    TooSlow { seconds: u64 },
     #[error("{0}")]
     Conflict(String),
     /// Too many failed sign-ins: the account waits.
@@ -45,6 +48,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooLarge { .. } => "payload_too_large",
+            ApiError::TooSlow { .. } => "request_timeout",
             ApiError::Conflict(_) => "conflict",
             ApiError::Locked(_) => "locked",
             ApiError::Form(_) => "invalid_form",
@@ -63,6 +67,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Form(_) | ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -90,6 +95,24 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         tracing::error!(error = %e, "store failure while answering a request");
         ApiError::Unavailable("storage is not available right now".into())
+    }
+}
+
+impl From<super::body::BodyError> for ApiError {
+    fn from(e: super::body::BodyError) -> Self {
+        use super::body::BodyError;
+        match e {
+            BodyError::TooLarge { limit } => ApiError::TooLarge { limit },
+            BodyError::TooSlow { after } => ApiError::TooSlow {
+                seconds: after.as_secs(),
+            },
+            BodyError::Busy => ApiError::Unavailable(
+                "too many request bodies are being received at once; retry shortly".into(),
+            ),
+            BodyError::Unreadable(e) => {
+                ApiError::BadRequest(format!("the body could not be read: {e}"))
+            }
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 mod api;
 pub mod body;
 mod console;
+pub mod deadline;
 pub mod error;
 mod webhook;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub time_zone: jiff::tz::TimeZone,
     /// The flows loaded at start: service titles, step labels and the walk-in form's fields.
     pub flows: Arc<crate::flow::FlowSet>,
+    /// Memory shared by the webhook bodies being received.
+    pub webhook_budget: body::BodyBudget,
 }
 
 impl AppState {

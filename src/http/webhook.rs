@@ -4,11 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::{
-    AppState,
-    body::{self, BodyError},
-    error::ApiError,
-};
+use super::{AppState, body, error::ApiError};
 use crate::channel::{signature, webhook};
 
 #[derive(Deserialize)]
@@ -49,16 +45,16 @@ pub async fn receive(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = state.settings.webhook_max_bytes;
-    let body = match body::read_limited(&request, payload, limit).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge { limit }) => return Err(ApiError::TooLarge { limit }),
-        Err(BodyError::Unreadable(e)) => {
-            return Err(ApiError::BadRequest(format!(
-                "the body could not be read: {e}"
-            )));
-        }
-    };
+    // Held until this body is journaled: what unverified and in-flight bodies hold together is
+    // bounded by LOKET_WEBHOOK_BUDGET_BYTES.
+    let (body, _held) = body::read_limited(
+        &request,
+        payload,
+        state.settings.webhook_max_bytes,
+        state.settings.body_timeout,
+        Some(&state.webhook_budget),
+    )
+    .await?;
     tracing::Span::current().record("bytes", body.len());
 
     let header = request
@@ -75,19 +71,33 @@ pub async fn receive(
         Err(e) => return Err(ApiError::Forbidden(e.to_string())),
     }
 
-    // Signed content is ours to keep even when unreadable: anything but 200 makes Meta
-    // redeliver for a week, so unreadable parts go to the dead-letter record instead.
-    let (events, problems) = match webhook::parse(&body) {
-        Ok(n) => (n.events, n.problems),
-        Err(e) => (Vec::new(), vec![e.to_string()]),
-    };
-    if !problems.is_empty() {
-        tracing::warn!(?problems, "webhook parts kept as dead letter");
-    }
-    if !state.durable {
+    // Reading and recording a large body is CPU work: done on the blocking pool, so the
+    // request threads stay free for /healthz and other webhooks.
+    let store = state.store.clone();
+    let durable = state.durable;
+    let ingested = web::block(move || {
+        // Signed content is ours to keep even when unreadable: anything but 200 makes Meta
+        // redeliver for a week, so unreadable parts go to the dead-letter record instead.
+        let (events, problems) = match webhook::parse(&body) {
+            Ok(n) => (n.events, n.problems),
+            Err(e) => (Vec::new(), vec![e.to_string()]),
+        };
+        if !problems.is_empty() {
+            tracing::warn!(
+                problems = problems.len(),
+                first = problems.first().map(String::as_str),
+                "webhook parts kept as dead letter"
+            );
+        }
+        durable
+            .then(|| store.ingest(&body, &events, problems))
+            .transpose()
+    })
+    .await
+    .map_err(|_| ApiError::Unavailable("the webhook could not be recorded".into()))??;
+    let Some(ingested) = ingested else {
         return Ok(ok());
-    }
-    let ingested = state.store.ingest(&body, &events, problems)?;
+    };
     state.store.commit().await?;
     tracing::Span::current().record("messages", ingested.claimed.len());
     tracing::Span::current().record("duplicates", ingested.duplicates);

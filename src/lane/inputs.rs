@@ -21,7 +21,7 @@ pub fn input_of(message: &InboundMessage, media: Option<&MediaRecord>) -> Option
             },
             caption: caption.clone(),
         },
-        _ => Input::MediaUnavailable,
+        _ => unavailable(media),
     };
     Some(match &message.kind {
         MessageKind::Text { body } => Input::Text(body.clone()),
@@ -46,13 +46,20 @@ pub fn input_of(message: &InboundMessage, media: Option<&MediaRecord>) -> Option
                     .unwrap_or_default(),
                 filename: attachment.filename.clone(),
             },
-            _ => Input::MediaUnavailable,
+            _ => unavailable(media),
         },
         MessageKind::RequestWelcome => Input::Text("halo".into()),
         MessageKind::Reaction { .. } | MessageKind::System { .. } => return None,
         other => Input::Unsupported {
             what: other.name().to_string(),
         },
+    })
+}
+
+fn unavailable(media: Option<&MediaRecord>) -> Input {
+    Input::MediaUnavailable(match media {
+        Some(MediaRecord::Unavailable { problem, .. }) => *problem,
+        _ => crate::domain::media::MediaProblem::Network,
     })
 }
 

@@ -102,7 +102,13 @@ fn check_token(request: &HttpRequest, expected: &str) -> Result<(), GraphFault> 
             }
         }
     };
-    if given == expected {
+    // An empty token would let anyone who reaches the port send as the office.
+    if !expected.is_empty()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            given.as_bytes(),
+            expected.as_bytes(),
+        ))
+    {
         Ok(())
     } else {
         Err(GraphFault::auth())
@@ -256,6 +262,8 @@ pub(crate) async fn download(
     })?;
     Ok(HttpResponse::Ok()
         .content_type(media.mime_type.clone())
+        .insert_header(("content-disposition", "attachment"))
+        .insert_header(("content-security-policy", "sandbox"))
         .body(media.bytes.as_ref().clone()))
 }
 
@@ -643,7 +651,7 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_checked_and_an_empty_one_accepts_an_empty_bearer() {
+    fn tokens_are_checked_and_an_empty_one_accepts_nothing() {
         let req = |header: Option<&str>| {
             let mut r = awt::TestRequest::default();
             if let Some(h) = header {
@@ -651,9 +659,8 @@ mod tests {
             }
             r.to_http_request()
         };
-        assert!(check_token(&req(None), "").is_ok());
-        assert!(check_token(&req(Some("Bearer ")), "").is_ok());
-        assert!(check_token(&req(Some("Bearer")), "").is_ok());
+        assert!(check_token(&req(Some("Bearer ")), "").is_err());
+        assert!(check_token(&req(None), "").is_err());
         assert!(check_token(&req(Some("Bearer x")), "").is_err());
         assert!(check_token(&req(Some("Bearer tok")), "tok").is_ok());
         assert!(check_token(&req(None), "tok").is_err());
@@ -663,7 +670,8 @@ mod tests {
     /// A simulator whose webhooks go nowhere (nothing listens on port 9); the Graph handlers
     /// do not depend on them.
     fn simulator() -> web::Data<Simulator> {
-        let config = SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "100000000000001", "");
+        let config =
+            SimulatorConfig::new("http://127.0.0.1:9/webhook", "s", "100000000000001", "tok");
         web::Data::new(Simulator::with_config(config).unwrap())
     }
 
@@ -698,7 +706,7 @@ mod tests {
                 .uri(&format!(
                     "/sim/graph/v25.0/{media_id}?phone_number_id=100000000000001"
                 ))
-                .insert_header(("authorization", "Bearer "))
+                .insert_header(("authorization", "Bearer tok"))
                 .to_request(),
         )
         .await;
@@ -707,14 +715,21 @@ mod tests {
         assert_eq!(info["sha256"], envelope_hex(b"jpeg bytes"));
         let url = info["url"].as_str().unwrap();
         let path = &url[url.find("/sim/media/").unwrap()..];
-        let bytes =
-            awt::call_and_read_body(&app, awt::TestRequest::get().uri(path).to_request()).await;
+        let bytes = awt::call_and_read_body(
+            &app,
+            awt::TestRequest::get()
+                .uri(path)
+                .insert_header(("authorization", "Bearer tok"))
+                .to_request(),
+        )
+        .await;
         assert_eq!(&bytes[..], b"jpeg bytes");
 
         let unknown = awt::call_service(
             &app,
             awt::TestRequest::get()
                 .uri("/sim/graph/v25.0/999")
+                .insert_header(("authorization", "Bearer tok"))
                 .to_request(),
         )
         .await;
@@ -727,6 +742,7 @@ mod tests {
             &app,
             awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
+                .insert_header(("authorization", "Bearer tok"))
                 .set_json(json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"6281211112222","type":"interactive","interactive":{"type":"button","body":{"text":"Setuju?"},"action":{"buttons":[{"type":"reply","reply":{"id":"ya","title":"Setuju"}}]}}}))
                 .to_request(),
         )
@@ -738,7 +754,13 @@ mod tests {
 
         // The wrong phone number id, a wrong token, a malformed body.
         for (uri, auth, body, status, code) in [
-            ("/sim/graph/v25.0/123/messages", "Bearer ", "{}", 400, 100),
+            (
+                "/sim/graph/v25.0/123/messages",
+                "Bearer tok",
+                "{}",
+                400,
+                100,
+            ),
             (
                 "/sim/graph/v25.0/100000000000001/messages",
                 "Bearer nope",
@@ -748,7 +770,7 @@ mod tests {
             ),
             (
                 "/sim/graph/v25.0/100000000000001/messages",
-                "Bearer ",
+                "Bearer tok",
                 "not json",
                 400,
                 100,
@@ -774,6 +796,7 @@ mod tests {
             &app,
             awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
+                .insert_header(("authorization", "Bearer tok"))
                 .set_json(json!({"messaging_product":"whatsapp","status":"read","message_id":parent_wamid}))
                 .to_request(),
         )
@@ -783,6 +806,7 @@ mod tests {
             &app,
             awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
+                .insert_header(("authorization", "Bearer tok"))
                 .set_json(
                     json!({"messaging_product":"whatsapp","status":"read","message_id":bot_wamid}),
                 )

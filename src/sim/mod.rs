@@ -48,8 +48,8 @@ pub struct SimulatorConfig {
     pub app_secret: String,
     /// The only phone number id the Graph routes accept.
     pub phone_number_id: String,
-    /// The bearer token loket sends; empty in simulator mode, then a missing or empty
-    /// `Authorization: Bearer` is accepted.
+    /// The bearer token loket sends (in simulator mode, one made up at each start). Required
+    /// on every Graph route; empty refuses every call.
     pub access_token: String,
     /// The business number shown in envelopes (`metadata.display_phone_number`).
     pub display_phone_number: String,
@@ -683,6 +683,7 @@ fn origin_of(url: &str) -> String {
 pub fn configure(cfg: &mut web::ServiceConfig, sim: web::Data<Simulator>) {
     cfg.service(
         web::scope("/sim")
+            .wrap(actix_web::middleware::from_fn(guard))
             .app_data(sim)
             .route("", web::get().to(page::index))
             .route("/", web::get().to(page::index))
@@ -711,9 +712,96 @@ pub fn configure(cfg: &mut web::ServiceConfig, sim: web::Data<Simulator>) {
     );
 }
 
+/// The simulator runs on people's laptops, where any web page they open can reach loopback:
+/// a request must name this machine (an IP address or `localhost`, so a DNS name rebound to
+/// 127.0.0.1 is refused), a browser's request that changes something must come from the
+/// simulator's own page, and nothing it serves may be sniffed into a script.
+async fn guard(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if let Err(refused) = allowed(request.request()) {
+        return Ok(request.error_response(refused).map_into_right_body());
+    }
+    let mut response = next.call(request).await?;
+    response.headers_mut().insert(
+        actix_web::http::header::X_CONTENT_TYPE_OPTIONS,
+        actix_web::http::header::HeaderValue::from_static("nosniff"),
+    );
+    Ok(response.map_into_left_body())
+}
+
+fn allowed(request: &actix_web::HttpRequest) -> Result<(), page::PageError> {
+    let refused = |message: &str| page::PageError::forbidden("foreign_origin", message);
+    let host = request
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| request.connection_info().host().to_string());
+    if !is_local_host(&host) {
+        return Err(refused(
+            "Simulator hanya melayani alamat IP atau localhost (bukan nama domain).",
+        ));
+    }
+    let safe = matches!(
+        *request.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    if let Some(origin) = request.headers().get(actix_web::http::header::ORIGIN)
+        && !safe
+    {
+        let origin = origin.to_str().unwrap_or("");
+        let same = origin
+            .split_once("://")
+            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host);
+        if !same {
+            return Err(refused("Kiriman dari halaman lain ditolak."));
+        }
+    }
+    Ok(())
+}
+
+/// `localhost`, `127.0.0.1:8080`, `[::1]:8080`, `192.168.1.5`: names that no DNS can rebind.
+fn is_local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, port)) if port.is_empty() || port.starts_with(':') => {
+                return v6.parse::<std::net::Ipv6Addr>().is_ok();
+            }
+            _ => return false,
+        },
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_addresses_and_localhost_are_hosts_of_the_simulator() {
+        for host in [
+            "localhost",
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "[::1]:8080",
+            "[::1]",
+            "192.168.1.5",
+        ] {
+            assert!(is_local_host(host), "{host}");
+        }
+        for host in [
+            "evil.example:8080",
+            "127.0.0.1.nip.io",
+            "[::1",
+            "",
+            "localhost.evil.example",
+        ] {
+            assert!(!is_local_host(host), "{host}");
+        }
+    }
 
     #[test]
     fn the_origin_is_what_comes_before_the_path() {

@@ -51,6 +51,14 @@ impl PageError {
         }
     }
 
+    pub(crate) fn forbidden(code: &'static str, message: impl Into<String>) -> PageError {
+        PageError {
+            status: StatusCode::FORBIDDEN,
+            code,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn not_found(code: &'static str, message: impl Into<String>) -> PageError {
         PageError {
             status: StatusCode::NOT_FOUND,
@@ -211,9 +219,13 @@ pub(crate) async fn media(
     let media = sim
         .media(&path)
         .ok_or_else(|| PageError::not_found("unknown_media", "Berkas itu sudah tidak ada."))?;
+    // What a parent uploaded is never a page of the simulator's origin: an HTML or SVG
+    // "document" is downloaded, not rendered (an <img> still shows a picture).
     Ok(HttpResponse::Ok()
         .content_type(media.mime_type.clone())
         .insert_header(("cache-control", "max-age=3600"))
+        .insert_header(("content-disposition", "attachment"))
+        .insert_header(("content-security-policy", "sandbox"))
         .body(media.bytes.as_ref().clone()))
 }
 
@@ -268,16 +280,21 @@ enum SendBody {
     },
 }
 
+/// The chat page runs on one laptop; a minute covers a large photo over a slow link.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 async fn read_payload(
     request: &HttpRequest,
     payload: web::Payload,
     limit: usize,
 ) -> Result<Vec<u8>, PageError> {
-    crate::http::body::read_limited(request, payload, limit)
+    use crate::http::body::BodyError;
+    crate::http::body::read_limited(request, payload, limit, BODY_TIMEOUT, None)
         .await
+        .map(|(body, _)| body)
         .map_err(|e| match e {
-            crate::http::body::BodyError::TooLarge { limit } => PageError::too_large(limit),
-            crate::http::body::BodyError::Unreadable(_) => {
+            BodyError::TooLarge { limit } => PageError::too_large(limit),
+            BodyError::TooSlow { .. } | BodyError::Busy | BodyError::Unreadable(_) => {
                 PageError::bad_request("unreadable_body", "Kiriman tidak terbaca; coba lagi.")
             }
         })
@@ -509,7 +526,7 @@ mod tests {
     #[actix_web::test]
     async fn the_page_api_sends_signed_webhooks_and_follows_ticks() {
         let (url, received) = webhook_receiver().await;
-        let config = SimulatorConfig::new(url, "secret", "100000000000001", "");
+        let config = SimulatorConfig::new(url, "secret", "100000000000001", "tok");
         let sim = web::Data::new(Simulator::with_config(config).unwrap());
         let app =
             awt::init_service(App::new().configure(|cfg| crate::sim::configure(cfg, sim.clone())))
@@ -607,6 +624,7 @@ mod tests {
             &app,
             awt::TestRequest::post()
                 .uri("/sim/graph/v25.0/100000000000001/messages")
+                .insert_header(("authorization", "Bearer tok"))
                 .set_json(list)
                 .to_request(),
         )

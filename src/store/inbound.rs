@@ -177,11 +177,16 @@ impl Store {
         for (index, m) in messages.iter().enumerate() {
             let contact = self.resolve_contact(m, received)?;
             // The message's own time orders the lane and opens the 24-hour window, so one far
-            // ahead of ours (a bad clock, a forged simulator webhook) is capped just past receipt.
+            // ahead of ours (a bad clock, a forged simulator webhook) is capped just past receipt,
+            // and one without a usable time (missing, empty, zero, negative, a fraction) is
+            // taken as received: read as 1970 it would be answered never.
             let mut message = (*m).clone();
-            message.timestamp = message
-                .timestamp
-                .clamp(0, received / 1000 + MAX_CLOCK_AHEAD_SECS);
+            let received_s = received / 1000;
+            message.timestamp = if message.timestamp <= 0 {
+                received_s
+            } else {
+                message.timestamp.min(received_s + MAX_CLOCK_AHEAD_SECS)
+            };
             let key = pending_key(contact, message.timestamp, seq, index as u32);
             let value = encode(&PendingValue {
                 journal_seq: seq,
@@ -838,6 +843,7 @@ mod tests {
                     "media-1".into(),
                     MediaRecord::Unavailable {
                         reason: "expired".into(),
+                        problem: Default::default(),
                     },
                 )],
                 records: LaneRecords {

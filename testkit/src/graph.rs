@@ -29,6 +29,8 @@ struct State {
     media: HashMap<String, (Vec<u8>, String)>,
     /// Media ids whose next N downloads answer 404 (an expired URL).
     expired_downloads: HashMap<String, u32>,
+    /// Media ids whose download URL redirects to itself, for ever.
+    redirect_loops: Vec<String>,
     media_info_calls: HashMap<String, u32>,
     download_calls: HashMap<String, u32>,
     download_without_auth: u32,
@@ -138,6 +140,11 @@ impl GraphStandIn {
             .unwrap()
             .expired_downloads
             .insert(id.into(), times);
+    }
+
+    /// The download URL of media `id` answers 302 to itself, as a broken CDN might.
+    pub fn loop_downloads(&self, id: &str) {
+        self.state.lock().unwrap().redirect_loops.push(id.into());
     }
 
     pub fn media_info_calls(&self, id: &str) -> u32 {
@@ -264,6 +271,11 @@ async fn download(
     {
         *left -= 1;
         return HttpResponse::NotFound().body("URL expired");
+    }
+    if state.redirect_loops.contains(&id) {
+        return HttpResponse::Found()
+            .insert_header(("location", format!("{}/download/{id}", shared.base_url)))
+            .finish();
     }
     match state.media.get(&id) {
         Some((bytes, mime)) => HttpResponse::Ok()

@@ -4,6 +4,7 @@ mod deliveries;
 mod desk;
 mod faults;
 mod helpers;
+mod hostile;
 mod inbound;
 mod inbox;
 mod notices;

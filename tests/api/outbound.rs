@@ -71,30 +71,6 @@ async fn a_permanent_failure_is_recorded_with_its_code_and_not_retried() {
 }
 
 #[tokio::test]
-async fn a_reply_outside_the_24_hour_window_is_not_sent_but_recorded() {
-    let app = spawn_app_with(Options::without_read_receipts()).await;
-    let two_days_ago = now() - 2 * 24 * 3600;
-    assert_eq!(
-        app.post_signed(&text_body(
-            "wamid.old.1",
-            "6285555555555",
-            two_days_ago,
-            "halo"
-        ))
-        .await
-        .status(),
-        200
-    );
-    app.eventually("the refusal is recorded", |app| {
-        !finished_failures(app).is_empty()
-    })
-    .await;
-    assert_eq!(finished_failures(&app)[0].0, Some(131047));
-    assert!(app.graph.texts_to("6285555555555").is_empty());
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn a_timestamp_from_the_far_future_neither_mutes_the_sender_nor_holds_the_window_open() {
     let app = spawn_app_with(Options::without_read_receipts()).await;
     // i64::MAX seconds would overflow the window's end; a year ahead would keep it open.
@@ -216,6 +192,43 @@ async fn media_larger_than_the_limit_is_refused_before_download() {
     })
     .await;
     assert_eq!(app.graph.download_calls("880003"), 0);
+    app.eventually("the parent is told the file is too large", |app| {
+        app.graph
+            .texts_to("6288888888888")
+            .iter()
+            .any(|t| t.contains("Maaf, berkas Anda terlalu besar"))
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn media_behind_a_redirect_loop_is_told_as_whatsapps_failure_not_the_network() {
+    let app = spawn_app().await;
+    app.graph.add_media("880004", b"x".to_vec(), "image/jpeg");
+    app.graph.loop_downloads("880004");
+    let body = message_body(
+        "wamid.media.4",
+        "6288888888804",
+        now(),
+        "image",
+        json!({"id": "880004", "mime_type": "image/jpeg"}),
+    );
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.eventually("the parent is told WhatsApp did not hand it over", |app| {
+        app.graph
+            .texts_to("6288888888804")
+            .iter()
+            .any(|t| t.contains("server WhatsApp tidak menyerahkan foto Anda"))
+    })
+    .await;
+    assert!(
+        !app.graph
+            .texts_to("6288888888804")
+            .iter()
+            .any(|t| t.contains("gangguan jaringan")),
+        "not a network problem"
+    );
     app.stop().await;
 }
 

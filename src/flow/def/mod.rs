@@ -433,6 +433,9 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "photos_done",
     "not_a_photo",
     "media_unavailable",
+    "media_too_large",
+    "media_refused",
+    "late_message",
     "unsupported",
     "cancel_confirm",
     "cancel_yes",
@@ -606,6 +609,8 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "attempt",
     "before_hold",
     "fee",
+    "size",
+    "limit",
 ];
 
 /// Placeholders the photo texts (`photo_<code>`) may use, filled from a finding's parameters.

@@ -203,8 +203,20 @@ impl<'a, 'c> Engine<'a, 'c> {
                 t.notes.push(self.msg(st, "not_a_photo"));
                 t.ask = true;
             }
-            Input::MediaUnavailable => {
-                t.notes.push(self.msg(st, "media_unavailable"));
+            Input::MediaUnavailable(problem) => {
+                use crate::domain::media::MediaProblem;
+                let note = match problem {
+                    MediaProblem::Network | MediaProblem::Storage => {
+                        self.msg(st, "media_unavailable")
+                    }
+                    MediaProblem::Refused => self.msg(st, "media_refused"),
+                    MediaProblem::TooLarge { size, limit } => self.msg_with(
+                        st,
+                        "media_too_large",
+                        &[("size", megabytes(size)), ("limit", megabytes(limit))],
+                    ),
+                };
+                t.notes.push(note);
                 t.ask = true;
             }
             Input::Unsupported { .. } => self.unclear(st, "unsupported", t),
@@ -260,11 +272,29 @@ impl<'a, 'c> Engine<'a, 'c> {
         let question = (t.ask && st.escalation.is_none() && !waiting).then(|| self.question(&st));
         let mut effects = t.effects;
         if let Some(message) = render(&t.notes, question.as_ref()) {
-            effects.push(Effect::Send(message));
+            // A message that reached us more than 24 hours after it was sent (loket or Meta was
+            // down that long) cannot be answered freely: WhatsApp allows only a template, which
+            // asks the parent to write again (*ulang* repeats the question).
+            if t.from_citizen && !self.window_open() {
+                effects.push(Effect::Send(
+                    self.notice_template(&self.msg(&st, "late_message")),
+                ));
+            } else {
+                effects.push(Effect::Send(message));
+            }
         }
         if let Some(at) = t.wake {
             effects.push(Effect::WakeAt(at));
         }
         (st, effects)
+    }
+}
+
+/// A file size as parents read it: "12,5 MB" (one decimal, Indonesian comma).
+fn megabytes(bytes: u64) -> String {
+    let tenths = (bytes * 10).div_ceil(1024 * 1024);
+    match tenths % 10 {
+        0 => format!("{} MB", tenths / 10),
+        d => format!("{},{d} MB", tenths / 10),
     }
 }

@@ -497,15 +497,20 @@ impl<'a, 'c> Engine<'a, 'c> {
                 body: format!("📢 {text}"),
             }
         } else {
-            let template = &self.settings().notice_template;
-            crate::flow::Outgoing::Template {
-                name: template.name.clone(),
-                language: template.language.clone(),
-                // Template parameters may not hold line breaks.
-                params: vec![text.split_whitespace().collect::<Vec<_>>().join(" ")],
-            }
+            self.notice_template(text)
         };
         t.effects.push(Effect::Send(message));
+    }
+
+    /// The approved notice template carrying `text`, for a parent whose window has closed.
+    pub(super) fn notice_template(&self, text: &str) -> crate::flow::Outgoing {
+        let template = &self.settings().notice_template;
+        crate::flow::Outgoing::Template {
+            name: template.name.clone(),
+            language: template.language.clone(),
+            // Template parameters may not hold line breaks.
+            params: vec![text.split_whitespace().collect::<Vec<_>>().join(" ")],
+        }
     }
 
     /// A change of status told to the parent: a text inside the 24-hour window, else the
