@@ -38,6 +38,7 @@ fn start(graph: &str, discard: bool) -> Service {
         .env("LOKET_BIND", format!("127.0.0.1:{port}"))
         .env("LOKET_DATA_DIR", dir.path())
         .env("WA_ACCESS_TOKEN", TOKEN)
+        .env("LOKET_DATA_KEY", loket_testkit::DATA_KEY)
         .env("WA_APP_SECRET", SECRET)
         .env("WA_VERIFY_TOKEN", "v")
         .env("WA_PHONE_NUMBER_ID", PHONE_NUMBER_ID)

@@ -201,16 +201,21 @@ impl Application {
             Some(c) => c,
             None => Arc::new(FlowConversations::new(flows.clone())) as Arc<dyn Conversations>,
         };
+        let keys = settings
+            .data_key
+            .source()
+            .map_err(|reason| anyhow::anyhow!("{reason}"))?;
         let store = Store::open(
             &settings.data_dir,
             &StoreOptions {
                 cache_bytes: settings.store_cache_bytes,
                 flush_every_ms: settings.store_flush_every_ms,
+                keys,
             },
         )
         .map_err(|e| match e {
             // Says which folder and what to do already.
-            StoreError::InUse { .. } => anyhow::Error::new(e),
+            StoreError::InUse { .. } | StoreError::Key(_) => anyhow::Error::new(e),
             e => anyhow::Error::new(e).context(format!(
                 "cannot open the store in {} (LOKET_DATA_DIR)",
                 settings.data_dir.display()

@@ -100,6 +100,8 @@ pub struct Settings {
     pub mode: Mode,
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
+    /// The key(s) the children's data is sealed with.
+    pub data_key: DataKeySetting,
     /// The office's own flow folder; `None` uses the flows built into the binary.
     pub flows_dir: Option<PathBuf>,
     pub verify_token: Secret,
@@ -141,6 +143,41 @@ pub struct Settings {
     pub session_length: Duration,
     /// Settings that were given but are not used, each a sentence for the start-up log.
     pub ignored: Vec<String>,
+}
+
+/// Where the data key comes from.
+#[derive(Debug, Clone)]
+pub enum DataKeySetting {
+    /// `LOKET_DATA_KEY`: one or more keys, the first seals.
+    Given(Vec<crate::store::seal::DataKey>),
+    /// `LOKET_DATA_KEY_FILE`: a file holding them, one per line.
+    File(PathBuf),
+    /// Simulator mode without a key: one made in the data folder.
+    InFolder,
+}
+
+impl DataKeySetting {
+    /// The keys for the store, reading the key file if there is one.
+    pub fn source(&self) -> Result<crate::store::seal::KeySource, String> {
+        use crate::store::seal::{DataKey, KeySource};
+        match self {
+            DataKeySetting::Given(keys) => Ok(KeySource::Given(keys.clone())),
+            DataKeySetting::InFolder => Ok(KeySource::InFolder),
+            DataKeySetting::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    format!(
+                        "cannot read the key file {} (LOKET_DATA_KEY_FILE): {e}",
+                        path.display()
+                    )
+                })?;
+                DataKey::parse_list(&text)
+                    .map(KeySource::Given)
+                    .map_err(|e| {
+                        format!("the key file {} (LOKET_DATA_KEY_FILE): {e}", path.display())
+                    })
+            }
+        }
+    }
 }
 
 /// One setting that cannot be used: which, what was written, and what to write instead.
@@ -346,6 +383,35 @@ impl Settings {
         );
         let data_dir = PathBuf::from(env.get("LOKET_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let flows_dir = flows_dir_of(|name| env.get(name));
+        let data_key = match (env.get("LOKET_DATA_KEY"), env.get("LOKET_DATA_KEY_FILE")) {
+            (Some(keys), _) => match crate::store::seal::DataKey::parse_list(&keys) {
+                Ok(keys) => DataKeySetting::Given(keys),
+                Err(reason) => {
+                    // The value is a secret: named, never repeated.
+                    env.problem(
+                        "LOKET_DATA_KEY",
+                        Some("<hidden>".into()),
+                        format!(
+                            "{reason}: write the key `loket key new` printed (32 bytes in \
+                             base64), several separated by commas, the sealing one first"
+                        ),
+                    );
+                    DataKeySetting::InFolder
+                }
+            },
+            (None, Some(file)) => DataKeySetting::File(PathBuf::from(file)),
+            (None, None) if mode == Mode::Simulator => DataKeySetting::InFolder,
+            (None, None) => {
+                env.problem(
+                    "LOKET_DATA_KEY",
+                    None,
+                    "the children's data is sealed with the office's own key: make one with \
+                     `loket key new`, set LOKET_DATA_KEY to it (or LOKET_DATA_KEY_FILE to a file \
+                     holding it), and keep a copy apart from the server and its backups",
+                );
+                DataKeySetting::InFolder
+            }
+        };
 
         let mut verify_token = Secret::new(env.get("WA_VERIFY_TOKEN").unwrap_or_default());
         let mut app_secret = Secret::new(env.get("WA_APP_SECRET").unwrap_or_default());
@@ -432,6 +498,7 @@ impl Settings {
             mode,
             bind,
             data_dir,
+            data_key,
             flows_dir,
             verify_token,
             app_secret,
@@ -582,11 +649,25 @@ mod tests {
         let names: Vec<&str> = err.problems.iter().map(|p| p.name).collect();
         assert_eq!(
             names,
-            ["WA_APP_SECRET", "WA_VERIFY_TOKEN", "WA_PHONE_NUMBER_ID"]
+            [
+                "LOKET_DATA_KEY",
+                "WA_APP_SECRET",
+                "WA_VERIFY_TOKEN",
+                "WA_PHONE_NUMBER_ID"
+            ]
         );
         let text = err.to_string();
-        assert!(text.starts_with("3 settings need a change:"), "{text}");
+        assert!(text.starts_with("4 settings need a change:"), "{text}");
+        assert!(text.contains("loket key new"), "{text}");
+        // A key that is not one is named, and never repeated.
+        let err = settings(&[("LOKET_DATA_KEY", "hunter2")]).unwrap_err();
+        assert_eq!(err.problems[0].name, "LOKET_DATA_KEY");
+        assert!(!err.to_string().contains("hunter2"));
         let s = settings(&[
+            (
+                "LOKET_DATA_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
             ("WA_ACCESS_TOKEN", "tok"),
             ("WA_APP_SECRET", "sec"),
             ("WA_VERIFY_TOKEN", "ver"),

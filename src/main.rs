@@ -18,6 +18,10 @@ usage:
                            create an account (with loket stopped: one process per data folder);
                            the password is read from standard input, one line
   loket user list          the accounts, their roles and whether they are disabled or locked
+  loket key new            print a new data key (for LOKET_DATA_KEY), with its id
+  loket rekey              with loket stopped: seal every record and photo file under the
+                           first key of LOKET_DATA_KEY (after putting a new key first, or on
+                           data from before encryption); then the old key may be dropped
   loket help               this text";
 
 fn main() -> ExitCode {
@@ -36,6 +40,19 @@ fn main() -> ExitCode {
         },
         Some("replay") => replay(args.iter().any(|a| a == "--write")),
         Some("user") => user(&args[1..]),
+        Some("key") if args.get(1).map(String::as_str) == Some("new") => {
+            let key = loket::store::seal::DataKey::generate();
+            println!("{}", key.to_text());
+            eprintln!(
+                "key id {}: set LOKET_DATA_KEY to the line above (to rotate: the new key \
+                 first, then the old ones, comma-separated; run `loket rekey`; then drop the \
+                 old). Keep a copy apart from the server and its backups: without it the data \
+                 cannot be read.",
+                key.id_hex()
+            );
+            ExitCode::SUCCESS
+        }
+        Some("rekey") => rekey(),
         Some("help" | "-h" | "--help") => {
             println!("{HELP}");
             ExitCode::SUCCESS
@@ -188,13 +205,45 @@ fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> an
         .and_then(|rt| rt.block_on(work))
 }
 
+/// `loket rekey`: everything sealed under the first key.
+fn rekey() -> ExitCode {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let work = async {
+        let store = open_store(&settings)?;
+        let done = store.rekey()?;
+        anyhow::Ok(done)
+    };
+    match block_on(work) {
+        Ok(done) => {
+            println!(
+                "sealed under the first key: {} records and {} photo files rewritten, {} records \
+                 already sealed with it",
+                done.records, done.files, done.current
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("loket rekey: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// The store of the data folder, for a command run while loket is stopped.
 fn open_store(settings: &Settings) -> anyhow::Result<loket::store::Store> {
+    let keys = settings
+        .data_key
+        .source()
+        .map_err(|reason| anyhow::anyhow!("{reason}"))?;
     Ok(loket::store::Store::open(
         &settings.data_dir,
         &loket::store::StoreOptions {
             cache_bytes: settings.store_cache_bytes,
             flush_every_ms: settings.store_flush_every_ms,
+            keys,
         },
     )?)
 }

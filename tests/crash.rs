@@ -29,6 +29,7 @@ fn start(data: &std::path::Path, port: u16, graph: &str, log: &str) -> Child {
         .env("LOKET_BIND", format!("127.0.0.1:{port}"))
         .env("LOKET_DATA_DIR", data)
         .env("WA_ACCESS_TOKEN", TOKEN)
+        .env("LOKET_DATA_KEY", loket_testkit::DATA_KEY)
         .env("WA_APP_SECRET", SECRET)
         .env("WA_VERIFY_TOKEN", "v")
         .env("WA_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
@@ -135,7 +136,16 @@ async fn every_acknowledged_message_survives_kill_9_and_is_processed_exactly_onc
     assert!(status.success(), "graceful stop after SIGTERM: {status:?}");
 
     // Assert: every acknowledged message is in the store, processed exactly once.
-    let store = Store::open(&data, &StoreOptions::default()).unwrap();
+    let store = Store::open(
+        &data,
+        &StoreOptions {
+            keys: loket::store::seal::KeySource::Given(
+                loket::store::seal::DataKey::parse_list(loket_testkit::DATA_KEY).unwrap(),
+            ),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
     for wamid in &acked {
         let record = store
             .processed(wamid)

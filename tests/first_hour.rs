@@ -163,7 +163,9 @@ fn every_wrong_setting_is_reported_at_once_with_what_to_write() {
     assert_eq!(output.status.code(), Some(2));
     let text = stderr(&output);
     for expected in [
-        "4 settings need a change",
+        "5 settings need a change",
+        "LOKET_DATA_KEY is not set",
+        "loket key new",
         "WA_APP_SECRET is not set",
         "WA_VERIFY_TOKEN is not set",
         "WA_PHONE_NUMBER_ID is not set",
@@ -178,6 +180,56 @@ fn every_wrong_setting_is_reported_at_once_with_what_to_write() {
     assert!(!text.contains("invalid digit"), "{text}");
     // Nothing was created: loket refused before touching the disk.
     assert!(!folder.path().join("data").exists());
+}
+
+#[test]
+fn data_sealed_with_one_key_is_never_opened_with_another() {
+    let folder = tempfile::tempdir().unwrap();
+    let new_key = |folder: &Path| {
+        let output = run(folder, &[], &["key", "new"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let id = stderr(&output)
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .trim_end_matches(':')
+            .to_string();
+        (
+            String::from_utf8(output.stdout).unwrap().trim().to_string(),
+            id,
+        )
+    };
+    let (first, first_id) = new_key(folder.path());
+    let (second, _) = new_key(folder.path());
+    // The folder is made and sealed with the first key.
+    let listed = run(
+        folder.path(),
+        &[("LOKET_DATA_KEY", &first)],
+        &["user", "list"],
+    );
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    // Another key: refused, naming the key the data needs (never the key itself).
+    let refused = run(
+        folder.path(),
+        &[("LOKET_DATA_KEY", &second)],
+        &["user", "list"],
+    );
+    assert!(!refused.status.success());
+    let text = stderr(&refused);
+    assert!(text.contains(&first_id), "{text}");
+    assert!(text.contains("sealed with another key"), "{text}");
+    assert!(!text.contains(&first) && !text.contains(&second), "{text}");
+    // Both, the new one first: opens, and `loket rekey` moves everything to it.
+    let both = format!("{second},{first}");
+    let rekeyed = run(folder.path(), &[("LOKET_DATA_KEY", &both)], &["rekey"]);
+    assert!(rekeyed.status.success(), "{}", stderr(&rekeyed));
+    assert!(String::from_utf8_lossy(&rekeyed.stdout).contains("sealed under the first key"));
+    let after = run(
+        folder.path(),
+        &[("LOKET_DATA_KEY", &second)],
+        &["user", "list"],
+    );
+    assert!(after.status.success(), "{}", stderr(&after));
 }
 
 #[test]

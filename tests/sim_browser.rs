@@ -1469,6 +1469,7 @@ async fn the_simulator_does_not_exist_in_production_mode() {
         ("LOKET_BIND", "127.0.0.1:0".to_string()),
         ("LOKET_DATA_DIR", data.path().display().to_string()),
         ("WA_ACCESS_TOKEN", "production-token".to_string()),
+        ("LOKET_DATA_KEY", loket_testkit::DATA_KEY.to_string()),
         ("WA_APP_SECRET", "production-secret".to_string()),
         ("WA_VERIFY_TOKEN", "production-verify".to_string()),
         ("WA_PHONE_NUMBER_ID", "123456789012345".to_string()),

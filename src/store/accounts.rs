@@ -10,14 +10,14 @@ impl Store {
         let added = self.inner.accounts.compare_and_swap(
             account.username.as_bytes(),
             None as Option<&[u8]>,
-            Some(encode(account)?),
+            Some(self.encode(account)?),
         )?;
         Ok(added.is_ok())
     }
 
     pub fn account(&self, username: &str) -> Result<Option<Account>> {
         match self.inner.accounts.get(username.as_bytes())? {
-            Some(bytes) => decode("account", &bytes).map(Some),
+            Some(bytes) => self.decode("account", &bytes).map(Some),
             None => Ok(None),
         }
     }
@@ -28,7 +28,7 @@ impl Store {
             .accounts
             .iter()
             .values()
-            .map(|v| decode("account", &v?))
+            .map(|v| self.decode("account", &v?))
             .collect()
     }
 
@@ -50,13 +50,13 @@ impl Store {
     pub fn put_session(&self, token_hash: &str, session: &Session) -> Result<()> {
         self.inner
             .sessions
-            .insert(token_hash.as_bytes(), encode(session)?)?;
+            .insert(token_hash.as_bytes(), self.encode(session)?)?;
         Ok(())
     }
 
     pub fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         match self.inner.sessions.get(token_hash.as_bytes())? {
-            Some(bytes) => decode("session", &bytes).map(Some),
+            Some(bytes) => self.decode("session", &bytes).map(Some),
             None => Ok(None),
         }
     }
@@ -71,7 +71,7 @@ impl Store {
         let mut ended = 0;
         for item in self.inner.sessions.iter() {
             let (key, value) = item?;
-            let session: Session = decode("session", &value)?;
+            let session: Session = self.decode("session", &value)?;
             if session.username == username {
                 self.inner.sessions.remove(key)?;
                 ended += 1;
@@ -86,8 +86,9 @@ impl Store {
         for item in self.inner.sessions.iter() {
             let (key, value) = item?;
             // An unreadable session opens nothing: it goes too.
-            let expired =
-                decode::<Session>("session", &value).map_or(true, |s| s.expires_at <= now);
+            let expired = self
+                .decode::<Session>("session", &value)
+                .map_or(true, |s| s.expires_at <= now);
             if expired {
                 self.inner.sessions.remove(key)?;
                 purged += 1;
@@ -104,7 +105,7 @@ impl Store {
         let mut names = std::collections::BTreeSet::new();
         for value in self.inner.sessions.iter().values() {
             // An unreadable session opens nothing; it is purged with the expired ones.
-            if let Ok(session) = decode::<Session>("session", &value?)
+            if let Ok(session) = self.decode::<Session>("session", &value?)
                 && session.expires_at > now
             {
                 names.insert(session.username);
@@ -132,7 +133,9 @@ impl Store {
     /// Appends to the audit log; entries are never changed or removed.
     pub fn append_audit(&self, entry: &AuditEntry) -> Result<u64> {
         let seq = self.inner.db.generate_id()?;
-        self.inner.audit.insert(seq.to_be_bytes(), encode(entry)?)?;
+        self.inner
+            .audit
+            .insert(seq.to_be_bytes(), self.encode(entry)?)?;
         Ok(seq)
     }
 
@@ -140,7 +143,7 @@ impl Store {
     pub fn audit(&self) -> impl Iterator<Item = Result<(u64, AuditEntry)>> + '_ {
         self.inner.audit.iter().map(|item| {
             let (key, value) = item?;
-            Ok((u64_from_key(&key), decode("audit entry", &value)?))
+            Ok((u64_from_key(&key), self.decode("audit entry", &value)?))
         })
     }
 }

@@ -12,11 +12,14 @@ use std::{
 
 use sha2::{Digest, Sha256};
 
-use super::Result;
+use super::{Result, seal::Sealer};
 
-#[derive(Debug, Clone)]
+/// Photo files are sealed like records, and named by a keyed hash of their content's hash:
+/// neither the bytes nor the name tell what picture a file holds.
+#[derive(Clone)]
 pub struct BlobStore {
     dir: PathBuf,
+    sealer: Arc<Sealer>,
     /// Files a lane is working with right now, by hash, with how many lanes. Two parents can
     /// send the very same picture at once; one lane's clean-up must not delete it under the
     /// other's photo check.
@@ -48,10 +51,11 @@ fn lock(pins: &Mutex<HashMap<String, usize>>) -> MutexGuard<'_, HashMap<String, 
 }
 
 impl BlobStore {
-    pub(super) fn open(dir: &Path) -> Result<BlobStore> {
+    pub(super) fn open(dir: &Path, sealer: Arc<Sealer>) -> Result<BlobStore> {
         std::fs::create_dir_all(dir)?;
         Ok(BlobStore {
             dir: dir.to_path_buf(),
+            sealer,
             pins: Arc::default(),
         })
     }
@@ -83,7 +87,8 @@ impl BlobStore {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        Some(self.dir.join(&hash[..2]).join(hash))
+        let name = self.sealer.index_hash(&hash.to_ascii_lowercase());
+        Some(self.dir.join(&name[..2]).join(name))
     }
 
     /// Stores `bytes` durably and returns their hash.
@@ -111,7 +116,7 @@ impl BlobStore {
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut file = options.open(&tmp)?;
-            file.write_all(bytes)?;
+            file.write_all(&self.sealer.seal(bytes))?;
             file.sync_all()?;
         }
         std::fs::rename(&tmp, &path)?;
@@ -123,7 +128,7 @@ impl BlobStore {
             return Ok(None);
         };
         match std::fs::read(path) {
-            Ok(bytes) => Ok(Some(bytes)),
+            Ok(stored) => Ok(Some(self.sealer.open("photo file", &stored)?.into_owned())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -148,6 +153,65 @@ impl BlobStore {
     }
 }
 
+impl BlobStore {
+    /// Every photo file, sealed under the sealing key and named by its keyed name: files from
+    /// before encryption (plain bytes, named by their SHA-256) and files sealed under an older
+    /// key are rewritten. Returns how many files were rewritten.
+    pub(super) fn reseal_all(&self) -> Result<usize> {
+        let mut rewritten = 0;
+        for shard in std::fs::read_dir(&self.dir)? {
+            let shard = shard?.path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&shard)? {
+                let path = file?.path();
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if name.contains(".tmp") {
+                    // Left by a crash mid-write: never renamed, so never referenced.
+                    std::fs::remove_file(&path)?;
+                    continue;
+                }
+                let stored = std::fs::read(&path)?;
+                let legacy_name = name.len() == 64;
+                if !legacy_name && self.sealer.is_current(&stored) {
+                    continue;
+                }
+                let plain = self.sealer.open("photo file", &stored)?.into_owned();
+                let hash = if legacy_name {
+                    name.to_string()
+                } else {
+                    Self::hash(&plain)
+                };
+                let Some(target) = self.path_of(&hash) else {
+                    continue;
+                };
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                let tmp = target.with_extension(format!("tmp{}", fastrand::u64(..)));
+                {
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true).create_new(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                    let mut file = options.open(&tmp)?;
+                    file.write_all(&self.sealer.seal(&plain))?;
+                    file.sync_all()?;
+                }
+                std::fs::rename(&tmp, &target)?;
+                if target != path {
+                    std::fs::remove_file(&path)?;
+                }
+                rewritten += 1;
+            }
+        }
+        Ok(rewritten)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,7 +219,11 @@ mod tests {
     #[test]
     fn a_pinned_file_survives_removal_until_its_last_pin_goes() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobStore::open(dir.path()).unwrap();
+        let blobs = BlobStore::open(
+            dir.path(),
+            Arc::new(Sealer::new(&[super::super::seal::DataKey::generate()])),
+        )
+        .unwrap();
         let (hash, first) = blobs.put_pinned(b"the same picture").unwrap();
         let second = blobs.pin(&hash);
         assert!(!blobs.remove(&hash).unwrap(), "pinned twice");
@@ -179,5 +247,13 @@ mod tests {
         let hash = store.blobs().put(b"a photo of a KK").unwrap();
         let path = store.blobs().path_of(&hash).unwrap();
         assert_eq!(mode(&path), 0o600);
+        // Sealed, and named without the content's hash.
+        let stored = std::fs::read(&path).unwrap();
+        assert!(!stored.windows(6).any(|w| w == b"photo "));
+        assert!(!path.to_string_lossy().contains(&hash));
+        assert_eq!(
+            store.blobs().get(&hash).unwrap().unwrap(),
+            b"a photo of a KK"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Delivery tasks: one per printed request, keyed by its number.
 
-use super::{Result, Store, decode, encode};
+use super::{Result, Store};
 use crate::domain::delivery::DeliveryTask;
 
 impl Store {
@@ -13,7 +13,7 @@ impl Store {
             .compare_and_swap(
                 task.number.as_bytes(),
                 None as Option<&[u8]>,
-                Some(encode(task)?),
+                Some(self.encode(task)?),
             )?
             .is_ok())
     }
@@ -22,7 +22,7 @@ impl Store {
     pub fn update_delivery_task(&self, task: &DeliveryTask) -> Result<()> {
         self.inner
             .delivery_tasks
-            .insert(task.number.as_bytes(), encode(task)?)?;
+            .insert(task.number.as_bytes(), self.encode(task)?)?;
         Ok(())
     }
 
@@ -30,7 +30,7 @@ impl Store {
         self.inner
             .delivery_tasks
             .get(number.as_bytes())?
-            .map(|v| decode("delivery task", &v))
+            .map(|v| self.decode("delivery task", &v))
             .transpose()
     }
 
@@ -40,7 +40,7 @@ impl Store {
             .delivery_tasks
             .iter()
             .values()
-            .map(|v| decode("delivery task", &v?))
+            .map(|v| self.decode("delivery task", &v?))
             .collect()
     }
 }

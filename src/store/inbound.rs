@@ -2,9 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Result, Store, StoreError, decode, encode, now_ms, outbox::NewOutboxItem, u64_from_key,
-};
+use super::{Result, Store, StoreError, now_ms, outbox::NewOutboxItem, u64_from_key};
 use crate::domain::contact::{Contact, ContactId};
 use crate::domain::event::{DeliveryStatus, Event, InboundMessage, WaError};
 use crate::domain::{escalation::EscalationReason, media::MediaRecord, photo::PhotoRecord};
@@ -153,14 +151,16 @@ impl Store {
         let mut record = Vec::with_capacity(body.len() + 8);
         record.extend_from_slice(&received.to_be_bytes());
         record.extend_from_slice(body);
-        i.journal.insert(seq.to_be_bytes(), record)?;
+        i.journal
+            .insert(seq.to_be_bytes(), i.sealer.seal(&record))?;
         if !problems.is_empty() {
             let letter = DeadLetter {
                 journal_seq: seq,
                 received_at_ms: received,
                 reasons: problems,
             };
-            i.dead_letters.insert(seq.to_be_bytes(), encode(&letter)?)?;
+            i.dead_letters
+                .insert(seq.to_be_bytes(), self.encode(&letter)?)?;
         }
 
         let messages: Vec<&InboundMessage> = events
@@ -188,7 +188,7 @@ impl Store {
                 message.timestamp.min(received_s + MAX_CLOCK_AHEAD_SECS)
             };
             let key = pending_key(contact, message.timestamp, seq, index as u32);
-            let value = encode(&PendingValue {
+            let value = self.encode(&PendingValue {
                 journal_seq: seq,
                 message,
             })?;
@@ -238,7 +238,7 @@ impl Store {
                 }
                 Event::Error(e) => {
                     let id = i.db.generate_id()?;
-                    i.alerts.insert(id.to_be_bytes(), encode(e)?)?;
+                    i.alerts.insert(id.to_be_bytes(), self.encode(e)?)?;
                     tracing::warn!(code = e.code, title = ?e.title, "WhatsApp reported an error");
                 }
                 Event::Message(_) => {}
@@ -285,7 +285,7 @@ impl Store {
             tracing::error!(%reason, "replaced an unreadable status record");
         }
         match merged {
-            Some(bytes) => decode("status", &bytes),
+            Some(bytes) => self.decode("status", &bytes),
             None => Err(StoreError::Corrupt {
                 what: "status",
                 reason: "could not encode".into(),
@@ -297,7 +297,7 @@ impl Store {
         self.inner
             .statuses
             .get(wamid.as_bytes())?
-            .map(|b| decode("status", &b))
+            .map(|b| self.decode("status", &b))
             .transpose()
     }
 
@@ -318,7 +318,7 @@ impl Store {
         let mut out = Vec::new();
         for item in self.inner.pending.scan_prefix(contact.key()) {
             let (key, value) = item?;
-            let value: PendingValue = decode("pending message", &value)?;
+            let value: PendingValue = self.decode("pending message", &value)?;
             // A redelivery can re-queue a message just as its lane finishes it.
             if self
                 .inner
@@ -341,7 +341,7 @@ impl Store {
         self.inner
             .contacts
             .get(id.key())?
-            .map(|b| decode("contact", &b))
+            .map(|b| self.decode("contact", &b))
             .transpose()
     }
 
@@ -349,7 +349,7 @@ impl Store {
         self.inner
             .processed
             .get(wamid.as_bytes())?
-            .map(|b| decode("processed", &b))
+            .map(|b| self.decode("processed", &b))
             .transpose()
     }
 
@@ -362,7 +362,7 @@ impl Store {
             .dead_letters
             .iter()
             .values()
-            .map(|v| decode("dead letter", &v?))
+            .map(|v| self.decode("dead letter", &v?))
             .collect()
     }
 
@@ -370,18 +370,21 @@ impl Store {
     pub fn journal(&self) -> impl Iterator<Item = Result<(u64, i64, Vec<u8>)>> + '_ {
         self.inner.journal.iter().map(|item| {
             let (key, value) = item?;
-            if value.len() < 8 {
-                return Err(StoreError::Corrupt {
-                    what: "journal",
-                    reason: "short record".into(),
-                });
-            }
-            Ok((
-                u64_from_key(&key),
-                u64_from_key(&value[..8]) as i64,
-                value[8..].to_vec(),
-            ))
+            let (received, body) = self.journal_record(&value)?;
+            Ok((u64_from_key(&key), received, body))
         })
+    }
+
+    /// A journal record's time of receipt and body.
+    pub(super) fn journal_record(&self, stored: &[u8]) -> Result<(i64, Vec<u8>)> {
+        let value = self.inner.sealer.open("journal", stored)?;
+        if value.len() < 8 {
+            return Err(StoreError::Corrupt {
+                what: "journal",
+                reason: "short record".into(),
+            });
+        }
+        Ok((u64_from_key(&value[..8]) as i64, value[8..].to_vec()))
     }
 
     /// Applies a lane's work atomically: the whole decision is first written as one intent
@@ -413,7 +416,7 @@ impl Store {
             commit,
         };
         i.intents
-            .insert(intent.id.to_be_bytes(), encode(&intent)?)?;
+            .insert(intent.id.to_be_bytes(), self.encode(&intent)?)?;
         self.apply_intent(&intent)?;
         i.intents.remove(intent.id.to_be_bytes())?;
         Ok(intent.outbox_ids)
@@ -424,7 +427,7 @@ impl Store {
         let mut n = 0;
         for item in self.inner.intents.iter() {
             let (key, value) = item?;
-            let intent: Intent = decode("intent", &value)?;
+            let intent: Intent = self.decode("intent", &value)?;
             self.apply_intent(&intent)?;
             self.inner.intents.remove(key)?;
             n += 1;
@@ -440,7 +443,7 @@ impl Store {
             let key = id.to_be_bytes();
             if !i.outbox_done.contains_key(key)? {
                 let item = item.clone().into_item(*id, intent.at_ms);
-                i.outbox.insert(key, encode(&item)?)?;
+                i.outbox.insert(key, self.encode(&item)?)?;
             }
             if let Some(notice) = item.notice {
                 self.note_notice_send(notice, *id)?;
@@ -448,7 +451,7 @@ impl Store {
         }
         if let Some(contact) = commit.contact {
             if let Some(state) = &records.conversation {
-                i.conversations.insert(contact.key(), encode(state)?)?;
+                i.conversations.insert(contact.key(), self.encode(state)?)?;
             }
             if let Some(at) = commit.last_inbound_at {
                 self.update(
@@ -465,11 +468,11 @@ impl Store {
             }
         }
         for (media_id, record) in &commit.media {
-            i.media.insert(media_id.as_bytes(), encode(record)?)?;
+            i.media.insert(media_id.as_bytes(), self.encode(record)?)?;
         }
         for photo in &records.photos {
             i.photos
-                .insert(photo.original_sha256.as_bytes(), encode(photo)?)?;
+                .insert(photo.original_sha256.as_bytes(), self.encode(photo)?)?;
         }
         for request in &records.requests {
             self.put_request(request)?;
@@ -496,7 +499,8 @@ impl Store {
             }
         }
         if let Some(log) = &records.log {
-            i.lane_log.insert(intent.id.to_be_bytes(), encode(log)?)?;
+            i.lane_log
+                .insert(intent.id.to_be_bytes(), self.encode(log)?)?;
         }
         if let Some(contact) = commit.contact {
             for (n, line) in records.chat.iter().enumerate() {
@@ -504,7 +508,7 @@ impl Store {
                 let mut key = contact.key().to_vec();
                 key.extend_from_slice(&intent.id.to_be_bytes());
                 key.extend_from_slice(&(n as u32).to_be_bytes());
-                i.chat.insert(key, encode(line)?)?;
+                i.chat.insert(key, self.encode(line)?)?;
             }
         }
         for key in &commit.synthetic_handled {
@@ -570,7 +574,7 @@ impl Store {
             .rev()
             .take(limit)
         {
-            lines.push(decode("chat line", &value?)?);
+            lines.push(self.decode("chat line", &value?)?);
         }
         lines.reverse();
         Ok(lines)
@@ -581,7 +585,7 @@ impl Store {
         self.inner
             .media
             .get(media_id.as_bytes())?
-            .map(|v| decode("media record", &v))
+            .map(|v| self.decode("media record", &v))
             .transpose()
     }
 }
@@ -647,7 +651,8 @@ impl Store {
         };
         let Some(wa_id) = wa_id else {
             let id = ContactId(i.db.generate_id()? + 1);
-            i.contacts.insert(id.key(), encode(&fresh(None, id))?)?;
+            i.contacts
+                .insert(id.key(), self.encode(&fresh(None, id))?)?;
             return Ok(id);
         };
         let bare = format!("p:{wa_id}");
@@ -659,7 +664,7 @@ impl Store {
         let id = ContactId(i.db.generate_id()? + 1);
         // The contact is written before its alias, so an alias never names a missing contact.
         i.contacts
-            .insert(id.key(), encode(&fresh(Some(wa_id), id))?)?;
+            .insert(id.key(), self.encode(&fresh(Some(wa_id), id))?)?;
         match i.aliases.compare_and_swap(
             scoped_alias(number, &bare).as_bytes(),
             None as Option<&[u8]>,

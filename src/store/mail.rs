@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Result, Store, decode, encode};
+use super::{Result, Store};
 
 /// Where a manifest's mail stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -45,7 +45,7 @@ impl Store {
         let _ = self.inner.mail.compare_and_swap(
             manifest.as_bytes(),
             None as Option<&[u8]>,
-            Some(encode(&item)?),
+            Some(self.encode(&item)?),
         )?;
         Ok(())
     }
@@ -54,14 +54,14 @@ impl Store {
         self.inner
             .mail
             .get(manifest.as_bytes())?
-            .map(|v| decode("mail item", &v))
+            .map(|v| self.decode("mail item", &v))
             .transpose()
     }
 
     pub fn put_mail_item(&self, item: &MailItem) -> Result<()> {
         self.inner
             .mail
-            .insert(item.manifest.as_bytes(), encode(item)?)?;
+            .insert(item.manifest.as_bytes(), self.encode(item)?)?;
         Ok(())
     }
 
@@ -69,7 +69,7 @@ impl Store {
     pub fn mail_due(&self, now_ms: i64) -> Result<Vec<MailItem>> {
         let mut due = Vec::new();
         for value in self.inner.mail.iter().values() {
-            let item: MailItem = decode("mail item", &value?)?;
+            let item: MailItem = self.decode("mail item", &value?)?;
             if matches!(item.state, MailState::Waiting { next_at_ms, .. } if next_at_ms <= now_ms) {
                 due.push(item);
             }

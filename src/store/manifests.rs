@@ -1,6 +1,6 @@
 //! Manifests, by number; written once, never changed (their lines are the printed list).
 
-use super::{Result, Store, decode, encode};
+use super::{Result, Store};
 use crate::domain::manifest::Manifest;
 
 impl Store {
@@ -12,7 +12,7 @@ impl Store {
             .compare_and_swap(
                 manifest.number.as_bytes(),
                 None as Option<&[u8]>,
-                Some(encode(manifest)?),
+                Some(self.encode(manifest)?),
             )?
             .is_ok())
     }
@@ -21,7 +21,7 @@ impl Store {
         self.inner
             .manifests
             .get(number.as_bytes())?
-            .map(|v| decode("manifest", &v))
+            .map(|v| self.decode("manifest", &v))
             .transpose()
     }
 
@@ -31,7 +31,7 @@ impl Store {
             .manifests
             .iter()
             .values()
-            .map(|v| decode("manifest", &v?))
+            .map(|v| self.decode("manifest", &v?))
             .collect()
     }
 }

@@ -14,6 +14,7 @@ mod notices;
 mod outbox;
 mod queue;
 mod requests;
+pub mod seal;
 mod settlements;
 
 use std::{
@@ -56,6 +57,10 @@ pub enum StoreError {
     Corrupt { what: &'static str, reason: String },
     #[error("the store is shutting down")]
     Closed,
+    /// The data key is missing, wrong or unreadable: loket refuses to start rather than write
+    /// under a key that cannot read what is there.
+    #[error("data key: {0}")]
+    Key(String),
 }
 
 impl From<sled::Error> for StoreError {
@@ -149,6 +154,9 @@ struct Inner {
     surveys: sled::Tree,
     /// Small desk bookkeeping (whom auto-assignment gave an escalation to last).
     desk_state: sled::Tree,
+    /// The store's own facts: the index key (sealed), which migrations have run.
+    meta: sled::Tree,
+    sealer: Arc<seal::Sealer>,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
     flush_stats: Arc<FlushCounters>,
     blobs: BlobStore,
@@ -162,6 +170,7 @@ struct Inner {
 pub struct StoreOptions {
     pub cache_bytes: u64,
     pub flush_every_ms: u64,
+    pub keys: seal::KeySource,
 }
 
 impl Default for StoreOptions {
@@ -169,6 +178,7 @@ impl Default for StoreOptions {
         StoreOptions {
             cache_bytes: 16 * 1024 * 1024,
             flush_every_ms: 500,
+            keys: seal::KeySource::InFolder,
         }
     }
 }
@@ -177,8 +187,14 @@ impl Store {
     /// Opens (or creates) the store in `dir`. Must be called inside a tokio runtime: the group
     /// committer runs as a task.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store> {
+        // Children's data lives here: loket's user alone may read what is written, sled's own
+        // files (made by sled with the process umask) included.
+        #[cfg(unix)]
+        // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+        unsafe {
+            libc::umask(0o077);
+        }
         std::fs::create_dir_all(dir)?;
-        // Children's data lives here: loket's user alone may read it, whatever the umask.
         private_dir(dir)?;
         let lock = std::fs::OpenOptions::new()
             .create(true)
@@ -194,6 +210,23 @@ impl Store {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
         }
+        let keys = match &options.keys {
+            seal::KeySource::Given(keys) if keys.is_empty() => {
+                return Err(StoreError::Key("no key given".into()));
+            }
+            seal::KeySource::Given(keys) => keys.clone(),
+            seal::KeySource::InFolder => {
+                let (key, made) = seal::folder_key(dir)?;
+                if made {
+                    tracing::warn!(
+                        file = %dir.join(seal::FOLDER_KEY_FILE).display(),
+                        "no LOKET_DATA_KEY: made a data key beside the data (simulator only; \
+                         a deployment keeps its key apart from the data folder)"
+                    );
+                }
+                vec![key]
+            }
+        };
         let db = sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(options.cache_bytes)
@@ -206,6 +239,10 @@ impl Store {
             );
         }
         let tree = |name: &str| db.open_tree(name);
+        let meta = tree("meta")?;
+        let mut sealer = seal::Sealer::new(&keys);
+        sealer.set_index_key(index_key(&meta, &sealer)?);
+        let sealer = Arc::new(sealer);
         let (flush_tx, flush_rx) = mpsc::unbounded_channel();
         let flush_stats = Arc::new(FlushCounters::default());
         let inner = Inner {
@@ -248,7 +285,9 @@ impl Store {
             settlements: tree("settlements")?,
             surveys: tree("surveys")?,
             chat: tree("chat")?,
-            blobs: BlobStore::open(&dir.join("blobs"))?,
+            meta,
+            sealer: sealer.clone(),
+            blobs: BlobStore::open(&dir.join("blobs"), sealer)?,
             dir: dir.to_path_buf(),
             _lock: lock,
             flush_tx,
@@ -259,6 +298,20 @@ impl Store {
         let store = Store {
             inner: Arc::new(inner),
         };
+        // Photo files from before encryption are sealed and renamed once, at the first start
+        // of this version (records are read either way; `loket rekey` seals those).
+        if !store.inner.meta.contains_key(b"blobs:sealed")? {
+            let files = store.inner.blobs.reseal_all()?;
+            store.inner.meta.insert(b"blobs:sealed", &[])?;
+            if files > 0 {
+                tracing::info!(files, "photo files sealed under the data key");
+            }
+        }
+        let reindexed = store.hash_open_niks()?;
+        if reindexed > 0 {
+            tracing::info!(reindexed, "the NIK index now holds keyed hashes only");
+            store.flush_now()?;
+        }
         let replayed = store.replay_intents()?;
         if replayed > 0 {
             tracing::info!(replayed, "re-applied lane commits interrupted by a crash");
@@ -310,8 +363,112 @@ impl Store {
         self.inner
             .conversations
             .get(contact.key())?
-            .map(|v| decode("conversation", &v))
+            .map(|v| self.decode("conversation", &v))
             .transpose()
+    }
+}
+
+/// The trees whose values are sealed records (the others hold ids, counters or nothing).
+const SEALED_TREES: &[&str] = &[
+    "journal",
+    "pending",
+    "processed",
+    "contacts",
+    "statuses",
+    "outbox",
+    "outbox_done",
+    "media",
+    "conversations",
+    "dead_letters",
+    "alerts",
+    "intents",
+    "requests",
+    "queue_by_time",
+    "queue_by_status",
+    "escalations",
+    "synthetic",
+    "photos",
+    "lane_log",
+    "accounts",
+    "sessions",
+    "audit",
+    "notices",
+    "chat",
+    "delivery_tasks",
+    "manifests",
+    "mail",
+    "settlements",
+    "surveys",
+];
+
+/// What `loket rekey` rewrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Rekeyed {
+    pub records: usize,
+    pub files: usize,
+    /// Records already sealed under the sealing key.
+    pub current: usize,
+}
+
+impl Store {
+    /// Seals every record and photo file under the sealing key (the first given): after a new
+    /// key was put first, or on data from before encryption. Run with loket stopped; safe to
+    /// run again after an interruption. The older keys can be dropped once it has finished.
+    pub fn rekey(&self) -> Result<Rekeyed> {
+        let i = &self.inner;
+        let mut done = Rekeyed::default();
+        for name in SEALED_TREES {
+            let tree = i.db.open_tree(name)?;
+            for item in tree.iter() {
+                let (key, stored) = item?;
+                if stored.is_empty() || i.sealer.is_current(&stored) {
+                    done.current += usize::from(!stored.is_empty());
+                    continue;
+                }
+                let plain = i.sealer.open("record", &stored)?;
+                tree.insert(key, i.sealer.seal(&plain))?;
+                done.records += 1;
+            }
+        }
+        if let Some(stored) = i.meta.get(b"index_key")?
+            && !i.sealer.is_current(&stored)
+        {
+            let plain = i.sealer.open("index key", &stored)?;
+            i.meta.insert(b"index_key", i.sealer.seal(&plain))?;
+            done.records += 1;
+        }
+        done.files = i.blobs.reseal_all()?;
+        i.db.flush()?;
+        Ok(done)
+    }
+}
+
+/// The key of the keyed hashes in indexes: made once, kept sealed under the data key. Opening
+/// it is also the check that the keys given are the ones the data was sealed with.
+fn index_key(meta: &sled::Tree, sealer: &seal::Sealer) -> Result<[u8; 32]> {
+    match meta.get(b"index_key")? {
+        Some(stored) => {
+            let plain = sealer.open("index key", &stored).map_err(|e| match e {
+                StoreError::Key(reason) => StoreError::Key(format!(
+                    "this data folder was sealed with another key: {reason}"
+                )),
+                StoreError::Corrupt { .. } => StoreError::Key(
+                    "the index key does not open with the key given: a wrong LOKET_DATA_KEY?"
+                        .into(),
+                ),
+                e => e,
+            })?;
+            plain.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                what: "index key",
+                reason: "not 32 bytes".into(),
+            })
+        }
+        None => {
+            let mut key = [0u8; 32];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
+            meta.insert(b"index_key", sealer.seal(&key))?;
+            Ok(key)
+        }
     }
 }
 
@@ -400,22 +557,30 @@ pub(crate) fn private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
-        what: "encoding",
-        reason: e.to_string(),
-    })
-}
-
-/// A record that does not decode is an error, logged here and returned: never taken as absent.
-fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        tracing::error!(record = what, reason = %e, "a stored record does not decode");
-        StoreError::Corrupt {
-            what,
+impl Store {
+    /// A record as stored: JSON, sealed under the data key.
+    fn encode<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
+        let plain = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+            what: "encoding",
             reason: e.to_string(),
-        }
-    })
+        })?;
+        Ok(self.inner.sealer.seal(&plain))
+    }
+
+    /// A record that does not open or decode is an error, logged here and returned: never taken
+    /// as absent.
+    fn decode<T: DeserializeOwned>(&self, what: &'static str, bytes: &[u8]) -> Result<T> {
+        let plain = self.inner.sealer.open(what, bytes).inspect_err(|e| {
+            tracing::error!(record = what, reason = %e, "a stored record does not open");
+        })?;
+        serde_json::from_slice(&plain).map_err(|e| {
+            tracing::error!(record = what, reason = %e, "a stored record does not decode");
+            StoreError::Corrupt {
+                what,
+                reason: e.to_string(),
+            }
+        })
+    }
 }
 
 impl Store {
@@ -434,25 +599,19 @@ impl Store {
         let written = tree.update_and_fetch(key, |old| {
             // sled may run this more than once (compare-and-swap retries): the last run counts.
             failure = None;
-            let current = match old.map(|bytes| serde_json::from_slice::<T>(bytes)) {
+            let current = match old.map(|bytes| self.decode::<T>(what, bytes)) {
                 None => None,
                 Some(Ok(value)) => Some(value),
                 Some(Err(e)) => {
-                    failure = Some(StoreError::Corrupt {
-                        what,
-                        reason: e.to_string(),
-                    });
+                    failure = Some(e);
                     return old.map(<[u8]>::to_vec);
                 }
             };
-            match change(current).map(|next| serde_json::to_vec(&next)) {
+            match change(current).map(|next| self.encode(&next)) {
                 None => None,
                 Some(Ok(bytes)) => Some(bytes),
                 Some(Err(e)) => {
-                    failure = Some(StoreError::Corrupt {
-                        what: "encoding",
-                        reason: e.to_string(),
-                    });
+                    failure = Some(e);
                     old.map(<[u8]>::to_vec)
                 }
             }
@@ -461,7 +620,7 @@ impl Store {
             tracing::error!(record = what, %error, "a stored record was not updated");
             return Err(error);
         }
-        written.map(|bytes| decode(what, &bytes)).transpose()
+        written.map(|bytes| self.decode(what, &bytes)).transpose()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Supervisors' notices, and which outbox messages carry each (for its delivery counts).
 
-use super::{Result, Store, decode, encode};
+use super::{Result, Store};
 use crate::domain::event::DeliveryStatus;
 use crate::domain::notice::{Notice, NoticeCounts};
 use crate::store::OutboxOutcome;
@@ -14,7 +14,7 @@ impl Store {
     pub fn put_notice(&self, notice: &Notice) -> Result<()> {
         self.inner
             .notices
-            .insert(notice.id.to_be_bytes(), encode(notice)?)?;
+            .insert(notice.id.to_be_bytes(), self.encode(notice)?)?;
         Ok(())
     }
 
@@ -22,7 +22,7 @@ impl Store {
         self.inner
             .notices
             .get(id.to_be_bytes())?
-            .map(|v| decode("notice", &v))
+            .map(|v| self.decode("notice", &v))
             .transpose()
     }
 
@@ -32,7 +32,7 @@ impl Store {
             .notices
             .iter()
             .rev()
-            .map(|item| decode("notice", &item?.1))
+            .map(|item| self.decode("notice", &item?.1))
             .collect()
     }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ContactId, Result, Store, decode, encode, now_ms};
+use super::{ContactId, Result, Store, now_ms};
 use crate::domain::message::Outgoing;
 
 /// A message to queue for one recipient.
@@ -80,7 +80,7 @@ impl Store {
             let id = self.inner.db.generate_id()?;
             self.inner
                 .outbox
-                .insert(id.to_be_bytes(), encode(&item.into_item(id, now))?)?;
+                .insert(id.to_be_bytes(), self.encode(&item.into_item(id, now))?)?;
             ids.push(id);
         }
         Ok(ids)
@@ -96,7 +96,7 @@ impl Store {
                 self.inner.outbox.remove(&key)?;
                 continue;
             }
-            let item: OutboxItem = decode("outbox item", &value)?;
+            let item: OutboxItem = self.decode("outbox item", &value)?;
             index.push((item.id, item.to, item.next_attempt_at_ms));
         }
         Ok(index)
@@ -106,7 +106,7 @@ impl Store {
         self.inner
             .outbox
             .get(id.to_be_bytes())?
-            .map(|v| decode("outbox item", &v))
+            .map(|v| self.decode("outbox item", &v))
             .transpose()
     }
 
@@ -114,7 +114,7 @@ impl Store {
     pub fn reschedule(&self, item: &OutboxItem) -> Result<()> {
         self.inner
             .outbox
-            .insert(item.id.to_be_bytes(), encode(item)?)?;
+            .insert(item.id.to_be_bytes(), self.encode(item)?)?;
         Ok(())
     }
 
@@ -127,7 +127,7 @@ impl Store {
             outcome,
             finished_at_ms: now_ms(),
         };
-        self.inner.outbox_done.insert(key, encode(&record)?)?;
+        self.inner.outbox_done.insert(key, self.encode(&record)?)?;
         self.inner.outbox.remove(key)?;
         Ok(())
     }
@@ -136,7 +136,7 @@ impl Store {
         self.inner
             .outbox_done
             .get(id.to_be_bytes())?
-            .map(|v| decode("outbox record", &v))
+            .map(|v| self.decode("outbox record", &v))
             .transpose()
     }
 
@@ -147,7 +147,7 @@ impl Store {
             .iter()
             .rev()
             .take(limit)
-            .map(|item| decode("outbox record", &item?.1))
+            .map(|item| self.decode("outbox record", &item?.1))
             .collect()
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Result, Store, StoredRequest, decode, encode};
+use super::{Result, Store, StoredRequest};
 use crate::domain::request::RequestStatus;
 
 /// One request as a list shows it.
@@ -99,7 +99,7 @@ impl Store {
     ) -> Result<()> {
         let i = &self.inner;
         let row = QueueRow::of(request);
-        let value = encode(&row)?;
+        let value = self.encode(&row)?;
         i.queue_by_time
             .insert(time_key(row.filed_at_ms, &row.number), value.clone())?;
         i.queue_by_status
@@ -130,7 +130,7 @@ impl Store {
         }
         let mut n = 0;
         for value in i.requests.iter().values() {
-            let request: StoredRequest = decode("request", &value?)?;
+            let request: StoredRequest = self.decode("request", &value?)?;
             self.index_request(&request, None)?;
             n += 1;
         }
@@ -166,7 +166,7 @@ impl Store {
             .filter_map(move |item| {
                 let row = item
                     .map_err(Into::into)
-                    .and_then(|(_, value)| decode::<QueueRow>("queue row", &value));
+                    .and_then(|(_, value)| self.decode::<QueueRow>("queue row", &value));
                 match row {
                     // An entry a crash left under the status a request had before is skipped;
                     // the request's current entry is the one under its status.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ContactId, Result, Store, StoreError, decode, encode, u64_from_key};
+use super::{ContactId, Result, Store, u64_from_key};
 use crate::domain::escalation::EscalationReason;
 use crate::domain::event::SyntheticInput;
 use crate::domain::photo::{PhotoRecord, PhotoVerdict};
@@ -68,10 +68,42 @@ impl StoredRequest {
         self.summary.status.is_open()
     }
 
-    fn nik_key(&self) -> Option<String> {
+    /// The NIK index's key: a keyed hash of `service:nik`, never the NIK itself.
+    fn nik_key(&self, sealer: &super::seal::Sealer) -> Option<String> {
         self.nik
             .as_ref()
-            .map(|nik| format!("{}:{nik}", self.summary.service))
+            .map(|nik| nik_index_key(sealer, &self.summary.service, nik.as_str()))
+    }
+}
+
+fn nik_index_key(sealer: &super::seal::Sealer, service: &str, nik: &str) -> String {
+    sealer.index_hash(&format!("{service}:{nik}"))
+}
+
+impl Store {
+    /// Rebuilds the NIK index from the requests, once, when it still holds plain NIKs (a data
+    /// folder from before keyed hashes). Returns the entries written.
+    pub(super) fn hash_open_niks(&self) -> Result<usize> {
+        let i = &self.inner;
+        if i.meta.contains_key(b"open_niks:keyed")? {
+            return Ok(0);
+        }
+        i.open_niks.clear()?;
+        let mut written = 0;
+        for value in i.requests.iter().values() {
+            let request: StoredRequest = self.decode("request", &value?)?;
+            if let Some(key) = request.nik_key(&i.sealer)
+                && request.is_open()
+            {
+                i.open_niks.insert(
+                    key.as_bytes(),
+                    request.summary.number.to_string().as_bytes(),
+                )?;
+                written += 1;
+            }
+        }
+        i.meta.insert(b"open_niks:keyed", &[])?;
+        Ok(written)
     }
 }
 
@@ -152,7 +184,7 @@ impl Store {
         self.inner
             .requests
             .get(number.as_bytes())?
-            .map(|v| decode("request", &v))
+            .map(|v| self.decode("request", &v))
             .transpose()
     }
 
@@ -172,7 +204,7 @@ impl Store {
 
     /// The open request of `service` for the child with this NIK, if any.
     pub fn open_request_for(&self, service: &str, nik: &str) -> Result<Option<String>> {
-        let key = format!("{service}:{nik}");
+        let key = nik_index_key(&self.inner.sealer, service, nik);
         match self.inner.open_niks.get(key.as_bytes())? {
             Some(number) => {
                 let number = String::from_utf8_lossy(&number).to_string();
@@ -191,7 +223,7 @@ impl Store {
             .requests
             .iter()
             .values()
-            .map(|v| decode("request", &v?))
+            .map(|v| self.decode("request", &v?))
             .collect()
     }
 
@@ -247,7 +279,8 @@ impl Store {
         // was and moves its index entries again, so none is left behind.
         let previous = self.request(&number)?;
         self.index_request(request, previous.as_ref())?;
-        i.requests.insert(number.as_bytes(), encode(request)?)?;
+        i.requests
+            .insert(number.as_bytes(), self.encode(request)?)?;
         if let Some(contact) = request.contact {
             let mut key = contact.key().to_vec();
             key.extend_from_slice(number.as_bytes());
@@ -256,7 +289,7 @@ impl Store {
         for sha in &request.photos {
             i.kept_photos.insert(super::keeper_key(sha, &number), &[])?;
         }
-        if let Some(nik_key) = request.nik_key() {
+        if let Some(nik_key) = request.nik_key(&i.sealer) {
             if request.is_open() {
                 i.open_niks.insert(nik_key.as_bytes(), number.as_bytes())?;
             } else {
@@ -305,7 +338,7 @@ impl Store {
     pub fn open_escalations(&self) -> Result<Vec<EscalationRecord>> {
         let mut out = Vec::new();
         for value in self.inner.escalations.iter().values() {
-            let record: EscalationRecord = decode("escalation", &value?)?;
+            let record: EscalationRecord = self.decode("escalation", &value?)?;
             if record.open {
                 out.push(record);
             }
@@ -318,11 +351,11 @@ impl Store {
         let mut closed = 0;
         for item in self.inner.escalations.iter() {
             let (key, value) = item?;
-            let mut record: EscalationRecord = decode("escalation", &value)?;
+            let mut record: EscalationRecord = self.decode("escalation", &value)?;
             if record.open && record.contact == contact {
                 record.open = false;
                 record.closed_at_ms = Some(at_ms);
-                self.inner.escalations.insert(key, encode(&record)?)?;
+                self.inner.escalations.insert(key, self.encode(&record)?)?;
                 closed += 1;
             }
         }
@@ -333,7 +366,7 @@ impl Store {
     pub fn queue_synthetic(&self, contact: ContactId, input: SyntheticInput) -> Result<()> {
         let mut key = contact.key().to_vec();
         key.extend_from_slice(&self.inner.db.generate_id()?.to_be_bytes());
-        self.inner.synthetic.insert(key, encode(&input)?)?;
+        self.inner.synthetic.insert(key, self.encode(&input)?)?;
         Ok(())
     }
 
@@ -342,7 +375,7 @@ impl Store {
         let mut out = Vec::new();
         for item in self.inner.synthetic.scan_prefix(contact.key()) {
             let (key, value) = item?;
-            out.push((key.to_vec(), decode("synthetic input", &value)?));
+            out.push((key.to_vec(), self.decode("synthetic input", &value)?));
         }
         Ok(out)
     }
@@ -398,7 +431,7 @@ impl Store {
         self.inner
             .photos
             .get(original_sha256.as_bytes())?
-            .map(|v| decode("photo record", &v))
+            .map(|v| self.decode("photo record", &v))
             .transpose()
     }
 
@@ -406,7 +439,7 @@ impl Store {
     pub fn lane_log(&self) -> impl Iterator<Item = Result<(u64, LaneLogEntry)>> + '_ {
         self.inner.lane_log.iter().map(|item| {
             let (key, value) = item?;
-            Ok((u64_from_key(&key), decode("lane log", &value)?))
+            Ok((u64_from_key(&key), self.decode("lane log", &value)?))
         })
     }
 
@@ -417,11 +450,7 @@ impl Store {
         };
         let seq = record.journal_seq.to_be_bytes();
         match self.inner.journal.get(seq)? {
-            Some(value) if value.len() >= 8 => Ok(Some(value[8..].to_vec())),
-            Some(_) => Err(StoreError::Corrupt {
-                what: "journal",
-                reason: "short record".into(),
-            }),
+            Some(value) => Ok(Some(self.journal_record(&value)?.1)),
             None => Ok(None),
         }
     }
@@ -430,7 +459,7 @@ impl Store {
     pub fn put_conversation(&self, contact: ContactId, state: &Conversation) -> Result<()> {
         self.inner
             .conversations
-            .insert(contact.key(), encode(state)?)?;
+            .insert(contact.key(), self.encode(state)?)?;
         Ok(())
     }
 
@@ -440,7 +469,10 @@ impl Store {
             .iter()
             .map(|item| {
                 let (k, v) = item?;
-                Ok((ContactId(u64_from_key(&k)), decode("conversation", &v)?))
+                Ok((
+                    ContactId(u64_from_key(&k)),
+                    self.decode("conversation", &v)?,
+                ))
             })
             .collect()
     }
@@ -468,14 +500,14 @@ impl Store {
         let _ = self.inner.escalations.compare_and_swap(
             id.to_be_bytes(),
             None as Option<&[u8]>,
-            Some(encode(&record)?),
+            Some(self.encode(&record)?),
         )?;
         Ok(())
     }
 
     pub fn escalation(&self, id: u64) -> Result<Option<EscalationRecord>> {
         match self.inner.escalations.get(id.to_be_bytes())? {
-            Some(bytes) => decode("escalation", &bytes).map(Some),
+            Some(bytes) => self.decode("escalation", &bytes).map(Some),
             None => Ok(None),
         }
     }
@@ -521,7 +553,7 @@ impl Store {
             .escalations
             .iter()
             .values()
-            .map(|v| decode("escalation", &v?))
+            .map(|v| self.decode("escalation", &v?))
             .collect()
     }
 

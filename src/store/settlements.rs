@@ -1,7 +1,7 @@
 //! Closed courier days, keyed `YYYY-MM-DD|courier` (so a month is a prefix scan), and the
 //! satisfaction survey's answers, by request number.
 
-use super::{Result, Store, decode, encode};
+use super::{Result, Store};
 use crate::domain::settlement::Settlement;
 use crate::domain::survey::SurveyAnswer;
 
@@ -18,7 +18,7 @@ impl Store {
             .compare_and_swap(
                 key(settlement).as_bytes(),
                 None as Option<&[u8]>,
-                Some(encode(settlement)?),
+                Some(self.encode(settlement)?),
             )?
             .is_ok())
     }
@@ -29,7 +29,7 @@ impl Store {
             .settlements
             .scan_prefix(prefix.as_bytes())
             .values()
-            .map(|v| decode("settlement", &v?))
+            .map(|v| self.decode("settlement", &v?))
             .collect()
     }
 }
@@ -40,13 +40,13 @@ impl Store {
         let key = answer.number.as_bytes();
         let merged = match self.inner.surveys.get(key)? {
             Some(old) if answer.comment.is_some() => {
-                let mut old: SurveyAnswer = decode("survey answer", &old)?;
+                let mut old: SurveyAnswer = self.decode("survey answer", &old)?;
                 old.comment.clone_from(&answer.comment);
                 old
             }
             _ => answer.clone(),
         };
-        self.inner.surveys.insert(key, encode(&merged)?)?;
+        self.inner.surveys.insert(key, self.encode(&merged)?)?;
         Ok(())
     }
 
@@ -54,7 +54,7 @@ impl Store {
         self.inner
             .surveys
             .get(number.as_bytes())?
-            .map(|v| decode("survey answer", &v))
+            .map(|v| self.decode("survey answer", &v))
             .transpose()
     }
 
@@ -64,7 +64,7 @@ impl Store {
             .surveys
             .iter()
             .values()
-            .map(|v| decode("survey answer", &v?))
+            .map(|v| self.decode("survey answer", &v?))
             .collect()
     }
 }

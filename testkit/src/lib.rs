@@ -20,3 +20,7 @@ pub mod photo_fixtures;
 pub mod requests;
 pub mod smtp;
 pub mod transcript;
+
+/// The data key tests and benchmarks run loket with in production mode (`LOKET_DATA_KEY`):
+/// 32 bytes in base64. Never a deployment's key.
+pub const DATA_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

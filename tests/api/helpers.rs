@@ -63,6 +63,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("LOKET_BIND", "127.0.0.1:0".into()),
         ("LOKET_DATA_DIR", data_dir.display().to_string()),
         ("WA_ACCESS_TOKEN", TOKEN.into()),
+        ("LOKET_DATA_KEY", loket_testkit::DATA_KEY.into()),
         ("WA_APP_SECRET", APP_SECRET.into()),
         ("WA_VERIFY_TOKEN", VERIFY_TOKEN.into()),
         ("WA_PHONE_NUMBER_ID", PHONE_NUMBER_ID.into()),

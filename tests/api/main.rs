@@ -10,5 +10,6 @@ mod inbox;
 mod notices;
 mod openapi;
 mod outbound;
+mod privacy;
 mod transcripts;
 mod walk_in;
