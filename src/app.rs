@@ -167,6 +167,8 @@ impl Application {
         mut settings: Settings,
         options: AppOptions,
     ) -> anyhow::Result<Application> {
+        // Counters recorded from the start count at the first scrape.
+        crate::telemetry::metrics();
         for note in &settings.ignored {
             tracing::warn!("{note}");
         }

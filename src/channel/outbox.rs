@@ -389,6 +389,14 @@ async fn send_one(
 }
 
 fn finish(store: &Store, item: OutboxItem, outcome: OutboxOutcome) {
+    match &outcome {
+        OutboxOutcome::Sent { .. } => metrics::counter!("loket_outbox_sent_total").increment(1),
+        OutboxOutcome::Failed { code, .. } => metrics::counter!(
+            "loket_outbox_failed_total",
+            "code" => code.map_or_else(|| "none".to_string(), |c| c.to_string())
+        )
+        .increment(1),
+    }
     if let Err(e) = store.finish(item, outcome) {
         tracing::error!(error = %e, "cannot record an outbox outcome");
     }

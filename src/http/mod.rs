@@ -5,6 +5,7 @@ pub mod body;
 mod console;
 pub mod deadline;
 pub mod error;
+mod ops;
 mod webhook;
 
 use std::sync::{
@@ -231,6 +232,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(api::configure);
     cfg.configure(console::configure);
     cfg.route("/healthz", web::get().to(health))
+        .route("/readyz", web::get().to(ops::ready))
+        .route("/metrics", web::get().to(ops::metrics))
         .route("/", web::get().to(start_page))
         .service(
             web::resource("/webhook")

@@ -45,6 +45,25 @@ pub async fn receive(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let result = receive_signed(request, payload, state).await;
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(ApiError::Unauthorized(_)) => "unsigned",
+        Err(ApiError::Forbidden(_)) => "forged",
+        Err(ApiError::TooLarge { .. }) => "too_large",
+        Err(ApiError::TooSlow { .. }) => "too_slow",
+        Err(ApiError::Unavailable(_)) => "unavailable",
+        Err(_) => "unreadable",
+    };
+    metrics::counter!("loket_webhooks_total", "outcome" => outcome).increment(1);
+    result
+}
+
+async fn receive_signed(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     // Held until this body is journaled: what unverified and in-flight bodies hold together is
     // bounded by LOKET_WEBHOOK_BUDGET_BYTES.
     let (body, _held) = body::read_limited(

@@ -86,6 +86,23 @@ impl Verdicts for LiveVerdicts<'_> {
             record.width = Some(accepted.width);
             record.height = Some(accepted.height);
         }
+        let outcome = if checked.verdict.accepted() {
+            "accepted"
+        } else {
+            "refused"
+        };
+        if checked.verdict.findings.is_empty() {
+            metrics::counter!("loket_photo_verdicts_total", "outcome" => outcome, "code" => "none")
+                .increment(1);
+        }
+        for finding in &checked.verdict.findings {
+            metrics::counter!(
+                "loket_photo_verdicts_total",
+                "outcome" => outcome,
+                "code" => finding.code.clone()
+            )
+            .increment(1);
+        }
         (checked.verdict, Some(record))
     }
 }

@@ -353,6 +353,15 @@ impl Store {
         &self.inner.dir
     }
 
+    /// Writes a probe record (for `/readyz`): fails when the store cannot take writes.
+    pub fn probe_write(&self) -> Result<()> {
+        self.inner.meta.insert(
+            b"probe",
+            &jiff::Timestamp::now().as_millisecond().to_be_bytes(),
+        )?;
+        Ok(())
+    }
+
     /// True when the database answers reads.
     pub fn is_healthy(&self) -> bool {
         self.inner.db.contains_key(b"__health").is_ok()
@@ -365,6 +374,38 @@ impl Store {
             .get(contact.key())?
             .map(|v| self.decode("conversation", &v))
             .transpose()
+    }
+}
+
+/// What is waiting in the store, for the operators' metrics.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    /// Messages acknowledged and not yet handled by their lane.
+    pub pending_messages: usize,
+    /// Messages queued to be sent.
+    pub outbox_queued: usize,
+    /// Manifest mails waiting for the SMTP server.
+    pub mail_waiting: usize,
+    pub dead_letters: usize,
+    /// Bytes sled takes on disk.
+    pub store_bytes: u64,
+}
+
+impl Store {
+    pub fn backlog(&self) -> Result<Backlog> {
+        let i = &self.inner;
+        let mut mail_waiting = 0;
+        for value in i.mail.iter().values() {
+            let item: MailItem = self.decode("mail item", &value?)?;
+            mail_waiting += usize::from(matches!(item.state, MailState::Waiting { .. }));
+        }
+        Ok(Backlog {
+            pending_messages: i.pending.len(),
+            outbox_queued: i.outbox.len(),
+            mail_waiting,
+            dead_letters: i.dead_letters.len(),
+            store_bytes: i.db.size_on_disk()?,
+        })
     }
 }
 
@@ -491,6 +532,10 @@ async fn group_commit(
             .map(|_| ())
             .map_err(|e| e.to_string());
         stats.record(waiters.len(), started.elapsed());
+        metrics::histogram!("loket_store_flush_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("loket_store_flushes_total", "outcome" => if result.is_ok() { "ok" } else { "failed" })
+            .increment(1);
+        metrics::counter!("loket_store_acknowledgements_total").increment(waiters.len() as u64);
         if let Err(reason) = &result {
             tracing::error!(%reason, "store flush failed");
         }

@@ -9,6 +9,7 @@ mod inbound;
 mod inbox;
 mod notices;
 mod openapi;
+mod ops;
 mod outbound;
 mod privacy;
 mod transcripts;
