@@ -324,6 +324,8 @@ impl Application {
                 mark_read: settings.mark_read,
                 media_max_bytes: settings.media_max_bytes,
                 max_active: settings.lanes,
+                flood_after: settings.flood_after,
+                flood_delay: settings.flood_delay,
             },
             conversations,
         );
@@ -374,6 +376,7 @@ impl Application {
                     .webhook_budget_bytes
                     .max(settings.webhook_max_bytes),
             ),
+            sign_ins: http::throttle::SignInThrottle::default(),
         });
         let sim_data = simulator.clone().map(web::Data::new);
         let body_timeout = settings.body_timeout;

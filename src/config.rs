@@ -136,6 +136,11 @@ pub struct Settings {
     /// Lanes handling messages at the same time. Processing faster than Meta lets us answer
     /// (80 messages/s) gains nothing; fewer lanes leave CPU and disk to acknowledging webhooks.
     pub lanes: usize,
+    /// Messages a sender may send in a minute before being answered more slowly.
+    pub flood_after: u32,
+    pub flood_delay: Duration,
+    /// Take the client's address from `Forwarded`/`X-Forwarded-For` (behind nginx).
+    pub trust_forwarded: bool,
     /// Benchmark only: acknowledge webhooks without storing them, to show what durability
     /// costs. Needs the exact value `benchmark-only`; never set it in a deployment.
     pub discard_webhooks: bool,
@@ -567,6 +572,10 @@ impl Settings {
                 "15000",
             )),
             lane_debounce: env.millis("LOKET_LANE_DEBOUNCE_MS", 400, "400"),
+            flood_after: u32::try_from(env.positive("LOKET_FLOOD_AFTER", 40, "40"))
+                .unwrap_or(u32::MAX),
+            flood_delay: env.millis("LOKET_FLOOD_DELAY_MS", 5_000, "5000"),
+            trust_forwarded: env.flag("LOKET_TRUST_FORWARDED", false),
             job_interval: Duration::from_millis(env.positive(
                 "LOKET_JOB_INTERVAL_MS",
                 15_000,

@@ -136,6 +136,8 @@ pub enum Input {
     },
     /// A wake-up scheduled by [`Effect::WakeAt`] fired.
     Tick,
+    /// The parent sends far more than a person types: they are answered more slowly, and told.
+    Flooding,
     /// An officer hands the conversation back to the bot.
     HandBack,
     /// An officer decided on one of the parent's requests (the lane has recorded it): tell the

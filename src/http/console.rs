@@ -279,7 +279,24 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
+async fn login(
+    request: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let address = state.client_address(&request);
+    if let Err(minutes) = state.sign_ins.check(address) {
+        let mut response = page(
+            "Masuk",
+            None,
+            &login_form(&format!(
+                "<p class=\"err\" role=\"alert\">Terlalu banyak percobaan masuk yang gagal dari \
+                 alamat ini. Coba lagi dalam {minutes} menit.</p>"
+            )),
+        );
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return response;
+    }
     let LoginForm { username, password } = form.into_inner();
     let policy = state.sign_in_policy();
     let store = state.store.clone();
@@ -287,6 +304,11 @@ async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpRe
         web::block(move || accounts::sign_in(&store, &policy, username.trim(), &password, now()))
             .await;
     let _ = state.store.commit().await;
+    match &signed {
+        Ok(Ok(_)) => state.sign_ins.succeeded(address),
+        Ok(Err(_)) => state.sign_ins.failed(address),
+        Err(_) => {}
+    }
     match signed {
         Ok(Ok(signed)) => {
             // Couriers land on their delivery list; officers on the desk.

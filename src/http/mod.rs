@@ -6,6 +6,7 @@ mod console;
 pub mod deadline;
 pub mod error;
 mod ops;
+pub mod throttle;
 mod webhook;
 
 use std::sync::{
@@ -38,6 +39,15 @@ pub struct AppState {
     pub flows: Arc<crate::flow::FlowSet>,
     /// Memory shared by the webhook bodies being received.
     pub webhook_budget: body::BodyBudget,
+    /// Failed sign-ins per address.
+    pub sign_ins: throttle::SignInThrottle,
+}
+
+impl AppState {
+    /// The client's address, for limits per address.
+    pub fn client_address(&self, request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        throttle::client_address(request, self.settings.trust_forwarded)
+    }
 }
 
 impl AppState {

@@ -26,6 +26,9 @@ pub struct Batch<'a> {
     pub synthetic: &'a [SyntheticInput],
     /// The clock the conversation sees.
     pub now: jiff::Timestamp,
+    /// The sender has just passed the flood limit: the conversation tells them (once) that they
+    /// are being answered more slowly.
+    pub flooding: bool,
 }
 
 /// What the conversation decided for a batch: the records the lane commits (atomically, with

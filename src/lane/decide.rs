@@ -173,6 +173,9 @@ impl Conversations for FlowConversations {
     fn decide(&self, batch: Batch<'_>, store: &Store) -> anyhow::Result<Decision> {
         let state = batch.state.cloned().unwrap_or_default();
         let mut inputs: Vec<Input> = Vec::new();
+        if batch.flooding {
+            inputs.push(Input::Flooding);
+        }
         let mut wamids = Vec::new();
         // Files that are not pictures (a PDF, a Word file) are refused and nothing uses them.
         let mut not_pictures = Vec::new();

@@ -46,6 +46,36 @@ pub struct LaneSettings {
     pub media_max_bytes: usize,
     /// Lanes working at the same time.
     pub max_active: usize,
+    /// Messages a sender may send in a minute before their lane slows down (and they are told).
+    pub flood_after: u32,
+    /// How long a flooding sender's lane waits before each batch: what arrived meanwhile is
+    /// answered together, in one reply.
+    pub flood_delay: Duration,
+}
+
+/// The most messages one batch takes: a sender with hundreds waiting holds a lane (and its
+/// photo checks) for a bounded time, then yields to the others.
+const MAX_BATCH: usize = 20;
+
+/// One sender's recent messages, for the flood limit.
+#[derive(Default)]
+struct Rate {
+    /// When each message handled in the last minute was handled.
+    recent: std::collections::VecDeque<std::time::Instant>,
+    /// Told since they last went quiet.
+    told: bool,
+}
+
+impl Rate {
+    fn forget_older_than_a_minute(&mut self, now: std::time::Instant) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60))
+        {
+            self.recent.pop_front();
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -62,6 +92,8 @@ struct RuntimeInner {
     /// Active lanes; the flag says more work arrived since the lane last looked.
     lanes: Mutex<HashMap<ContactId, bool>>,
     permits: Semaphore,
+    /// Senders' recent message counts (the flood limit); a sender quiet for a minute is dropped.
+    rates: Mutex<HashMap<ContactId, Rate>>,
     /// The main runtime: lanes must outlive the HTTP workers that wake them.
     tokio: tokio::runtime::Handle,
 }
@@ -85,6 +117,7 @@ impl Runtime {
                 conversations,
                 lanes: Mutex::new(HashMap::new()),
                 permits,
+                rates: Mutex::new(HashMap::new()),
                 tokio: tokio::runtime::Handle::current(),
             }),
         }
@@ -131,6 +164,10 @@ impl Runtime {
         let (mut failures, mut conversation_failures) = (0u32, 0u32);
         loop {
             tokio::time::sleep(self.inner.settings.debounce).await;
+            if self.over_limit(contact) {
+                // Slowed: what the sender adds meanwhile is answered together.
+                tokio::time::sleep(self.inner.settings.flood_delay).await;
+            }
             self.set_dirty(contact, false);
             let hand_over = conversation_failures >= CONVERSATION_ATTEMPTS;
             let result = match self.inner.permits.acquire().await {
@@ -160,6 +197,59 @@ impl Runtime {
                 return;
             }
         }
+    }
+
+    fn rates(&self) -> std::sync::MutexGuard<'_, HashMap<ContactId, Rate>> {
+        match self.inner.rates.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Whether the sender passed the flood limit in the last minute.
+    fn over_limit(&self, contact: ContactId) -> bool {
+        let now = std::time::Instant::now();
+        let mut rates = self.rates();
+        let Some(rate) = rates.get_mut(&contact) else {
+            return false;
+        };
+        rate.forget_older_than_a_minute(now);
+        if rate.recent.is_empty() {
+            rates.remove(&contact);
+            return false;
+        }
+        rate.recent.len() > self.inner.settings.flood_after as usize
+    }
+
+    /// Counts `n` messages handled for the sender; true when this batch should tell them they
+    /// passed the limit (once, until they go quiet for a minute).
+    fn count(&self, contact: ContactId, n: usize) -> bool {
+        let now = std::time::Instant::now();
+        let mut rates = self.rates();
+        // Senders quiet for a minute are forgotten, so the map stays as large as the flood.
+        if rates.len() > 1024 {
+            rates.retain(|_, r| {
+                r.forget_older_than_a_minute(now);
+                !r.recent.is_empty()
+            });
+        }
+        let rate = rates.entry(contact).or_default();
+        rate.forget_older_than_a_minute(now);
+        if rate.recent.is_empty() {
+            rate.told = false;
+        }
+        rate.recent.extend(std::iter::repeat_n(now, n));
+        let over = rate.recent.len() > self.inner.settings.flood_after as usize;
+        let tell = over && !rate.told;
+        rate.told |= over;
+        if tell {
+            metrics::counter!("loket_senders_slowed_total").increment(1);
+            tracing::warn!(
+                messages = rate.recent.len(),
+                "a sender passed the flood limit: answered more slowly"
+            );
+        }
+        tell
     }
 
     fn set_dirty(&self, contact: ContactId, dirty: bool) {
@@ -195,6 +285,11 @@ impl Runtime {
             synthetic = vec![walk_in];
             pending.clear();
         }
+        if pending.len() > MAX_BATCH {
+            pending.truncate(MAX_BATCH);
+            self.set_dirty(contact_id, true);
+        }
+        let flooding = !pending.is_empty() && self.count(contact_id, pending.len());
         let Some(contact) = store.contact(contact_id)? else {
             tracing::error!("work queued for an unknown contact");
             return Ok(());
@@ -259,6 +354,7 @@ impl Runtime {
                 arrivals: &arrivals,
                 synthetic: &synthetic_inputs,
                 now: lane_clock(),
+                flooding,
             })
         } else {
             tokio::task::spawn_blocking(move || {
@@ -268,6 +364,7 @@ impl Runtime {
                     arrivals: &arrivals,
                     synthetic: &synthetic_inputs,
                     now: lane_clock(),
+                    flooding,
                 };
                 conversations.decide(batch, &store_for_decision)
             })

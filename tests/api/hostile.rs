@@ -296,3 +296,89 @@ async fn the_simulator_refuses_other_sites_other_host_names_and_sends_without_th
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_sender_who_floods_is_slowed_and_told_once_while_others_are_answered() {
+    let app = spawn_app_with(Options {
+        extra_env: vec![
+            ("WA_MARK_READ", "false".into()),
+            ("LOKET_FLOOD_AFTER", "10".into()),
+            ("LOKET_FLOOD_DELAY_MS", "1000".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let flooder = "6281700000001";
+    for i in 0..60 {
+        let body = text_body(&format!("wamid.flood.{i}"), flooder, now(), "halo");
+        assert_eq!(app.post_signed(&body).await.status(), 200);
+    }
+    let other = "6281700000002";
+    let body = text_body("wamid.flood.other", other, now(), "halo");
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.eventually("the other parent is answered", |app| {
+        !app.graph.texts_to(other).is_empty()
+    })
+    .await;
+    assert!(
+        app.store.processed("wamid.flood.59").unwrap().is_none(),
+        "the other parent did not wait for the whole flood"
+    );
+    app.eventually("every flooded message is read, none dropped", |app| {
+        (0..60).all(|i| {
+            app.store
+                .processed(&format!("wamid.flood.{i}"))
+                .unwrap()
+                .is_some()
+        })
+    })
+    .await;
+    let texts = app.graph.texts_to(flooder);
+    let told = texts
+        .iter()
+        .filter(|t| t.contains("balasan kami datang lebih lambat"))
+        .count();
+    assert_eq!(told, 1, "{texts:#?}");
+    assert!(
+        texts.len() < 10,
+        "answered in batches, not 60 times: {}",
+        texts.len()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_to_sign_in_waits_whatever_names_it_tries() {
+    let app = spawn_app().await;
+    let sign_in = |name: String| {
+        app.client
+            .post(format!("{}/api/v1/session", app.address))
+            .json(&json!({"username": name, "password": "tebakan"}))
+            .send()
+    };
+    for i in 0..10 {
+        let response = sign_in(format!("petugas{i}")).await.unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    let response = sign_in("petugas_lain".into()).await.unwrap();
+    assert_eq!(response.status(), 429);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("this address")
+    );
+    // The console's form says so too, in Indonesian.
+    let form = app
+        .client
+        .post(format!("{}/console/login", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=siapa&password=apa")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 429);
+    assert!(form.text().await.unwrap().contains("dari alamat ini"));
+    app.stop().await;
+}

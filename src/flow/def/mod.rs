@@ -436,6 +436,7 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "media_too_large",
     "media_refused",
     "late_message",
+    "flood_notice",
     "unsupported",
     "cancel_confirm",
     "cancel_yes",

@@ -221,6 +221,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             Input::Unsupported { .. } => self.unclear(st, "unsupported", t),
             Input::Tick => self.on_tick(st, t),
+            Input::Flooding => t.notes.push(self.msg(st, "flood_notice")),
             Input::HandBack | Input::WalkIn(_) | Input::Notice(_) | Input::OfficerReply(_) => {}
             Input::Decided {
                 number,

@@ -16,9 +16,16 @@ pub struct Credentials {
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()), request_body = Credentials, responses((status = 200, description = "Signed in", body = super::doc::SessionCreated), (status = 400, description = "Bad input", body = super::doc::ErrorBody), (status = 401, description = "Wrong username or password", body = super::doc::ErrorBody), (status = 429, description = "Locked after failed sign-ins", body = super::doc::ErrorBody)))]
 pub async fn sign_in(
+    request: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
+    let address = state.client_address(&request);
+    state.sign_ins.check(address).map_err(|minutes| {
+        ApiError::Locked(format!(
+            "too many failed sign-ins from this address; try again in {minutes} minutes"
+        ))
+    })?;
     let Credentials { username, password } = body.into_inner();
     let policy = state.sign_in_policy();
     let store = state.store.clone();
@@ -26,7 +33,12 @@ pub async fn sign_in(
     let signed =
         web::block(move || accounts::sign_in(&store, &policy, &username, &password, super::now()))
             .await
-            .map_err(|_| ApiError::Unavailable("sign-in was interrupted".into()))??;
+            .map_err(|_| ApiError::Unavailable("sign-in was interrupted".into()))?;
+    match &signed {
+        Ok(_) => state.sign_ins.succeeded(address),
+        Err(_) => state.sign_ins.failed(address),
+    }
+    let signed = signed?;
     state.store.commit().await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
