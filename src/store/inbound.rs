@@ -255,7 +255,7 @@ impl Store {
             .inner
             .statuses
             .update_and_fetch(wamid.as_bytes(), |old| {
-                let old: Option<StoredStatus> = old.and_then(|b| match serde_json::from_slice(b) {
+                let old: Option<StoredStatus> = old.and_then(|b| match self.decode("status", b) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         decode_error = Some(e.to_string());
@@ -277,7 +277,7 @@ impl Store {
                         old
                     }
                 };
-                serde_json::to_vec(&next).ok()
+                self.encode(&next).ok()
             })?;
         if let Some(reason) = decode_error {
             // A delivery status is derived (Meta sends the next one anyway); refusing the
@@ -747,7 +747,7 @@ impl Store {
         let mut decode_error = None;
         i.contacts.update_and_fetch(id.key(), |old| {
             let old: Option<Contact> = old.and_then(|b| {
-                serde_json::from_slice(b)
+                self.decode("contact", b)
                     .map_err(|e| decode_error = Some(e))
                     .ok()
             });
@@ -772,7 +772,7 @@ impl Store {
             if contact.business_number.is_none() {
                 contact.business_number.clone_from(&m.phone_number_id);
             }
-            serde_json::to_vec(&contact).ok()
+            self.encode(&contact).ok()
         })?;
         if let Some(e) = decode_error {
             // Rebuilt from this very message (identity, name; the window reopens with it), so
@@ -868,6 +868,60 @@ mod tests {
         ));
         let escalations = store.open_escalations().unwrap();
         assert_eq!(escalations[0].reason, EscalationReason::Requested);
+    }
+
+    #[tokio::test]
+    async fn a_contact_is_kept_sealed_and_read_back_across_messages_not_replaced() {
+        use crate::domain::event::{ContactRef, Event, InboundMessage, MessageKind};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let message = |wamid: &str, timestamp: i64| {
+            Event::Message(InboundMessage {
+                id: wamid.into(),
+                from: ContactRef {
+                    wa_id: Some("6281234567891".into()),
+                    user_id: None,
+                    name: Some("Ibu Kartini".into()),
+                },
+                timestamp,
+                kind: MessageKind::Text {
+                    body: "halo".into(),
+                },
+                context_id: None,
+                forwarded: false,
+                phone_number_id: Some("100000000000001".into()),
+            })
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let id = store
+            .ingest(b"{}", &[message("wamid.k1", now)], Vec::new())
+            .unwrap()
+            .claimed[0];
+        let first = store.contact(id).unwrap().unwrap();
+        store
+            .ingest(b"{}", &[message("wamid.k2", now + 1)], Vec::new())
+            .unwrap();
+        let again = store.contact(id).unwrap().unwrap();
+        // Read back, not rebuilt: it still knows when the parent first wrote.
+        assert_eq!(again.first_seen_ms, first.first_seen_ms);
+        assert_eq!(again.name.as_deref(), Some("Ibu Kartini"));
+        let raw = store.inner.contacts.get(id.key()).unwrap().unwrap();
+        assert!(!raw.windows(7).any(|w| w == b"Kartini"));
+        let statuses = store
+            .merge_status(
+                "wamid.out.1",
+                StoredStatus {
+                    status: crate::domain::event::DeliveryStatus::Sent,
+                    timestamp: now,
+                    errors: Vec::new(),
+                    outbox_id: Some(1),
+                    recipient: Some("6281234567891".into()),
+                },
+            )
+            .unwrap();
+        assert_eq!(statuses.outbox_id, Some(1));
+        let raw = store.inner.statuses.get(b"wamid.out.1").unwrap().unwrap();
+        assert!(!raw.windows(13).any(|w| w == b"6281234567891"));
     }
 
     #[tokio::test]
