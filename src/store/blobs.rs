@@ -105,6 +105,11 @@ impl BlobStore {
         if path.exists() {
             return Ok(());
         }
+        self.write_sealed(&path, bytes)
+    }
+
+    /// Seals `plain` into `path`: written to a temporary name, fsynced, then renamed.
+    fn write_sealed(&self, path: &Path, plain: &[u8]) -> Result<()> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -116,10 +121,10 @@ impl BlobStore {
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut file = options.open(&tmp)?;
-            file.write_all(&self.sealer.seal(bytes))?;
+            file.write_all(&self.sealer.seal(plain))?;
             file.sync_all()?;
         }
-        std::fs::rename(&tmp, &path)?;
+        std::fs::rename(&tmp, path)?;
         Ok(())
     }
 
@@ -188,20 +193,7 @@ impl BlobStore {
                 let Some(target) = self.path_of(&hash) else {
                     continue;
                 };
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                let tmp = target.with_extension(format!("tmp{}", fastrand::u64(..)));
-                {
-                    let mut options = std::fs::OpenOptions::new();
-                    options.write(true).create_new(true);
-                    #[cfg(unix)]
-                    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                    let mut file = options.open(&tmp)?;
-                    file.write_all(&self.sealer.seal(&plain))?;
-                    file.sync_all()?;
-                }
-                std::fs::rename(&tmp, &target)?;
+                self.write_sealed(&target, &plain)?;
                 if target != path {
                     std::fs::remove_file(&path)?;
                 }
