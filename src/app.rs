@@ -55,8 +55,10 @@ async fn housekeeping(
     flows: Arc<crate::flow::FlowSet>,
     every: std::time::Duration,
     auto_manifests: bool,
+    retention: crate::privacy::retention::RetentionPolicy,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -65,6 +67,35 @@ async fn housekeeping(
         let span = tracing::info_span!("job", name = "housekeeping");
         tracing::Instrument::instrument(housekeep(&store, &runtime, &flows, auto_manifests), span)
             .await;
+        if last_sweep.is_none_or(|at| at.elapsed() >= RETENTION_SWEEP_EVERY) {
+            last_sweep = Some(std::time::Instant::now());
+            let span = tracing::info_span!("job", name = "retention");
+            tracing::Instrument::instrument(retention_sweep(&store, retention), span).await;
+        }
+    }
+}
+
+/// Retention runs at the first housekeeping after start, then hourly: its periods are days.
+const RETENTION_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+async fn retention_sweep(store: &Store, policy: crate::privacy::retention::RetentionPolicy) {
+    let swept = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::privacy::retention::sweep(&store, &policy, jiff::Timestamp::now())
+        })
+        .await
+    };
+    match swept {
+        Ok(Ok(swept)) if swept.is_empty() => {}
+        Ok(Ok(swept)) => {
+            tracing::info!(removed = %swept.describe(), "retention sweep");
+            if let Err(e) = store.commit().await {
+                tracing::error!(error = %e, "cannot make the retention sweep durable");
+            }
+        }
+        Ok(Err(e)) => tracing::error!(error = %e, "retention sweep failed"),
+        Err(e) => tracing::error!(error = %e, "retention sweep stopped"),
     }
 }
 
@@ -352,6 +383,7 @@ impl Application {
             flows.clone(),
             settings.job_interval,
             settings.auto_manifests,
+            settings.retention,
             shutdown.subscribe(),
         ));
         let resumed = runtime.resume()?;

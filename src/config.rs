@@ -146,6 +146,9 @@ pub struct Settings {
     pub discard_webhooks: bool,
     /// How long an officer's session lasts before signing in again.
     pub session_length: Duration,
+    /// How long photos and logs are kept (`LOKET_PHOTO_RETENTION_DAYS`,
+    /// `LOKET_LOG_RETENTION_DAYS`).
+    pub retention: crate::privacy::retention::RetentionPolicy,
     /// Settings that were given but are not used, each a sentence for the start-up log.
     pub ignored: Vec<String>,
 }
@@ -587,6 +590,12 @@ impl Settings {
                 env.positive("LOKET_SESSION_HOURS", 12, "12")
                     .saturating_mul(3600),
             ),
+            retention: crate::privacy::retention::RetentionPolicy {
+                photo_days: u32::try_from(env.whole("LOKET_PHOTO_RETENTION_DAYS", 30, "30"))
+                    .unwrap_or(u32::MAX),
+                log_days: u32::try_from(env.positive("LOKET_LOG_RETENTION_DAYS", 90, "90"))
+                    .unwrap_or(u32::MAX),
+            },
             ignored,
         };
         if env.problems.is_empty() {

@@ -17,6 +17,7 @@ pub mod flow;
 pub mod http;
 pub mod lane;
 pub mod mail;
+pub mod privacy;
 pub mod sim;
 pub mod store;
 pub mod telemetry;

@@ -278,12 +278,14 @@ async fn run_replay(settings: Settings, write: bool) -> anyhow::Result<bool> {
     let store = open_store(&settings)?;
     let report = loket::lane::replay(&flows, &store)?;
     println!(
-        "replayed {} batches: {} conversations rebuilt, {} stored, {} identical, {} differ",
+        "replayed {} batches: {} conversations rebuilt, {} stored, {} identical, {} differ, \
+         {} past the replay horizon (quiet longer than the log is kept)",
         report.batches,
         report.rebuilt.len(),
         report.conversations,
         report.identical,
-        report.differing.len()
+        report.differing.len(),
+        report.past_horizon
     );
     for contact in &report.differing {
         println!("  differs: {contact}");

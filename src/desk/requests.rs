@@ -209,6 +209,9 @@ pub struct RequestView {
     pub walk_in: Option<crate::domain::walk_in::WalkInMark>,
     /// Whether the citizen can be told on WhatsApp.
     pub reachable: bool,
+    /// When retention deleted the photos (their purpose ended); the record stays.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub photos_erased_at: Option<Timestamp>,
 }
 
 /// One request, for an officer; the view is written to the audit log.
@@ -227,7 +230,10 @@ pub fn detail(store: &Store, who: &Session, number: &str, now: Timestamp) -> Res
         documents.push(DocumentView {
             also_in,
             kind: d.kind.id().to_string(),
-            sha256: record.as_ref().and_then(|r| r.stored_sha256.clone()),
+            sha256: record
+                .as_ref()
+                .and_then(|r| r.stored_sha256.clone())
+                .filter(|_| stored.photos_erased_at.is_none()),
             original_sha256: d.media.sha256.clone(),
             width: record.as_ref().and_then(|r| r.width),
             height: record.as_ref().and_then(|r| r.height),
@@ -269,6 +275,7 @@ pub fn detail(store: &Store, who: &Session, number: &str, now: Timestamp) -> Res
         due_date: filed.due_date,
         language: filed.language,
         walk_in: filed.walk_in.clone(),
+        photos_erased_at: stored.photos_erased_at,
         reachable: match stored.contact {
             Some(contact) => store
                 .contact(contact)?

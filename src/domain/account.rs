@@ -126,6 +126,10 @@ pub enum AuditAction {
     AuditExported,
     DeliveryStep,
     SettlementClosed,
+    /// Retention deleted a request's photos (its purpose ended some days before).
+    PhotosErased,
+    /// A retention sweep ran and removed something: what, counted.
+    RetentionSweep,
 }
 
 impl AuditAction {
@@ -155,6 +159,8 @@ impl AuditAction {
             AuditAction::AuditExported => "audit_exported",
             AuditAction::DeliveryStep => "delivery_step",
             AuditAction::SettlementClosed => "settlement_closed",
+            AuditAction::PhotosErased => "photos_erased",
+            AuditAction::RetentionSweep => "retention_sweep",
         }
     }
 }

@@ -129,6 +129,39 @@ pub enum MediaKind {
 }
 
 impl Outgoing {
+    /// The same kind of message without what it said (texts, choices, parameters, captions),
+    /// for records kept after their content's purpose ended. A template keeps its name.
+    pub fn without_content(&self) -> Outgoing {
+        match self {
+            Outgoing::Text { .. } => Outgoing::Text {
+                body: String::new(),
+            },
+            Outgoing::Buttons { .. } => Outgoing::Buttons {
+                body: String::new(),
+                buttons: Vec::new(),
+            },
+            Outgoing::List { button, .. } => Outgoing::List {
+                body: String::new(),
+                button: button.clone(),
+                rows: Vec::new(),
+            },
+            Outgoing::Template { name, language, .. } => Outgoing::Template {
+                name: name.clone(),
+                language: language.clone(),
+                params: Vec::new(),
+            },
+            Outgoing::MarkRead { message_id } => Outgoing::MarkRead {
+                message_id: message_id.clone(),
+            },
+            Outgoing::Media { media_kind, .. } => Outgoing::Media {
+                media_kind: *media_kind,
+                media_id: String::new(),
+                caption: None,
+                filename: None,
+            },
+        }
+    }
+
     /// The text a parent reads (empty for receipts; a template's name).
     pub fn body(&self) -> &str {
         match self {

@@ -655,7 +655,14 @@ async fn render_request(
                 sha = esc(sha),
                 k = esc(&d.kind)
             ),
-            None => "<p class=\"warn\">Foto tidak tersimpan.</p>".to_string(),
+            None => match view.photos_erased_at {
+                Some(at) => format!(
+                    "<p>Foto sudah dihapus {} (masa simpan berakhir). \
+                     <span lang=\"en\">Photo deleted: retention period ended.</span></p>",
+                    esc(&local(state, at))
+                ),
+                None => "<p class=\"warn\">Foto tidak tersimpan.</p>".to_string(),
+            },
         };
         let findings = d
             .verdict

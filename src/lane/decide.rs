@@ -412,6 +412,7 @@ impl Conversations for FlowConversations {
                         filed_at_ms: now.as_millisecond(),
                         photos,
                         history: Vec::new(),
+                        photos_erased_at: None,
                     });
                 }
                 Effect::Escalate { reason } => records.escalations.push(reason),

@@ -22,6 +22,9 @@ pub struct ReplayReport {
     pub conversations: usize,
     pub identical: usize,
     pub differing: Vec<crate::store::ContactId>,
+    /// Stored conversations with no log left: quiet longer than `LOKET_LOG_RETENTION_DAYS`,
+    /// their journal and lane log were compacted, so there is nothing to replay them from.
+    pub past_horizon: usize,
     pub rebuilt: BTreeMap<crate::store::ContactId, Conversation>,
     /// Batches decided by other versions of the flows (version → batches): a difference in
     /// their conversations may be a flow edit, not a bug.
@@ -111,7 +114,11 @@ pub fn replay(flows: &FlowSet, store: &Store) -> anyhow::Result<ReplayReport> {
     }
     for (contact, stored) in store.conversations()? {
         report.conversations += 1;
-        if report.rebuilt.get(&contact) == Some(&stored) {
+        let Some(rebuilt) = report.rebuilt.get(&contact) else {
+            report.past_horizon += 1;
+            continue;
+        };
+        if *rebuilt == stored {
             report.identical += 1;
         } else {
             report.differing.push(contact);

@@ -103,6 +103,15 @@ impl BlobStore {
             unreachable!("a SHA-256 hex digest is always a valid blob name")
         };
         if path.exists() {
+            // Reused: it counts as just written, so the orphan sweep's grace covers it until
+            // the record that keeps it is committed.
+            let touched = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+            if let Err(e) = touched {
+                tracing::warn!(error = %e, "could not refresh a reused photo file's time");
+            }
             return Ok(());
         }
         self.write_sealed(&path, bytes)
@@ -159,6 +168,49 @@ impl BlobStore {
 }
 
 impl BlobStore {
+    /// Deletes the files whose content hash is not in `kept` and that no lane has pinned, last
+    /// written more than `grace` ago (a file being written or just reused is younger). Returns
+    /// how many files were deleted.
+    pub(super) fn remove_unowned(
+        &self,
+        kept: &std::collections::HashSet<String>,
+        grace: std::time::Duration,
+    ) -> Result<usize> {
+        let mut names: std::collections::HashSet<String> =
+            kept.iter().map(|sha| self.sealer.index_hash(sha)).collect();
+        // Held throughout, so no lane pins (and reuses) a file between the check and the unlink.
+        let pins = lock(&self.pins);
+        names.extend(
+            pins.keys()
+                .map(|sha| self.sealer.index_hash(&sha.to_ascii_lowercase())),
+        );
+        let cutoff = std::time::SystemTime::now()
+            .checked_sub(grace)
+            .unwrap_or(std::time::UNIX_EPOCH);
+        let mut deleted = 0;
+        for shard in std::fs::read_dir(&self.dir)? {
+            let shard = shard?.path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&shard)? {
+                let file = file?;
+                let Some(name) = file.file_name().to_str().map(str::to_string) else {
+                    continue;
+                };
+                if names.contains(&name) || file.metadata()?.modified()? > cutoff {
+                    continue;
+                }
+                match std::fs::remove_file(file.path()) {
+                    Ok(()) => deleted += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     /// Every photo file, sealed under the sealing key and named by its keyed name: files from
     /// before encryption (plain bytes, named by their SHA-256) and files sealed under an older
     /// key are rewritten. Returns how many files were rewritten.

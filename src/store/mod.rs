@@ -14,6 +14,7 @@ mod notices;
 mod outbox;
 mod queue;
 mod requests;
+mod retention;
 pub mod seal;
 mod settlements;
 
@@ -38,6 +39,7 @@ pub use mail::{MailItem, MailState};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
 pub use queue::{QueueCursor, QueueRow};
 pub use requests::{EscalationRecord, LaneLogEntry, RequestChange, StoredRequest};
+pub use retention::Compacted;
 
 // The causes are part of the message, not `source()`, so a report that prints the chain does
 // not say them twice.

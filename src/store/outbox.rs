@@ -69,6 +69,9 @@ pub struct OutboxRecord {
     pub item: OutboxItem,
     pub outcome: OutboxOutcome,
     pub finished_at_ms: i64,
+    /// When retention emptied the payload's content (texts, parameters, captions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_erased_at_ms: Option<i64>,
 }
 
 impl Store {
@@ -126,6 +129,7 @@ impl Store {
             item,
             outcome,
             finished_at_ms: now_ms(),
+            payload_erased_at_ms: None,
         };
         self.inner.outbox_done.insert(key, self.encode(&record)?)?;
         self.inner.outbox.remove(key)?;

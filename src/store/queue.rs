@@ -231,6 +231,7 @@ mod tests {
                 filed_at_ms,
                 photos: Vec::new(),
                 history: Vec::new(),
+                photos_erased_at: None,
             })
             .unwrap();
         number

@@ -28,6 +28,10 @@ pub struct StoredRequest {
     /// Every change of status after filing, oldest first.
     #[serde(default)]
     pub history: Vec<StatusChange>,
+    /// When retention deleted the photos (the card handed over, or the request ended, some
+    /// days before): the record stays, without its pictures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photos_erased_at: Option<jiff::Timestamp>,
 }
 
 /// A change of one request's status, decided in a lane (an officer's decision reaching the
@@ -629,6 +633,7 @@ mod tests {
                 filed_at_ms: 0,
                 photos: Vec::new(),
                 history: Vec::new(),
+                photos_erased_at: None,
             })
             .unwrap();
         assert!(
@@ -687,6 +692,7 @@ mod tests {
                 filed_at_ms: 0,
                 photos: vec![kept.clone()],
                 history: Vec::new(),
+                photos_erased_at: None,
             })
             .unwrap();
         assert!(!store.forget_photo_file(&kept).unwrap());

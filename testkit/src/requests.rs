@@ -114,6 +114,7 @@ pub fn filed_request(i: u32, start: Timestamp) -> (StoredRequest, Vec<PhotoRecor
         filed_at_ms: at.as_millisecond(),
         photos: Vec::new(),
         history: Vec::new(),
+        photos_erased_at: None,
     };
     (request, photos)
 }

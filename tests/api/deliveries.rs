@@ -12,7 +12,7 @@ use crate::helpers::*;
 
 /// A request filed by chat (transcript 01), approved and printed by officer `siti`: its
 /// number and siti's token.
-async fn printed_card(app: &TestApp, parent: &str) -> (String, String) {
+pub(crate) async fn printed_card(app: &TestApp, parent: &str) -> (String, String) {
     let transcript =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/01_kia_anak_enam_tahun.txt");
     crate::transcripts::run(app, &transcript, parent)
@@ -56,7 +56,7 @@ impl TestApp {
 }
 
 /// The 6-digit code in the last message to `parent` that carries one.
-fn code_told(app: &TestApp, parent: &str) -> String {
+pub(crate) fn code_told(app: &TestApp, parent: &str) -> String {
     let re = regex::Regex::new(r"Kode serah terima: \*(\d{6})\*").unwrap();
     app.graph
         .texts_to(parent)

@@ -12,5 +12,6 @@ mod openapi;
 mod ops;
 mod outbound;
 mod privacy;
+mod retention;
 mod transcripts;
 mod walk_in;
