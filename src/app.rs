@@ -181,6 +181,8 @@ pub fn flows_refused(settings: &Settings, error: &FlowError) -> String {
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    /// The operator's socket (`loket backup`), served beside the HTTP server.
+    admin: Option<(ServerHandle, JoinHandle<std::io::Result<()>>)>,
     store: Store,
     runtime: Runtime,
     shutdown: watch::Sender<bool>,
@@ -434,10 +436,15 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
+        #[cfg(unix)]
+        let admin = Some(admin_socket(&settings.data_dir, &store)?);
+        #[cfg(not(unix))]
+        let admin = None;
 
         Ok(Application {
             port,
             server,
+            admin,
             store,
             runtime,
             shutdown,
@@ -468,6 +475,10 @@ impl Application {
     /// lanes and the outbox and flushes the store.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await?;
+        if let Some((handle, task)) = self.admin {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         tracing::info!("HTTP server stopped; draining work in flight");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while self.runtime.active_lanes() > 0 && tokio::time::Instant::now() < deadline {
@@ -485,6 +496,40 @@ impl Application {
         tracing::info!("store flushed; bye");
         Ok(())
     }
+}
+
+/// Serves the operator's socket in the data folder (for `loket backup` while loket runs).
+#[cfg(unix)]
+fn admin_socket(
+    data_dir: &std::path::Path,
+    store: &Store,
+) -> anyhow::Result<(ServerHandle, JoinHandle<std::io::Result<()>>)> {
+    let path = data_dir.join(http::admin::SOCKET);
+    // Left by a crash: the store's lock, already held, says no other loket serves it.
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).context("cannot replace the old admin socket"),
+    }
+    let store = web::Data::new(store.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(store.clone())
+            .configure(http::admin::configure)
+            .default_service(web::to(http::error::not_found))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(30)
+    .bind_uds(&path)
+    .with_context(|| format!("cannot serve the admin socket {}", path.display()))?
+    .run();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let handle = server.handle();
+    Ok((handle, tokio::spawn(server)))
 }
 
 /// `0811-0000-0003` as WhatsApp writes it: `6281100000003`.

@@ -22,6 +22,13 @@ usage:
   loket rekey              with loket stopped: seal every record and photo file under the
                            first key of LOKET_DATA_KEY (after putting a new key first, or on
                            data from before encryption); then the old key may be dropped
+  loket backup [--to DIR] [--keep N]
+                           write a backup (every record and photo file, sealed, with a
+                           manifest of SHA-256 sums) into DIR (default ./backups), while loket
+                           runs (through its admin socket) or not; --keep N: then delete all
+                           but the N newest backups there
+  loket restore FILE       put a backup back into LOKET_DATA_DIR, which must be empty or
+                           absent, and check every record opens with LOKET_DATA_KEY
   loket help               this text";
 
 fn main() -> ExitCode {
@@ -53,6 +60,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("rekey") => rekey(),
+        Some("backup") => backup(&args[1..]),
+        Some("restore") => match args.get(1) {
+            Some(file) if args.len() == 2 => restore(std::path::Path::new(file)),
+            _ => {
+                eprintln!("usage: loket restore FILE\n\n{HELP}");
+                ExitCode::from(2)
+            }
+        },
         Some("help" | "-h" | "--help") => {
             println!("{HELP}");
             ExitCode::SUCCESS
@@ -203,6 +218,198 @@ fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> an
         .build()
         .map_err(anyhow::Error::from)
         .and_then(|rt| rt.block_on(work))
+}
+
+/// `loket backup [--to DIR] [--keep N]`.
+fn backup(args: &[String]) -> ExitCode {
+    let mut to = std::path::PathBuf::from("backups");
+    let mut keep: Option<usize> = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match (arg.as_str(), rest.next()) {
+            ("--to", Some(dir)) => to = dir.into(),
+            ("--keep", Some(n)) => match n.parse() {
+                Ok(n) if n > 0 => keep = Some(n),
+                _ => {
+                    eprintln!("--keep takes a whole number greater than zero, e.g. --keep 14");
+                    return ExitCode::from(2);
+                }
+            },
+            _ => {
+                eprintln!("usage: loket backup [--to DIR] [--keep N]\n\n{HELP}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let to = match std::path::absolute(&to) {
+        Ok(to) => to,
+        Err(e) => {
+            eprintln!("loket backup: {}: {e}", to.display());
+            return ExitCode::from(2);
+        }
+    };
+    let work = async {
+        match open_store(&settings) {
+            Ok(store) => {
+                let summary = store.backup_to(&to, jiff::Timestamp::now())?;
+                anyhow::Ok(serde_json::to_value(summary)?)
+            }
+            // Running: it makes the backup itself, through its socket.
+            Err(e)
+                if e.downcast_ref::<loket::store::StoreError>()
+                    .is_some_and(|e| matches!(e, loket::store::StoreError::InUse { .. })) =>
+            {
+                ask_running_loket(&settings.data_dir, &to).await
+            }
+            Err(e) => Err(e),
+        }
+    };
+    let summary = match block_on(work) {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprintln!("loket backup: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    println!(
+        "backup written: {} ({} records, {} photo files, {} bytes, writers paused {} ms)\nsha256 {}",
+        summary["file"].as_str().unwrap_or_default(),
+        summary["records"],
+        summary["photo_files"],
+        summary["bytes"],
+        summary["paused_ms"],
+        summary["sha256"].as_str().unwrap_or_default(),
+    );
+    if let Some(keep) = keep {
+        match prune_backups(&to, keep) {
+            Ok(0) => {}
+            Ok(n) => println!("deleted {n} older backup(s), kept the {keep} newest"),
+            Err(e) => {
+                eprintln!(
+                    "loket backup: the backup is written, but older ones could not be deleted: {e}"
+                );
+                return ExitCode::from(1);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Asks the loket serving `data_dir` to write a backup into `to`, over its admin socket.
+#[cfg(unix)]
+async fn ask_running_loket(
+    data_dir: &std::path::Path,
+    to: &std::path::Path,
+) -> anyhow::Result<serde_json::Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = data_dir.join(loket::http::admin::SOCKET);
+    let mut stream = tokio::net::UnixStream::connect(&socket)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "another loket is using {} but its admin socket {} does not answer ({e}): run the \
+             backup as loket's user",
+                data_dir.display(),
+                socket.display()
+            )
+        })?;
+    let body = serde_json::to_vec(&serde_json::json!({ "to": to }))?;
+    let head = format!(
+        "POST /backup HTTP/1.1\r\nHost: loket\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(&body).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    let answer = String::from_utf8_lossy(&answer);
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow::anyhow!("the running loket answered nothing readable"))?;
+    let status = head.split_whitespace().nth(1).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(body)
+        .map_err(|_| anyhow::anyhow!("the running loket answered {status}: {body}"))?;
+    if status != "200" {
+        let message = value["error"]["message"].as_str().unwrap_or(body);
+        anyhow::bail!("the running loket could not write it: {message}");
+    }
+    Ok(value)
+}
+
+#[cfg(not(unix))]
+async fn ask_running_loket(
+    data_dir: &std::path::Path,
+    _to: &std::path::Path,
+) -> anyhow::Result<serde_json::Value> {
+    anyhow::bail!(
+        "another loket is using {}: stop it first (backups of a running loket need a Unix socket)",
+        data_dir.display()
+    )
+}
+
+/// Deletes all but the `keep` newest `loket-backup-*.tar` files in `dir` (and their sums).
+fn prune_backups(dir: &std::path::Path, keep: usize) -> std::io::Result<usize> {
+    let mut backups: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("loket-backup-") && n.ends_with(".tar"))
+        })
+        .collect();
+    // Their names hold the UTC time: name order is age order.
+    backups.sort();
+    let old = backups.len().saturating_sub(keep);
+    for path in &backups[..old] {
+        std::fs::remove_file(path)?;
+        let _ = std::fs::remove_file(format!("{}.sha256", path.display()));
+    }
+    Ok(old)
+}
+
+/// `loket restore FILE`.
+fn restore(file: &std::path::Path) -> ExitCode {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let work = async {
+        let keys = settings
+            .data_key
+            .source()
+            .map_err(|reason| anyhow::anyhow!("{reason}"))?;
+        let (restored, _) = loket::store::backup::restore(file, &settings.data_dir, &keys)?;
+        // Opened as loket opens it (the key checked against the folder), then every record
+        // and kept photo file opened.
+        let store = open_store(&settings)?;
+        let (records, files) = store.verify()?;
+        store.flush_now()?;
+        anyhow::Ok((restored, records, files))
+    };
+    match block_on(work) {
+        Ok((restored, records, files)) => {
+            println!(
+                "restored the backup of {} into {}: {} records and {} photo files; checked: {} \
+                 sealed records open with the key, {} kept photo files present",
+                restored.created_at,
+                settings.data_dir.display(),
+                restored.records,
+                restored.photo_files,
+                records,
+                files
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("loket restore: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `loket rekey`: everything sealed under the first key.

@@ -351,3 +351,64 @@ async fn the_first_account_is_made_on_the_command_line_and_signs_in() {
             .success()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_taken_while_loket_serves_kept_n_deep_and_restored_into_an_empty_folder() {
+    let folder = tempfile::tempdir().unwrap();
+    let (child, _) = serve(folder.path(), Stdio::null()).await;
+    // Through the running loket's admin socket (sled allows one process per folder).
+    let first = run(
+        folder.path(),
+        &[],
+        &["backup", "--to", "copies", "--keep", "2"],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let said = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(said.starts_with("backup written: "), "{said}");
+    for _ in 0..2 {
+        // Backups are named by the second they were taken.
+        std::thread::sleep(Duration::from_millis(1100));
+        let again = run(
+            folder.path(),
+            &[],
+            &["backup", "--to", "copies", "--keep", "2"],
+        );
+        assert!(again.status.success(), "{}", stderr(&again));
+    }
+    let mut kept: Vec<String> = std::fs::read_dir(folder.path().join("copies"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), 4, "two backups and their sums: {kept:?}");
+    terminate(&child);
+    wait_with_deadline(child, Duration::from_secs(20));
+
+    // Restored elsewhere with the key it was sealed under (the simulator's, from its folder).
+    let key = std::fs::read_to_string(folder.path().join("data/loket.key")).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let backup = folder.path().join("copies").join(&kept[0]);
+    let restored = run(
+        elsewhere.path(),
+        &[("LOKET_DATA_KEY", key.trim())],
+        &["restore", backup.to_str().unwrap()],
+    );
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let said = String::from_utf8_lossy(&restored.stdout).into_owned();
+    assert!(said.contains("checked:"), "{said}");
+    // loket opens it with that key.
+    let listed = run(
+        elsewhere.path(),
+        &[("LOKET_DATA_KEY", key.trim())],
+        &["user", "list"],
+    );
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    // Again into the same folder: refused, it is not empty.
+    let again = run(
+        elsewhere.path(),
+        &[("LOKET_DATA_KEY", key.trim())],
+        &["restore", backup.to_str().unwrap()],
+    );
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
+}

@@ -1,5 +1,7 @@
 //! The HTTP edge: routes, the shared application state and error mapping. Handlers stay thin.
 
+#[cfg(unix)]
+pub mod admin;
 mod api;
 pub mod body;
 mod console;

@@ -20,6 +20,7 @@ use super::{Result, seal::Sealer};
 pub struct BlobStore {
     dir: PathBuf,
     sealer: Arc<Sealer>,
+    gate: super::gate::Gate,
     /// Files a lane is working with right now, by hash, with how many lanes. Two parents can
     /// send the very same picture at once; one lane's clean-up must not delete it under the
     /// other's photo check.
@@ -51,11 +52,16 @@ fn lock(pins: &Mutex<HashMap<String, usize>>) -> MutexGuard<'_, HashMap<String, 
 }
 
 impl BlobStore {
-    pub(super) fn open(dir: &Path, sealer: Arc<Sealer>) -> Result<BlobStore> {
+    pub(super) fn open(
+        dir: &Path,
+        sealer: Arc<Sealer>,
+        gate: super::gate::Gate,
+    ) -> Result<BlobStore> {
         std::fs::create_dir_all(dir)?;
         Ok(BlobStore {
             dir: dir.to_path_buf(),
             sealer,
+            gate,
             pins: Arc::default(),
         })
     }
@@ -119,6 +125,7 @@ impl BlobStore {
 
     /// Seals `plain` into `path`: written to a temporary name, fsynced, then renamed.
     fn write_sealed(&self, path: &Path, plain: &[u8]) -> Result<()> {
+        let _pass = self.gate.pass();
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -156,6 +163,7 @@ impl BlobStore {
         };
         // Held while deleting, so a pin cannot be taken between the check and the unlink.
         let pins = lock(&self.pins);
+        let _pass = self.gate.pass();
         if pins.contains_key(hash) {
             return Ok(false);
         }
@@ -168,6 +176,37 @@ impl BlobStore {
 }
 
 impl BlobStore {
+    /// Every photo file now: its name in a backup (`blobs/<shard>/<name>`) and its path.
+    pub(super) fn files(&self) -> Result<Vec<(String, PathBuf)>> {
+        let mut out = Vec::new();
+        for shard in std::fs::read_dir(&self.dir)? {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                continue;
+            }
+            let shard_name = shard.file_name().to_string_lossy().into_owned();
+            for file in std::fs::read_dir(shard.path())? {
+                let file = file?;
+                let name = file.file_name().to_string_lossy().into_owned();
+                if name.contains(".tmp") {
+                    continue;
+                }
+                out.push((format!("blobs/{shard_name}/{name}"), file.path()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Where a backup's `<shard>/<name>` goes under `dir`: only names this store makes (two
+    /// hex characters, then a hex name starting with them), never a path out of the folder.
+    pub(super) fn restore_path(dir: &Path, relative: &str) -> Option<PathBuf> {
+        let (shard, name) = relative.split_once('/')?;
+        let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+        (shard.len() == 2 && hex(shard) && hex(name) && name.starts_with(shard))
+            .then(|| dir.join(shard).join(name))
+    }
+
     /// Deletes the files whose content hash is not in `kept` and that no lane has pinned, last
     /// written more than `grace` ago (a file being written or just reused is younger). Returns
     /// how many files were deleted.
@@ -180,6 +219,7 @@ impl BlobStore {
             kept.iter().map(|sha| self.sealer.index_hash(sha)).collect();
         // Held throughout, so no lane pins (and reuses) a file between the check and the unlink.
         let pins = lock(&self.pins);
+        let _pass = self.gate.pass();
         names.extend(
             pins.keys()
                 .map(|sha| self.sealer.index_hash(&sha.to_ascii_lowercase())),
@@ -266,6 +306,7 @@ mod tests {
         let blobs = BlobStore::open(
             dir.path(),
             Arc::new(Sealer::new(&[super::super::seal::DataKey::generate()])),
+            Default::default(),
         )
         .unwrap();
         let (hash, first) = blobs.put_pinned(b"the same picture").unwrap();

@@ -818,7 +818,7 @@ mod tests {
         let kept = store.inner.contacts.get(contact.key()).unwrap().unwrap();
         assert_eq!(kept.as_ref(), b"{not a contact");
         assert!(
-            store.inner.intents.is_empty(),
+            store.inner.intents.len() == 0,
             "nothing half-applied is left"
         );
     }

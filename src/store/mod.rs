@@ -5,8 +5,10 @@
 //! their hash (`blobs`), never as sled values, because large values inflate sled's space use.
 
 mod accounts;
+pub mod backup;
 mod blobs;
 mod delivery;
+mod gate;
 mod inbound;
 mod mail;
 mod manifests;
@@ -90,75 +92,77 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     /// Raw webhook bodies, by arrival sequence: the log a damaged database is rebuilt from.
-    journal: sled::Tree,
+    journal: gate::Tree,
     /// wamid -> journal sequence: the atomic claim that makes each message processed once.
-    seen: sled::Tree,
+    seen: gate::Tree,
     /// Messages waiting for their sender's lane, keyed (contact, timestamp, arrival).
-    pending: sled::Tree,
+    pending: gate::Tree,
     /// wamid -> when and for whom it was processed.
-    processed: sled::Tree,
-    contacts: sled::Tree,
+    processed: gate::Tree,
+    contacts: gate::Tree,
     /// `p:<phone>` / `u:<bsuid>` -> contact id.
-    aliases: sled::Tree,
+    aliases: gate::Tree,
     /// Outbound wamid -> delivery status (monotonic).
-    statuses: sled::Tree,
-    outbox: sled::Tree,
-    outbox_done: sled::Tree,
+    statuses: gate::Tree,
+    outbox: gate::Tree,
+    outbox_done: gate::Tree,
     /// Media id -> what became of its download.
-    media: sled::Tree,
-    conversations: sled::Tree,
-    dead_letters: sled::Tree,
-    alerts: sled::Tree,
+    media: gate::Tree,
+    conversations: gate::Tree,
+    dead_letters: gate::Tree,
+    alerts: gate::Tree,
     /// Lane decisions written whole before they are applied (see `commit_lane`).
-    intents: sled::Tree,
+    intents: gate::Tree,
     /// Request number -> request; (contact, number) index; `service:nik` -> open number.
-    requests: sled::Tree,
-    request_index: sled::Tree,
-    open_niks: sled::Tree,
+    requests: gate::Tree,
+    request_index: gate::Tree,
+    open_niks: gate::Tree,
     /// The review queue: `<filed at><number>` and `<status>\0<filed at><number>` -> row.
-    queue_by_time: sled::Tree,
-    queue_by_status: sled::Tree,
+    queue_by_time: gate::Tree,
+    queue_by_status: gate::Tree,
     /// `<due date>\0<number>` of open requests: the overdue ones are a range.
-    open_by_due: sled::Tree,
+    open_by_due: gate::Tree,
     /// Office-local date -> last request sequence given out.
-    sequences: sled::Tree,
-    escalations: sled::Tree,
+    sequences: gate::Tree,
+    escalations: gate::Tree,
     /// Contact -> when its conversation wants to be woken (ms).
-    wakeups: sled::Tree,
+    wakeups: gate::Tree,
     /// Inputs for a lane that are not messages (wake-ups, hand-backs).
-    synthetic: sled::Tree,
+    synthetic: gate::Tree,
     /// Original photo hash -> its check and the stored (re-encoded) copy.
-    photos: sled::Tree,
+    photos: gate::Tree,
     /// `<photo file hash><owner>`: the photo files a filed request (owner: its number) or an
     /// unfinished draft (owner: `draft:<contact>`) keeps. Files are named by content, so one
     /// file can have several owners (siblings share a KK photo).
-    kept_photos: sled::Tree,
+    kept_photos: gate::Tree,
     /// How every lane batch was decided (for `loket replay`).
-    lane_log: sled::Tree,
+    lane_log: gate::Tree,
     /// Username -> account; SHA-256 of a session token -> session; sequence -> audit entry.
-    accounts: sled::Tree,
-    sessions: sled::Tree,
-    audit: sled::Tree,
+    accounts: gate::Tree,
+    sessions: gate::Tree,
+    audit: gate::Tree,
     /// Notice id -> notice; `<notice id><outbox id>`: the messages that carry it.
-    notices: sled::Tree,
-    notice_sends: sled::Tree,
+    notices: gate::Tree,
+    notice_sends: gate::Tree,
     /// `<contact><intent><n>` -> a line of the chat, both ways (the officers' view).
-    chat: sled::Tree,
+    chat: gate::Tree,
     /// Request number -> its delivery task (one per printed card).
-    delivery_tasks: sled::Tree,
+    delivery_tasks: gate::Tree,
     /// Couriers' daily lists, by number.
-    manifests: sled::Tree,
+    manifests: gate::Tree,
     /// Their mails to the courier, by manifest number.
-    mail: sled::Tree,
+    mail: gate::Tree,
     /// Couriers' closed days, by date and courier.
-    settlements: sled::Tree,
+    settlements: gate::Tree,
     /// Satisfaction survey answers, by request number.
-    surveys: sled::Tree,
+    surveys: gate::Tree,
     /// Small desk bookkeeping (whom auto-assignment gave an escalation to last).
-    desk_state: sled::Tree,
+    desk_state: gate::Tree,
     /// The store's own facts: the index key (sealed), which migrations have run.
-    meta: sled::Tree,
+    meta: gate::Tree,
     sealer: Arc<seal::Sealer>,
+    /// Passed by every write; closed by a backup while it takes its snapshot.
+    gate: gate::Gate,
     flush_tx: mpsc::UnboundedSender<FlushWaiter>,
     flush_stats: Arc<FlushCounters>,
     blobs: BlobStore,
@@ -240,7 +244,8 @@ impl Store {
                 "store recovered"
             );
         }
-        let tree = |name: &str| db.open_tree(name);
+        let gate = gate::Gate::default();
+        let tree = |name: &str| db.open_tree(name).map(|t| gate::Tree::new(t, gate.clone()));
         let meta = tree("meta")?;
         let mut sealer = seal::Sealer::new(&keys);
         sealer.set_index_key(index_key(&meta, &sealer)?);
@@ -289,7 +294,8 @@ impl Store {
             chat: tree("chat")?,
             meta,
             sealer: sealer.clone(),
-            blobs: BlobStore::open(&dir.join("blobs"), sealer)?,
+            blobs: BlobStore::open(&dir.join("blobs"), sealer, gate.clone())?,
+            gate,
             dir: dir.to_path_buf(),
             _lock: lock,
             flush_tx,
@@ -488,7 +494,7 @@ impl Store {
 
 /// The key of the keyed hashes in indexes: made once, kept sealed under the data key. Opening
 /// it is also the check that the keys given are the ones the data was sealed with.
-fn index_key(meta: &sled::Tree, sealer: &seal::Sealer) -> Result<[u8; 32]> {
+fn index_key(meta: &gate::Tree, sealer: &seal::Sealer) -> Result<[u8; 32]> {
     match meta.get(b"index_key")? {
         Some(stored) => {
             let plain = sealer.open("index key", &stored).map_err(|e| match e {
@@ -637,7 +643,7 @@ impl Store {
     /// record is never overwritten or deleted by accident.
     fn update<T: Serialize + DeserializeOwned>(
         &self,
-        tree: &sled::Tree,
+        tree: &gate::Tree,
         what: &'static str,
         key: &[u8],
         change: impl Fn(Option<T>) -> Option<T>,

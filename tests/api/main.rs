@@ -1,5 +1,6 @@
 //! Black-box tests of the WhatsApp channel: the real application over loopback HTTP.
 
+mod backup;
 mod deliveries;
 mod desk;
 mod faults;
