@@ -29,6 +29,11 @@ usage:
                            but the N newest backups there
   loket restore FILE       put a backup back into LOKET_DATA_DIR, which must be empty or
                            absent, and check every record opens with LOKET_DATA_KEY
+  loket subject export (--phone NUMBER | --nik NIK) --to FILE.zip
+                           with loket stopped: everything held about a citizen, as a zip
+  loket subject erase (--phone NUMBER | --nik NIK) --yes
+                           with loket stopped: erase it, but for what the office must keep
+                           (both are also on the console's Data warga page and the API)
   loket help               this text";
 
 fn main() -> ExitCode {
@@ -61,6 +66,7 @@ fn main() -> ExitCode {
         }
         Some("rekey") => rekey(),
         Some("backup") => backup(&args[1..]),
+        Some("subject") => subject(&args[1..]),
         Some("restore") => match args.get(1) {
             Some(file) if args.len() == 2 => restore(std::path::Path::new(file)),
             _ => {
@@ -218,6 +224,114 @@ fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> an
         .build()
         .map_err(anyhow::Error::from)
         .and_then(|rt| rt.block_on(work))
+}
+
+/// `loket subject export|erase`: a citizen's data, with loket stopped.
+fn subject(args: &[String]) -> ExitCode {
+    let usage = || {
+        eprintln!(
+            "usage: loket subject export (--phone NUMBER | --nik NIK) --to FILE.zip\n       \
+             loket subject erase (--phone NUMBER | --nik NIK) --yes"
+        );
+        ExitCode::from(2)
+    };
+    let (mut phone, mut nik, mut to, mut yes) = (None, None, None, false);
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--phone" => phone = rest.next().cloned(),
+            "--nik" => nik = rest.next().cloned(),
+            "--to" => to = rest.next().cloned(),
+            "--yes" => yes = true,
+            _ => return usage(),
+        }
+    }
+    let action = args.first().map(String::as_str);
+    match action {
+        Some("export") if to.is_some() => {}
+        Some("erase") if yes => {}
+        Some("erase") => {
+            eprintln!("an erasure cannot be undone: add --yes (export first)");
+            return ExitCode::from(2);
+        }
+        _ => return usage(),
+    }
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    // Only the century of a NIK's two-digit year depends on it.
+    let today = jiff::Zoned::now().date();
+    let who = match loket::privacy::subject::DataSubject::parse(
+        phone.as_deref(),
+        nik.as_deref(),
+        today,
+    ) {
+        Ok(who) => who,
+        Err(e) => {
+            eprintln!("loket subject: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let by = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+    let work = async {
+        let store = open_store(&settings)?;
+        let said = match action {
+            Some("export") => {
+                let export = loket::privacy::subject::export(
+                    &store,
+                    &who,
+                    &format!("{by} (cli)"),
+                    jiff::Timestamp::now(),
+                )?;
+                let file = std::path::PathBuf::from(to.clone().unwrap_or_default());
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                std::io::Write::write_all(&mut options.open(&file)?, &export.zip)?;
+                format!(
+                    "exported {}: {} requests, {} photos, into {}",
+                    who.masked(),
+                    export.requests,
+                    export.photos,
+                    file.display()
+                )
+            }
+            _ => {
+                let erased = loket::privacy::subject::erase(
+                    &store,
+                    &who,
+                    &format!("{by} (cli)"),
+                    jiff::Timestamp::now(),
+                )?;
+                format!(
+                    "erased {}: {} contacts, {} chat lines, {} messages received, {} sent, {} \
+                     photos; {} requests kept without personal data\n{}",
+                    who.masked(),
+                    erased.contacts,
+                    erased.chat_lines,
+                    erased.messages,
+                    erased.outbox_records,
+                    erased.photo_files,
+                    erased.requests.len(),
+                    erased.kept[1]
+                )
+            }
+        };
+        store.flush_now()?;
+        anyhow::Ok(said)
+    };
+    match block_on(work) {
+        Ok(said) => {
+            println!("{said}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("loket subject: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `loket backup [--to DIR] [--keep N]`.

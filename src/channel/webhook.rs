@@ -328,6 +328,66 @@ impl Reading {
 /// A parse error as the dead-letter record and the log keep it: serde quotes the offending
 /// value ("invalid type: string \"6371051203190001\""), and a value may be a NIK, a name or a
 /// phone number, so quoted text and long digit runs are masked.
+/// What a body holds of one party, `wa_id`: its messages, its contact entry and the statuses
+/// of messages sent to it, at `entry[].changes[].value`.
+fn parts_of_party(value: &mut Value, wa_id: &str, mut found: impl FnMut(&str, Value)) {
+    let Some(entries) = value.get_mut("entry").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for entry in entries {
+        let Some(changes) = entry.get_mut("changes").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for change in changes {
+            let Some(value) = change.get_mut("value").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for (list, field) in [
+                ("messages", "from"),
+                ("contacts", "wa_id"),
+                ("statuses", "recipient_id"),
+            ] {
+                if let Some(items) = value.get_mut(list).and_then(Value::as_array_mut) {
+                    let (theirs, others): (Vec<Value>, Vec<Value>) = std::mem::take(items)
+                        .into_iter()
+                        .partition(|item| item.get(field).and_then(Value::as_str) == Some(wa_id));
+                    *items = others;
+                    for item in theirs {
+                        found(list, item);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The messages `wa_id` sent in a journal body, as Meta sent them (for a data export).
+pub fn messages_from(body: &[u8], wa_id: &str) -> Vec<Value> {
+    let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    parts_of_party(&mut value, wa_id, |list, item| {
+        if list == "messages" {
+            out.push(item);
+        }
+    });
+    out
+}
+
+/// A journal body without anything of `wa_id` (for an erasure): `Ok(None)` when it held
+/// nothing of theirs, `Ok(Some(rest))` otherwise (`rest` may hold nothing at all). A body
+/// that is not JSON is an error: it cannot be told whose it is.
+pub fn without_party(body: &[u8], wa_id: &str) -> Result<Option<Vec<u8>>, serde_json::Error> {
+    let mut value: Value = serde_json::from_slice(body)?;
+    let mut theirs = 0;
+    parts_of_party(&mut value, wa_id, |_, _| theirs += 1);
+    if theirs == 0 {
+        return Ok(None);
+    }
+    serde_json::to_vec(&value).map(Some)
+}
+
 fn without_values(error: impl std::fmt::Display) -> String {
     let text = error.to_string();
     let mut out = String::with_capacity(text.len());

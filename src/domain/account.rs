@@ -130,6 +130,10 @@ pub enum AuditAction {
     PhotosErased,
     /// A retention sweep ran and removed something: what, counted.
     RetentionSweep,
+    /// A supervisor exported what loket holds about a citizen (target: masked number or NIK).
+    SubjectExported,
+    /// A supervisor erased it, but for what the office must keep.
+    SubjectErased,
 }
 
 impl AuditAction {
@@ -161,6 +165,8 @@ impl AuditAction {
             AuditAction::SettlementClosed => "settlement_closed",
             AuditAction::PhotosErased => "photos_erased",
             AuditAction::RetentionSweep => "retention_sweep",
+            AuditAction::SubjectExported => "subject_exported",
+            AuditAction::SubjectErased => "subject_erased",
         }
     }
 }

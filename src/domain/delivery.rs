@@ -404,6 +404,35 @@ pub struct ActionContext<'a> {
 }
 
 impl DeliveryTask {
+    /// The task as the office keeps it after its citizen's data was erased: the route, the
+    /// fee, where the card went and who acted (the hand-over proof and the cash accounts), and
+    /// no name, phone, address, NIK digits or courier's free-text note.
+    pub fn erased(&self) -> DeliveryTask {
+        DeliveryTask {
+            phone: None,
+            recipient: None,
+            address: None,
+            name: super::request::ERASED.into(),
+            nik_last4: None,
+            place: self.place.clone(),
+            actions: self
+                .actions
+                .iter()
+                .map(|a| TaskAction {
+                    action: match &a.action {
+                        DeliveryAction::Failed { reason, .. } => DeliveryAction::Failed {
+                            reason: *reason,
+                            note: None,
+                        },
+                        other => other.clone(),
+                    },
+                    ..a.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Whether an action with this id was already taken (a repeated submit).
     pub fn action(&self, id: &str) -> Option<&TaskAction> {
         self.actions.iter().find(|a| a.id == id)

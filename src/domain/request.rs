@@ -382,7 +382,31 @@ pub struct FiledRequest {
     pub walk_in: Option<super::walk_in::WalkInMark>,
 }
 
+/// What stands in for a name erased at the citizen's request.
+pub const ERASED: &str = "(dihapus)";
+
 impl FiledRequest {
+    /// The request as the office keeps it after its citizen's data was erased at their
+    /// request: which service, when, how it went and for what fee (the office's own record
+    /// under UU 24/2013 and its cash accounts), and nothing about the person: no name, NIK,
+    /// birth date, KK number, address, answers or documents.
+    pub fn erased(&self) -> FiledRequest {
+        FiledRequest {
+            subject: Subject {
+                name: ERASED.into(),
+                birth_date: None,
+                sex: None,
+                nik: None,
+            },
+            address: None,
+            documents: Vec::new(),
+            nomor_kk: None,
+            answers: BTreeMap::new(),
+            data_warnings: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// The request as the parent's `status` and the officers' lists show it.
     pub fn summary(&self) -> RequestSummary {
         RequestSummary {

@@ -19,6 +19,7 @@ use crate::domain::request::{Decision, RequestStatus, ReturnedDocument};
 use crate::flow::Lang;
 
 mod courier;
+mod data_subject;
 mod office_delivery;
 mod supervisor;
 mod walk_in;
@@ -50,6 +51,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/audit", web::get().to(supervisor::audit_page))
             .route("/report", web::get().to(supervisor::report_page))
             .route("/audit.csv", web::get().to(supervisor::audit_csv))
+            .route("/data-warga", web::get().to(data_subject::data_page))
+            .route("/data-warga/export", web::post().to(data_subject::export))
+            .route("/data-warga/erase", web::post().to(data_subject::erase))
             .route("/kurir", web::get().to(courier::courier_page))
             .route("/kurir/{number}", web::post().to(courier::step))
             .route("/manifests", web::post().to(office_delivery::make_now))
@@ -206,7 +210,8 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
              <button class=\"secondary\" type=\"submit\">Keluar</button></form></header>",
             if s.role.includes(crate::domain::account::Role::Supervisor) {
                 "<a href=\"/console/notices\">Pengumuman</a><a href=\"/console/setoran\">Setoran</a><a href=\"/console/users\">Pengguna</a>\
-                 <a href=\"/console/report\">Laporan</a><a href=\"/console/audit\">Audit</a>"
+                 <a href=\"/console/report\">Laporan</a><a href=\"/console/audit\">Audit</a>\
+                 <a href=\"/console/data-warga\">Data warga</a>"
             } else {
                 ""
             },

@@ -3,6 +3,8 @@
 #[cfg(unix)]
 pub mod admin;
 mod api;
+#[cfg(fuzzing)]
+pub use api::fuzzing;
 pub mod body;
 mod console;
 pub mod deadline;

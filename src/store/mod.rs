@@ -19,6 +19,7 @@ mod requests;
 mod retention;
 pub mod seal;
 mod settlements;
+mod subject;
 
 use std::{
     path::{Path, PathBuf},
@@ -42,6 +43,7 @@ pub use outbox::{NewOutboxItem, OutboxItem, OutboxOutcome, OutboxRecord};
 pub use queue::{QueueCursor, QueueRow};
 pub use requests::{EscalationRecord, LaneLogEntry, RequestChange, StoredRequest};
 pub use retention::Compacted;
+pub use subject::ContactErased;
 
 // The causes are part of the message, not `source()`, so a report that prints the chain does
 // not say them twice.

@@ -14,5 +14,6 @@ mod ops;
 mod outbound;
 mod privacy;
 mod retention;
+mod subjects;
 mod transcripts;
 mod walk_in;

@@ -97,3 +97,68 @@ async fn after_a_filed_request_the_data_folder_holds_no_nik_name_street_or_photo
     assert!(looked > 10_000, "the folder was read ({looked} bytes)");
     drop(kept);
 }
+
+/// Every run of 16 digits not inside a hex string (a hash): a NIK or a KK number, whole.
+fn whole_numbers(text: &str) -> Vec<String> {
+    let re = regex::Regex::new(r"(?:^|[^0-9a-fA-F])(\d{16})(?:[^0-9a-fA-F]|$)").unwrap();
+    re.captures_iter(text).map(|c| c[1].to_string()).collect()
+}
+
+#[tokio::test]
+async fn no_nik_or_kk_number_is_whole_in_the_log_the_audit_log_manifests_or_reports() {
+    use loket::domain::account::Role;
+    use serde_json::json;
+    // The check itself: a NIK is found, a hash with a digit run in it is not.
+    assert_eq!(whole_numbers("nik=6371051203190001,"), ["6371051203190001"]);
+    assert!(whole_numbers("sha 9f6371051203190001aa").is_empty());
+    let app = spawn_app_with(Options::without_read_receipts()).await;
+    let parent = "6285700000091";
+    let (number, officer) = crate::deliveries::printed_card(&app, parent).await;
+    let (status, body) = app.post_api("/manifests", &officer, json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    let manifest = body["manifests"][0]["number"].as_str().unwrap().to_string();
+    app.add_account("rina", Role::Supervisor);
+    let supervisor = app.token("rina").await;
+    let month = jiff::Zoned::now().strftime("%Y-%m").to_string();
+    let mut seen = String::new();
+    for path in [
+        format!("/manifests/{manifest}/csv"),
+        format!("/manifests/{manifest}"),
+        format!("/deliveries/{number}"),
+        "/audit".to_string(),
+        "/reports/daily".to_string(),
+        format!("/reports/monthly?month={month}"),
+        format!("/reports/monthly?month={month}&format=csv"),
+        format!("/reports/settlements?period={month}"),
+    ] {
+        let response = app
+            .client
+            .get(format!("{}/api/v1{path}", app.address))
+            .bearer_auth(&supervisor)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        seen.push_str(&response.text().await.unwrap());
+    }
+    // The audit log as the console exports it.
+    let audit_csv = app
+        .client
+        .get(format!("{}/api/v1/audit?format=csv", app.address))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert!(audit_csv.status().is_success());
+    seen.push_str(&audit_csv.text().await.unwrap());
+    assert!(seen.contains("************0001"), "the masked NIK is there");
+    assert_eq!(whole_numbers(&seen), Vec::<String>::new());
+    let log = captured_log();
+    assert!(log.contains(&number), "the log was captured");
+    assert_eq!(whole_numbers(&log), Vec::<String>::new());
+    app.stop().await;
+}

@@ -214,6 +214,13 @@ pub struct StepBody {
     note: Option<String>,
 }
 
+#[cfg(fuzzing)]
+pub(super) fn fuzz(body: &[u8]) {
+    if let Ok(step) = serde_json::from_slice::<StepBody>(body) {
+        let _ = step.action();
+    }
+}
+
 impl StepBody {
     fn action(self) -> Result<(DeliveryAction, Option<String>), ApiError> {
         let action = match self.action.as_str() {

@@ -162,6 +162,8 @@ impl Modify for BearerAuth {
         super::supervision::disable,
         super::supervision::enable,
         super::supervision::audit,
+        super::subjects::export,
+        super::subjects::erase,
         super::supervision::daily_report,
         super::deliveries::list,
         super::deliveries::one,

@@ -11,6 +11,7 @@ mod notices;
 mod requests;
 mod session;
 mod settlements;
+mod subjects;
 mod supervision;
 mod walk_ins;
 
@@ -63,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(at("/users/{name}/disable", "POST").route(post().to(supervision::disable)))
             .service(at("/users/{name}/enable", "POST").route(post().to(supervision::enable)))
             .service(at("/audit", "GET").route(get().to(supervision::audit)))
+            .service(at("/subjects/export", "POST").route(post().to(subjects::export)))
+            .service(at("/subjects/erase", "POST").route(post().to(subjects::erase)))
             .service(at("/reports/daily", "GET").route(get().to(supervision::daily_report)))
             .service(at("/escalations", "GET").route(get().to(escalations::list)))
             .service(at("/escalations/{id}/claim", "POST").route(post().to(escalations::claim)))
@@ -94,6 +97,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(at("/reports/monthly", "GET").route(get().to(settlements::monthly)))
             .default_service(web::to(super::error::not_found)),
     );
+}
+
+/// The fuzzers' way in (`fuzz/`, built with `--cfg fuzzing` only): bytes as each JSON body
+/// the API reads, through what checks it.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    pub fn api_bodies(data: &[u8], flows: &crate::flow::FlowSet) {
+        let Some((&which, body)) = data.split_first() else {
+            return;
+        };
+        match which % 4 {
+            0 => super::deliveries::fuzz(body),
+            1 => super::notices::fuzz(body),
+            2 => super::subjects::fuzz(body),
+            _ => super::walk_ins::fuzz(body, flows),
+        }
+    }
 }
 
 /// A path that exists, asked with a method it does not have: 405 naming the ones it has.

@@ -27,6 +27,14 @@ pub struct FilterBody {
     service: Option<String>,
 }
 
+#[cfg(fuzzing)]
+pub(super) fn fuzz(body: &[u8]) {
+    if let Ok(notice) = serde_json::from_slice::<Body>(body) {
+        let _ = notice.text.trim().chars().count();
+        let _ = notice.filter.parse();
+    }
+}
+
 impl FilterBody {
     pub(crate) fn parse(self) -> Result<NoticeFilter, ApiError> {
         let status = match self.status.as_deref().filter(|s| !s.is_empty()) {

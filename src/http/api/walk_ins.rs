@@ -91,6 +91,31 @@ pub async fn file(
 }
 
 /// Checks the photos off the async workers (image decoding takes a while).
+/// The form as the chat's engine checks it (photos decoded, not judged).
+#[cfg(fuzzing)]
+pub(super) fn fuzz(body: &[u8], flows: &crate::flow::FlowSet) {
+    let Ok(body) = serde_json::from_slice::<Body>(body) else {
+        return;
+    };
+    for photo in &body.photos {
+        let _ = base64::engine::general_purpose::STANDARD.decode(photo.data.trim());
+    }
+    if let Some(phone) = &body.phone {
+        let _ = crate::domain::phone::normalize_mobile(phone);
+    }
+    let form = crate::domain::walk_in::WalkInForm {
+        id: "fuzz".into(),
+        service: body.service,
+        answers: body.answers,
+        photos: Vec::new(),
+        consent: body.consent,
+        language: body.language.unwrap_or_default(),
+        by: "fuzz".into(),
+    };
+    let now = jiff::Timestamp::from_second(1_796_083_200).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let _ = crate::flow::check_walk_in(flows, &form, &crate::flow::Context::at(now));
+}
+
 pub(crate) async fn submit(
     state: &web::Data<AppState>,
     session: crate::domain::account::Session,
