@@ -336,7 +336,8 @@ impl Application {
             graph.clone(),
             OutboxSettings {
                 rate_per_sec: settings.send_rate_per_sec,
-                max_attempts: settings.send_max_attempts,
+                retry_for: settings.send_retry_for,
+                first_retry: settings.send_first_retry,
                 concurrency: 32,
             },
         );
@@ -474,7 +475,30 @@ impl Application {
     /// Serves until the server is stopped (see [`Application::handle`]), then drains the
     /// lanes and the outbox and flushes the store.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        // A store that failed a write for good (a full disk) stops loket, with an error, so its
+        // service manager starts it again, which reopens the store once there is room. Until
+        // then every webhook has been answered 503 (Meta delivers them again) and nothing
+        // unstored acknowledged.
+        let watcher = {
+            let (store, handle) = (self.store.clone(), self.server.handle());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    if let Some(reason) = store.write_failure() {
+                        tracing::error!(
+                            %reason,
+                            "the store cannot make writes durable any more (is the disk full?): \
+                             loket stops so that it is started again once there is room"
+                        );
+                        handle.stop(true).await;
+                        return;
+                    }
+                }
+            })
+        };
         self.server.await?;
+        watcher.abort();
+        let store_failed = self.store.write_failure();
         if let Some((handle, task)) = self.admin {
             handle.stop(true).await;
             let _ = task.await;
@@ -492,6 +516,12 @@ impl Application {
             tracing::warn!("outbox did not drain in time; unsent messages stay queued");
         }
         self.workers_running.store(false, Ordering::Relaxed);
+        if let Some(reason) = store_failed {
+            anyhow::bail!(
+                "the store could not make writes durable ({reason}): free space in the data \
+                 folder's disk and start loket again (nothing it acknowledged is lost)"
+            );
+        }
         self.store.flush_now()?;
         tracing::info!("store flushed; bye");
         Ok(())

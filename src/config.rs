@@ -119,7 +119,10 @@ pub struct Settings {
     pub media_max_bytes: usize,
     /// Global cap on Graph sends per second.
     pub send_rate_per_sec: u32,
-    pub send_max_attempts: u32,
+    /// How long a message is tried again after failures that may pass (Graph down).
+    pub send_retry_for: Duration,
+    /// The first retry's delay (doubling to five minutes).
+    pub send_first_retry: Duration,
     pub graph_timeout: Duration,
     /// How long a lane waits for more messages of the same sender before handling them together.
     pub lane_debounce: Duration,
@@ -377,6 +380,14 @@ impl Settings {
             problems: Vec::new(),
         };
         let mut ignored = Vec::new();
+        if env.get("WA_SEND_MAX_ATTEMPTS").is_some() {
+            ignored.push(
+                "WA_SEND_MAX_ATTEMPTS is no longer used: a send that fails for a reason that may \
+                 pass is tried again for WA_SEND_RETRY_HOURS (24), so an outage of Meta's API \
+                 loses nothing"
+                    .to_string(),
+            );
+        }
         let access_token = Secret::new(env.get("WA_ACCESS_TOKEN").unwrap_or_default());
         let mode = if access_token.is_empty() {
             Mode::Simulator
@@ -567,8 +578,11 @@ impl Settings {
             media_max_bytes: env.bytes("LOKET_MEDIA_MAX_BYTES", 16 * MB) as usize,
             send_rate_per_sec: u32::try_from(env.positive("WA_SEND_RATE", 80, "80"))
                 .unwrap_or(u32::MAX),
-            send_max_attempts: u32::try_from(env.positive("WA_SEND_MAX_ATTEMPTS", 8, "8"))
-                .unwrap_or(u32::MAX),
+            send_retry_for: Duration::from_secs(
+                env.positive("WA_SEND_RETRY_HOURS", 24, "24")
+                    .saturating_mul(3600),
+            ),
+            send_first_retry: env.millis("WA_SEND_FIRST_RETRY_MS", 1_000, "1000"),
             graph_timeout: Duration::from_millis(env.positive(
                 "WA_GRAPH_TIMEOUT_MS",
                 15_000,

@@ -37,6 +37,13 @@ usage:
   loket help               this text";
 
 fn main() -> ExitCode {
+    // A file-size limit (RLIMIT_FSIZE) reached must fail that write, as a full disk does, not
+    // kill loket in the middle of it: the store then refuses to acknowledge, and says so.
+    #[cfg(unix)]
+    // SAFETY: only sets SIGXFSZ's disposition to ignore, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let _ = dotenvy::dotenv();
     telemetry::init();
     let args: Vec<String> = std::env::args().skip(1).collect();

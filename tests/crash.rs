@@ -169,3 +169,143 @@ async fn every_acknowledged_message_survives_kill_9_and_is_processed_exactly_onc
         "only sends in flight at the kill may repeat ({repeated})"
     );
 }
+
+/// A message as Meta sends it: its wamid and signed body.
+type Message = (String, Vec<u8>);
+
+/// `kill -9` again and again under load: each round starts loket on the same data, sends new
+/// messages (and again those a killed round never answered, as Meta would), and kills it at a
+/// random moment. Then it runs to the end, and every message ever answered 200 is processed
+/// exactly once. Rounds: `LOKET_KILL_ROUNDS` (3 here and in CI; `scripts/kill-loop.sh N` for
+/// more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_in_a_loop_under_load_loses_nothing_acknowledged() {
+    let rounds: usize = std::env::var("LOKET_KILL_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let graph = GraphStandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut unanswered: Vec<Message> = Vec::new();
+    let mut next = 0usize;
+    for round in 0..rounds {
+        let mut child = start(&data, port, &graph.base_url, &format!("round-{round}.log"));
+        wait_healthy(&client, port).await;
+        let now = jiff::Timestamp::now().as_second();
+        let mut batch = std::mem::take(&mut unanswered);
+        for _ in 0..400 {
+            let wamid = format!("wamid.loop.{next}");
+            batch.push((
+                wamid.clone(),
+                body(&wamid, &format!("62813{:07}", next % 60), now),
+            ));
+            next += 1;
+        }
+        let queue = Arc::new(Mutex::new(batch.into_iter()));
+        let left: Arc<Mutex<Vec<Message>>> = Arc::default();
+        let mut clients = Vec::new();
+        for _ in 0..16 {
+            let (queue, acked, left, client) =
+                (queue.clone(), acked.clone(), left.clone(), client.clone());
+            clients.push(tokio::spawn(async move {
+                loop {
+                    let Some((wamid, body)) = queue.lock().unwrap().next() else {
+                        return;
+                    };
+                    let sig = signature::sign(SECRET.as_bytes(), &body);
+                    let sent = client
+                        .post(format!("http://127.0.0.1:{port}/webhook"))
+                        .header("x-hub-signature-256", sig)
+                        .body(body.clone())
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status() == 200 => {
+                            acked.lock().unwrap().insert(wamid);
+                        }
+                        // Not answered 200: Meta delivers it again.
+                        _ => left.lock().unwrap().push((wamid, body)),
+                    }
+                }
+            }));
+        }
+        // Killed somewhere between a few dozen and a few hundred answers into the round.
+        let kill_after = acked.lock().unwrap().len() + 30 + fastrand::usize(..250);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while acked.lock().unwrap().len() < kill_after && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for c in clients {
+            c.await.unwrap();
+        }
+        unanswered = std::mem::take(&mut *left.lock().unwrap());
+        unanswered.extend(queue.lock().unwrap().by_ref());
+    }
+
+    // The last start runs to the end: Meta's redeliveries, then the work left.
+    let mut child = start(&data, port, &graph.base_url, "last.log");
+    wait_healthy(&client, port).await;
+    for (wamid, body) in unanswered {
+        let sig = signature::sign(SECRET.as_bytes(), &body);
+        let r = client
+            .post(format!("http://127.0.0.1:{port}/webhook"))
+            .header("x-hub-signature-256", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        acked.lock().unwrap().insert(wamid);
+    }
+    let acked: HashSet<String> = acked.lock().unwrap().clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let receipts: HashSet<String> = graph.read_receipts().into_iter().collect();
+        let missing = acked.iter().filter(|w| !receipts.contains(*w)).count();
+        if missing == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{missing} acknowledged messages never processed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let store = Store::open(
+        &data,
+        &StoreOptions {
+            keys: loket::store::seal::KeySource::Given(
+                loket::store::seal::DataKey::parse_list(loket_testkit::DATA_KEY).unwrap(),
+            ),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    let mut lost = 0;
+    for wamid in &acked {
+        match store.processed(wamid).unwrap() {
+            Some(record) => assert_eq!(record.times, 1, "{wamid} processed {} times", record.times),
+            None => lost += 1,
+        }
+    }
+    println!(
+        "kill -9 loop: {rounds} rounds, {} messages acknowledged, {lost} lost, 0 processed twice",
+        acked.len()
+    );
+    assert_eq!(lost, 0);
+}

@@ -26,7 +26,11 @@ pub const OUTSIDE_WINDOW_CODE: i64 = 131047;
 #[derive(Debug, Clone)]
 pub struct OutboxSettings {
     pub rate_per_sec: u32,
-    pub max_attempts: u32,
+    /// How long a message is tried again after failures that may pass (Graph down, 5xx,
+    /// throttling) before it is given up: an outage of minutes or hours loses nothing.
+    pub retry_for: Duration,
+    /// The first retry's delay; each next one doubles, to at most five minutes.
+    pub first_retry: Duration,
     /// Sends in flight at once (to different recipients).
     pub concurrency: usize,
 }
@@ -97,11 +101,12 @@ pub fn outbox(
 /// Delay before attempt `attempt + 1`: exponential from 1 s, capped at 5 minutes, with jitter so
 /// that many failed sends do not return at the same instant. The pair-rate limit (131056)
 /// waits at least 6 s, growing.
-fn backoff(attempt: u32, error: &GraphError) -> Duration {
+fn backoff(attempt: u32, error: &GraphError, first: Duration) -> Duration {
+    let first_ms = first.as_millis().max(1) as u64;
     let base_ms: u64 = if error.code() == Some(PAIR_RATE_CODE) {
-        6_000
+        first_ms.saturating_mul(6)
     } else {
-        1_000
+        first_ms
     };
     let exp = base_ms.saturating_mul(1u64 << attempt.min(10)).min(300_000);
     Duration::from_millis(exp / 2 + fastrand::u64(0..=exp / 2))
@@ -190,7 +195,7 @@ impl OutboxWorker {
                     self.store.clone(),
                     self.graph.clone(),
                     pacer.clone(),
-                    self.settings.max_attempts,
+                    (self.settings.retry_for, self.settings.first_retry),
                 );
                 let span =
                     tracing::info_span!("outbox send", id = item.id, attempt = item.attempts + 1);
@@ -297,7 +302,7 @@ async fn send_one(
     store: Store,
     graph: GraphClient,
     pacer: Arc<Pacer>,
-    max_attempts: u32,
+    (retry_for, first_retry): (Duration, Duration),
     mut item: OutboxItem,
 ) -> Finished {
     let recipient = item.to.clone();
@@ -354,8 +359,9 @@ async fn send_one(
         Err(error) => {
             item.attempts += 1;
             item.last_error = Some(error.to_string());
-            if error.is_transient() && item.attempts < max_attempts {
-                let delay = backoff(item.attempts - 1, &error);
+            let waited = jiff::Timestamp::now().as_millisecond() - item.created_at_ms;
+            if error.is_transient() && waited < retry_for.as_millis() as i64 {
+                let delay = backoff(item.attempts - 1, &error, first_retry);
                 item.next_attempt_at_ms =
                     jiff::Timestamp::now().as_millisecond() + delay.as_millis() as i64;
                 tracing::warn!(id = item.id, %error, retry_in_ms = delay.as_millis() as u64, "send failed, will retry");
@@ -415,11 +421,15 @@ mod tests {
             message: String::new(),
             details: None,
         };
-        for attempt in 0..12 {
-            let d = backoff(attempt, &net);
+        let first = Duration::from_secs(1);
+        for attempt in 0..40 {
+            let d = backoff(attempt, &net, first);
             assert!(d <= Duration::from_secs(300));
-            assert!(backoff(attempt, &pair) >= Duration::from_secs(3));
+            assert!(backoff(attempt, &pair, first) >= Duration::from_secs(3));
         }
-        assert!(backoff(5, &net) >= Duration::from_secs(16));
+        assert!(backoff(5, &net, first) >= Duration::from_secs(16));
+        // Past the doubling, an outage is probed every 2.5 to 5 minutes, for as long as the
+        // retry period lasts.
+        assert!(backoff(30, &net, first) >= Duration::from_secs(150));
     }
 }

@@ -182,6 +182,17 @@ impl Runtime {
                         conversation_failures += 1;
                     }
                     failures += 1;
+                    if self.inner.store.write_failure().is_some() {
+                        // Nothing can be made durable until loket restarts (it is stopping):
+                        // the messages wait in the store, and the restart resumes them.
+                        tracing::error!(error = %e, "lane stopped: the store failed");
+                        let mut lanes = match self.inner.lanes.lock() {
+                            Ok(l) => l,
+                            Err(poisoned) => poisoned.into_inner(),
+                        };
+                        lanes.remove(&contact);
+                        return;
+                    }
                     tracing::error!(error = %e, failures, "lane failed, will retry");
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(50))))
                         .await;

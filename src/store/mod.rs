@@ -372,9 +372,15 @@ impl Store {
         Ok(())
     }
 
-    /// True when the database answers reads.
+    /// True when the database answers reads and has not failed a write for good.
     pub fn is_healthy(&self) -> bool {
-        self.inner.db.contains_key(b"__health").is_ok()
+        self.write_failure().is_none() && self.inner.db.contains_key(b"__health").is_ok()
+    }
+
+    /// Why the store can no longer make writes durable (a full disk, a failing one): sled keeps
+    /// the first IO error of a flush until the store is opened again, so loket must restart.
+    pub fn write_failure(&self) -> Option<String> {
+        self.inner.flush_stats.failed.get().cloned()
     }
 
     /// The contact's conversation state, as the lane last committed it.
@@ -541,6 +547,10 @@ async fn group_commit(
             .await
             .map(|_| ())
             .map_err(|e| e.to_string());
+        if let Err(reason) = &result {
+            // sled keeps an IO error for good: nothing written from now on becomes durable.
+            stats.failed.get_or_init(|| reason.clone());
+        }
         stats.record(waiters.len(), started.elapsed());
         metrics::histogram!("loket_store_flush_seconds").record(started.elapsed().as_secs_f64());
         metrics::counter!("loket_store_flushes_total", "outcome" => if result.is_ok() { "ok" } else { "failed" })
@@ -559,6 +569,8 @@ async fn group_commit(
 /// covered, and how long they took.
 #[derive(Default)]
 struct FlushCounters {
+    /// The first flush failure: the store takes no durable write until it is reopened.
+    failed: std::sync::OnceLock<String>,
     flushes: std::sync::atomic::AtomicU64,
     waiters: std::sync::atomic::AtomicU64,
     total_us: std::sync::atomic::AtomicU64,

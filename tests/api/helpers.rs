@@ -125,7 +125,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         };
         match Application::build_with(settings.clone(), app_options).await {
             Ok(app) => break app,
-            Err(e) if tries < 50 && format!("{e:#}").contains("lock") => {
+            Err(e)
+                if tries < 50 && {
+                    let e = format!("{e:#}");
+                    e.contains("already using") || e.contains("lock")
+                } =>
+            {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -200,6 +205,23 @@ impl TestApp {
         self.task.await.unwrap().unwrap();
         self.graph.stop().await;
         self._dir
+    }
+}
+
+impl TestApp {
+    /// Waits for the application to stop on its own (as it does when its store fails), and
+    /// returns how it ended and its data folder.
+    #[allow(dead_code)]
+    pub async fn ended_by_itself(
+        self,
+        within: Duration,
+    ) -> (anyhow::Result<()>, Option<tempfile::TempDir>) {
+        let ended = tokio::time::timeout(within, self.task)
+            .await
+            .expect("the application did not stop by itself")
+            .unwrap();
+        self.graph.stop().await;
+        (ended, self._dir)
     }
 }
 

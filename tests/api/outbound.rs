@@ -45,6 +45,32 @@ async fn transient_graph_failures_are_retried_until_the_reply_goes_out() {
 }
 
 #[tokio::test]
+async fn replies_wait_out_a_long_graph_outage_and_go_when_it_ends() {
+    // Twelve failed sends in a row: more than the eight attempts a reply used to get before it
+    // was given up (about four minutes of an outage at the real pace; milliseconds here).
+    let app = spawn_app_with(Options {
+        extra_env: vec![("WA_SEND_FIRST_RETRY_MS", "5".into())],
+        ..Options::without_read_receipts()
+    })
+    .await;
+    let mut outage = vec![(503, 2); 10];
+    outage.extend([(500, 1), (400, 130429)]);
+    app.graph.fail_next_sends(&outage);
+    assert_eq!(
+        app.post_signed(&text_body("wamid.outage.1", "6283333333334", now(), "halo"))
+            .await
+            .status(),
+        200
+    );
+    app.eventually("the greeting arrives once the outage is over", |app| {
+        !app.graph.texts_to("6283333333334").is_empty()
+    })
+    .await;
+    assert!(finished_failures(&app).is_empty(), "nothing was given up");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_permanent_failure_is_recorded_with_its_code_and_not_retried() {
     let app = spawn_app_with(Options::without_read_receipts()).await;
     app.graph.fail_next_sends(&[(400, 131026)]);

@@ -176,16 +176,21 @@ async fn a_quiet_conversation_s_log_is_compacted_an_active_one_keeps_its_whole_l
     let journal_before = app.store.journal().count();
     assert_eq!(journal_before, 3);
     // WhatsApp reports the active parent's greeting delivered: its content can go at once.
-    let delivered = app
-        .store
-        .outbox_history(100)
-        .unwrap()
-        .into_iter()
-        .find_map(|r| match r.outcome {
-            OutboxOutcome::Sent { wamid: Some(w) } if r.item.to == active => Some(w),
-            _ => None,
-        })
-        .unwrap();
+    let sent_to_active = |app: &TestApp| {
+        app.store
+            .outbox_history(100)
+            .unwrap()
+            .into_iter()
+            .find_map(|r| match r.outcome {
+                OutboxOutcome::Sent { wamid: Some(w) } if r.item.to == active => Some(w),
+                _ => None,
+            })
+    };
+    app.eventually("the greeting's send is recorded", |app| {
+        sent_to_active(app).is_some()
+    })
+    .await;
+    let delivered = sent_to_active(&app).unwrap();
     app.post_signed(&status_body(&delivered, active, "delivered", now()))
         .await;
     app.eventually("the delivery is recorded", |app| {
