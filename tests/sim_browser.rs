@@ -1136,6 +1136,48 @@ async fn a_supervisor_manages_accounts_sends_a_notice_and_reads_the_audit() {
     );
     assert!(csv.contains("notice_sent"), "{csv}");
     officer.screenshot("console_audit.png").await;
+
+    // A citizen asks for their data: nothing held about this number; an erasure must be typed.
+    c.find(Locator::LinkText("Data warga"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("3 × 24 jam").await;
+    let field = |css: &'static str| c.find(Locator::Css(css));
+    field("#phone-erase")
+        .await
+        .unwrap()
+        .send_keys("0812-9999-0000")
+        .await
+        .unwrap();
+    field("form[action='/console/data-warga/erase'] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer.wait_for("Ketik HAPUS di kolom konfirmasi").await;
+    // The number typed stays in both forms.
+    let kept: Value = c
+        .execute(
+            "return document.querySelector('#phone-export').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, "0812-9999-0000");
+    field("form[action='/console/data-warga/export'] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    officer
+        .wait_for("loket tidak menyimpan data apa pun tentang nomor/NIK ini")
+        .await;
+    officer.screenshot("console_data_warga.png").await;
     desk.client.clone().close().await.unwrap();
     drop(desk);
     browser.client.clone().close().await.unwrap();

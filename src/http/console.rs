@@ -153,7 +153,7 @@ fn csrf_ok(session: &Session, sent: &str) -> bool {
 
 const STYLE: &str = "
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2b36;background:#f4f6f8}
-header{background:#0b6b57;color:#fff;display:flex;flex-wrap:wrap;gap:8px 18px;align-items:center;padding:10px 20px}
+header{background:#0b6b57;color:#fff;display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;padding:10px 20px}
 header a{color:#fff;text-decoration:none;font-weight:500}header a:focus,header a:hover{text-decoration:underline}
 header .who{margin-left:auto;font-size:14px;opacity:.9}header form{margin:0}
 main{max-width:1200px;margin:0 auto;padding:18px 20px}
@@ -168,7 +168,7 @@ th{background:#eef2f5;font-weight:600;font-size:14px}
 .note{background:#e8f5ef;border:1px solid #bfe3d3;padding:8px 12px;border-radius:6px}
 form.inline{display:inline}button,input[type=submit]{font:inherit;padding:7px 14px;border-radius:6px;border:1px solid #0b6b57;background:#0b6b57;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#0b6b57}button.danger{background:#b3261e;border-color:#b3261e}
-input[type=text],input[type=password],textarea,select{font:inherit;padding:7px 9px;border:1px solid #b8c4cc;border-radius:6px;width:100%}
+input[type=text],input[type=tel],input[type=number],input[type=password],textarea,select{font:inherit;padding:7px 9px;border:1px solid #b8c4cc;border-radius:6px;width:100%}
 label{display:block;margin:8px 0 4px;font-weight:500}
 :focus-visible{outline:3px solid #f2b705;outline-offset:2px}
 .row{display:flex;gap:16px;flex-wrap:wrap}.row>*{flex:1;min-width:280px}
