@@ -43,6 +43,37 @@ fn start(data: &std::path::Path, port: u16, graph: &str, log: &str) -> Child {
         .unwrap()
 }
 
+/// The data folder opened after loket stopped, with the key it ran with.
+fn open_store(data: &std::path::Path) -> Store {
+    Store::open(
+        data,
+        &StoreOptions {
+            keys: loket::store::seal::KeySource::Given(
+                loket::store::seal::DataKey::parse_list(loket_testkit::DATA_KEY).unwrap(),
+            ),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// Waits until every acknowledged message has had its read receipt sent (it was processed).
+async fn wait_until_read(graph: &GraphStandIn, acked: &HashSet<String>, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let receipts: HashSet<String> = graph.read_receipts().into_iter().collect();
+        let missing = acked.iter().filter(|w| !receipts.contains(*w)).count();
+        if missing == 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{missing} acknowledged messages never processed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn body(wamid: &str, from: &str, ts: i64) -> Vec<u8> {
     text_body(wamid, from, ts, "halo")
 }
@@ -114,19 +145,7 @@ async fn every_acknowledged_message_survives_kill_9_and_is_processed_exactly_onc
     // Restart on the same data and let it finish the work.
     let mut child = start(&data, port, &graph.base_url, "second.log");
     wait_healthy(&client, port).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        let receipts: HashSet<String> = graph.read_receipts().into_iter().collect();
-        let missing = acked.iter().filter(|w| !receipts.contains(*w)).count();
-        if missing == 0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{missing} acknowledged messages never processed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_read(&graph, &acked, Duration::from_secs(90)).await;
     Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
@@ -136,16 +155,7 @@ async fn every_acknowledged_message_survives_kill_9_and_is_processed_exactly_onc
     assert!(status.success(), "graceful stop after SIGTERM: {status:?}");
 
     // Assert: every acknowledged message is in the store, processed exactly once.
-    let store = Store::open(
-        &data,
-        &StoreOptions {
-            keys: loket::store::seal::KeySource::Given(
-                loket::store::seal::DataKey::parse_list(loket_testkit::DATA_KEY).unwrap(),
-            ),
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
+    let store = open_store(&data);
     for wamid in &acked {
         let record = store
             .processed(wamid)
@@ -267,35 +277,14 @@ async fn kill_9_in_a_loop_under_load_loses_nothing_acknowledged() {
         acked.lock().unwrap().insert(wamid);
     }
     let acked: HashSet<String> = acked.lock().unwrap().clone();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let receipts: HashSet<String> = graph.read_receipts().into_iter().collect();
-        let missing = acked.iter().filter(|w| !receipts.contains(*w)).count();
-        if missing == 0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{missing} acknowledged messages never processed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_read(&graph, &acked, Duration::from_secs(120)).await;
     Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
         .status()
         .unwrap();
     assert!(child.wait().unwrap().success());
-    let store = Store::open(
-        &data,
-        &StoreOptions {
-            keys: loket::store::seal::KeySource::Given(
-                loket::store::seal::DataKey::parse_list(loket_testkit::DATA_KEY).unwrap(),
-            ),
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
+    let store = open_store(&data);
     let mut lost = 0;
     for wamid in &acked {
         match store.processed(wamid).unwrap() {

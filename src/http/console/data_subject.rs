@@ -113,19 +113,32 @@ fn subject_of(state: &AppState, form: &DataForm) -> Result<DataSubject, PrivacyE
     )
 }
 
+/// The signed-in supervisor of a form with a valid CSRF value, and whom it asks about; or the
+/// page to show instead.
+fn asked(
+    state: &AppState,
+    request: &HttpRequest,
+    form: &DataForm,
+) -> Result<(crate::domain::account::Session, DataSubject), Box<HttpResponse>> {
+    let session = match supervisor(state, request) {
+        Ok(s) if super::csrf_ok(&s, &form.csrf) => s,
+        Ok(s) => return Err(Box::new(super::forbidden_form(&s))),
+        Err(page) => return Err(page),
+    };
+    match subject_of(state, form) {
+        Ok(who) => Ok((session, who)),
+        Err(e) => Err(Box::new(bad(&session, &e, form))),
+    }
+}
+
 pub(super) async fn export(
     state: web::Data<AppState>,
     request: HttpRequest,
     form: web::Form<DataForm>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
-        Ok(s) if super::csrf_ok(&s, &form.csrf) => s,
-        Ok(s) => return super::forbidden_form(&s),
+    let (session, who) = match asked(&state, &request, &form) {
+        Ok(asked) => asked,
         Err(page) => return *page,
-    };
-    let who = match subject_of(&state, &form) {
-        Ok(who) => who,
-        Err(e) => return bad(&session, &e, &form),
     };
     let store = state.store.clone();
     let by = session.username.clone();
@@ -155,14 +168,9 @@ pub(super) async fn erase(
     request: HttpRequest,
     form: web::Form<DataForm>,
 ) -> HttpResponse {
-    let session = match supervisor(&state, &request) {
-        Ok(s) if super::csrf_ok(&s, &form.csrf) => s,
-        Ok(s) => return super::forbidden_form(&s),
+    let (session, who) = match asked(&state, &request, &form) {
+        Ok(asked) => asked,
         Err(page) => return *page,
-    };
-    let who = match subject_of(&state, &form) {
-        Ok(who) => who,
-        Err(e) => return bad(&session, &e, &form),
     };
     if form.confirm.trim() != "HAPUS" {
         let mut response = render(
