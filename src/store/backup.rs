@@ -32,6 +32,15 @@ pub struct Member {
     pub sha256: String,
 }
 
+impl Member {
+    fn of(bytes: &[u8]) -> Member {
+        Member {
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        }
+    }
+}
+
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupSummary {
@@ -156,13 +165,7 @@ impl Store {
                 Err(e) => return Err(e.into()),
             };
             append(&mut builder, &name, &bytes)?;
-            members.insert(
-                name.clone(),
-                Member {
-                    bytes: bytes.len() as u64,
-                    sha256: sha256_hex(&bytes),
-                },
-            );
+            members.insert(name.clone(), Member::of(&bytes));
             copied.insert(name);
         }
 
@@ -202,23 +205,11 @@ impl Store {
         let paused_ms = paused.elapsed().as_millis() as u64;
         for (name, bytes) in late_files {
             append(&mut builder, &name, &bytes)?;
-            members.insert(
-                name,
-                Member {
-                    bytes: bytes.len() as u64,
-                    sha256: sha256_hex(&bytes),
-                },
-            );
+            members.insert(name, Member::of(&bytes));
         }
         append(&mut builder, FRAMES, &frames)?;
         let photo_files = members.len();
-        members.insert(
-            FRAMES.into(),
-            Member {
-                bytes: frames.len() as u64,
-                sha256: sha256_hex(&frames),
-            },
-        );
+        members.insert(FRAMES.into(), Member::of(&frames));
         let records = trees.values().sum();
         let manifest = BackupManifest {
             format: FORMAT,
@@ -346,7 +337,7 @@ pub fn restore(
     let mut photo_files = 0;
     for (name, member) in &manifest.members {
         let matches = if name == FRAMES {
-            frames.len() as u64 == member.bytes && sha256_hex(frames) == member.sha256
+            Member::of(frames) == *member
         } else {
             photo_files += 1;
             files.get(name).is_some_and(|(_, got)| got == member)

@@ -148,11 +148,8 @@ impl Store {
         let i = &self.inner;
         let seq = i.db.generate_id()?;
         let received = now_ms();
-        let mut record = Vec::with_capacity(body.len() + 8);
-        record.extend_from_slice(&received.to_be_bytes());
-        record.extend_from_slice(body);
         i.journal
-            .insert(seq.to_be_bytes(), i.sealer.seal(&record))?;
+            .insert(seq.to_be_bytes(), self.journal_value(received, body))?;
         if !problems.is_empty() {
             let letter = DeadLetter {
                 journal_seq: seq,
@@ -375,7 +372,15 @@ impl Store {
         })
     }
 
-    /// A journal record's time of receipt and body.
+    /// A journal record as stored: the time of receipt and the body, sealed together.
+    pub(super) fn journal_value(&self, received: i64, body: &[u8]) -> Vec<u8> {
+        let mut record = Vec::with_capacity(body.len() + 8);
+        record.extend_from_slice(&received.to_be_bytes());
+        record.extend_from_slice(body);
+        self.inner.sealer.seal(&record)
+    }
+
+    /// A journal record's time of receipt and body (see [`Store::journal_value`]).
     pub(super) fn journal_record(&self, stored: &[u8]) -> Result<(i64, Vec<u8>)> {
         let value = self.inner.sealer.open("journal", stored)?;
         if value.len() < 8 {

@@ -119,28 +119,25 @@ impl Store {
     /// and it no longer names the contact. Returns how many photo files were deleted.
     pub fn erase_request(&self, number: &str, at: jiff::Timestamp) -> Result<usize> {
         let i = &self.inner;
+        let files = match self.request(number)? {
+            None => return Ok(0),
+            Some(request) if request.photos.is_empty() => 0,
+            Some(_) => self.erase_request_photos(number, at)?,
+        };
+        // Read again: letting go of the photos rewrote it.
         let Some(mut request) = self.request(number)? else {
-            return Ok(0);
-        };
-        let files = if request.photos.is_empty() {
-            0
-        } else {
-            self.erase_request_photos(number, at)?
-        };
-        let Some(mut request_now) = self.request(number)? else {
             return Ok(files);
         };
-        if let Some(contact) = request_now.contact {
+        if let Some(contact) = request.contact {
             let mut key = contact.key().to_vec();
             key.extend_from_slice(number.as_bytes());
             i.request_index.remove(key)?;
         }
-        request_now.filed = request.filed.erased();
-        request_now.nik = None;
-        request_now.contact = None;
-        request_now.summary.name = ERASED.into();
-        request_now.photos_erased_at = request_now.photos_erased_at.or(Some(at));
-        request = request_now;
+        request.filed = request.filed.erased();
+        request.nik = None;
+        request.contact = None;
+        request.summary.name = ERASED.into();
+        request.photos_erased_at = request.photos_erased_at.or(Some(at));
         self.put_request(&request)?;
         if let Some(task) = self.delivery_task(number)? {
             self.update_delivery_task(&task.erased())?;
@@ -187,11 +184,8 @@ impl Store {
                 reason,
             })?;
             if let Some(rest) = rest {
-                let mut record = Vec::with_capacity(rest.len() + 8);
-                record.extend_from_slice(&received.to_be_bytes());
-                record.extend_from_slice(&rest);
                 i.journal
-                    .insert(seq.to_be_bytes(), i.sealer.seal(&record))?;
+                    .insert(seq.to_be_bytes(), self.journal_value(received, &rest))?;
                 done.journal_entries += 1;
             }
         }
