@@ -88,5 +88,8 @@ say "cargo fmt --all --check"
 cargo fmt --all --check
 say "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-say "cargo test"
+# Most tests wait on loopback HTTP, timers and child processes rather than on the CPU: eight at a
+# time instead of one per core take the API tests from 208 s to about 90 s on 2 cores.
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-8}"
+say "cargo test (${RUST_TEST_THREADS} tests at a time)"
 cargo test --workspace --locked --no-fail-fast "$@"

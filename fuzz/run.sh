@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a while, each from a corpus seeded from the fixtures, and prints
 # its figures. `fuzz/run.sh 300` (optimised; about 8 minutes to build on 2 cores) is the run
-# whose figures are in the README; .ci/run does `fuzz/run.sh 15 --dev` (unoptimised: about 3
+# whose figures are in the README; .ci/run does `fuzz/run.sh 10 --dev` (unoptimised: about 3
 # minutes to build, slower to run, small photo seeds only). A crash stops the script with the input saved under
 # fuzz/artifacts/<target>/ (replay it: cargo fuzz run <target> <file>).
 #

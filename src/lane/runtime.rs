@@ -171,7 +171,9 @@ impl Runtime {
             self.set_dirty(contact, false);
             let hand_over = conversation_failures >= CONVERSATION_ATTEMPTS;
             let result = match self.inner.permits.acquire().await {
-                Ok(_permit) => self.handle_pending(contact, hand_over).await,
+                // Boxed: the batch's work is a future of several KB, and after a burst thousands
+                // of lanes wait here for a permit. Only the lanes that hold one allocate it.
+                Ok(_permit) => Box::pin(self.handle_pending(contact, hand_over)).await,
                 Err(_) => return,
             };
             match result {
