@@ -721,9 +721,22 @@ async fn a_parent_completes_a_kia_request_in_the_simulator() {
     officer
         .wait_for("Nama pengguna atau kata sandi salah")
         .await;
-    officer
-        .sign_in(&loket.base, "siti", "kata-sandi-panjang")
-        .await;
+    // The form kept her name and put the cursor on the password: she types it again and presses
+    // Enter.
+    let name = c.find(Locator::Css("#username")).await.unwrap();
+    assert_eq!(name.prop("value").await.unwrap().as_deref(), Some("siti"));
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("password")
+    );
+    focused
+        .send_keys(&format!(
+            "kata-sandi-panjang{}",
+            char::from(fantoccini::key::Key::Enter)
+        ))
+        .await
+        .unwrap();
     officer.wait_for("eskalasi terbuka").await;
     c.goto(&format!("{}/console/requests", loket.base))
         .await

@@ -241,8 +241,11 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> HttpResponse {
 fn error_box(e: &DeskError) -> String {
     let text = match e {
         DeskError::BadCredentials => "Nama pengguna atau kata sandi salah.".to_string(),
-        DeskError::Locked { .. } => {
-            "Terlalu banyak percobaan gagal: akun dikunci 15 menit. Coba lagi nanti.".to_string()
+        DeskError::Locked { until } => {
+            let minutes = (until.as_second() - jiff::Timestamp::now().as_second()).max(60) / 60;
+            format!(
+                "Terlalu banyak percobaan gagal: akun dikunci. Coba lagi dalam {minutes} menit."
+            )
         }
         DeskError::Conflict(reason) | DeskError::Invalid(reason) => {
             format!("Tidak dapat dilakukan: {reason}")
@@ -265,16 +268,23 @@ fn error_box(e: &DeskError) -> String {
 // ---- signing in ----------------------------------------------------------------------------
 
 async fn login_page() -> HttpResponse {
-    page("Masuk", None, &login_form(""))
+    page("Masuk", None, &login_form("", ""))
 }
 
-fn login_form(message: &str) -> String {
+/// The sign-in form; after a failure it keeps the name typed and puts the cursor on the password.
+fn login_form(message: &str, username: &str) -> String {
+    let (name_focus, password_focus) = if username.is_empty() {
+        (" autofocus", "")
+    } else {
+        ("", " autofocus")
+    };
     format!(
         "<h1>Masuk ke meja petugas</h1>{message}\
          <form method=\"post\" action=\"/console/login\" class=\"panel\" style=\"max-width:380px\">\
-         <label for=\"username\">Nama pengguna</label><input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" required autofocus>\
-         <label for=\"password\">Kata sandi</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <p><button type=\"submit\">Masuk</button></p></form>"
+         <label for=\"username\">Nama pengguna</label><input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" value=\"{}\" required{name_focus}>\
+         <label for=\"password\">Kata sandi</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{password_focus}>\
+         <p><button type=\"submit\">Masuk</button></p></form>",
+        esc(username)
     )
 }
 
@@ -290,21 +300,25 @@ async fn login(
     form: web::Form<LoginForm>,
 ) -> HttpResponse {
     let address = state.client_address(&request);
+    let LoginForm { username, password } = form.into_inner();
     if let Err(minutes) = state.sign_ins.check(address) {
         let mut response = page(
             "Masuk",
             None,
-            &login_form(&format!(
-                "<p class=\"err\" role=\"alert\">Terlalu banyak percobaan masuk yang gagal dari \
+            &login_form(
+                &format!(
+                    "<p class=\"err\" role=\"alert\">Terlalu banyak percobaan masuk yang gagal dari \
                  alamat ini. Coba lagi dalam {minutes} menit.</p>"
-            )),
+                ),
+                &username,
+            ),
         );
         *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
         return response;
     }
-    let LoginForm { username, password } = form.into_inner();
     let policy = state.sign_in_policy();
     let store = state.store.clone();
+    let typed = username.clone();
     let signed =
         web::block(move || accounts::sign_in(&store, &policy, username.trim(), &password, now()))
             .await;
@@ -340,18 +354,27 @@ async fn login(
                 .finish()
         }
         Ok(Err(e)) => {
-            let mut response = page("Masuk", None, &login_form(&error_box(&e)));
+            let mut response = page("Masuk", None, &login_form(&error_box(&e), &typed));
             *response.status_mut() = match e {
                 DeskError::Locked { .. } => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
                 _ => actix_web::http::StatusCode::UNAUTHORIZED,
             };
             response
         }
-        Err(_) => page(
-            "Masuk",
-            None,
-            &login_form(&error_box(&DeskError::SignedOut)),
-        ),
+        // The blocking pool is shutting down: loket is stopping.
+        Err(_) => {
+            let mut response = page(
+                "Masuk",
+                None,
+                &login_form(
+                    "<p class=\"err\" role=\"alert\">Masuk belum bisa diproses; coba lagi \
+                     sebentar lagi.</p>",
+                    &typed,
+                ),
+            );
+            *response.status_mut() = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
+            response
+        }
     }
 }
 

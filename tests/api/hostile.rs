@@ -379,6 +379,11 @@ async fn an_address_that_keeps_failing_to_sign_in_waits_whatever_names_it_tries(
         .await
         .unwrap();
     assert_eq!(form.status(), 429);
-    assert!(form.text().await.unwrap().contains("dari alamat ini"));
+    let page = form.text().await.unwrap();
+    assert!(page.contains("dari alamat ini"), "{page}");
+    assert!(
+        page.contains(r#"value="siapa""#),
+        "the form keeps the name typed: {page}"
+    );
     app.stop().await;
 }
