@@ -3,7 +3,11 @@
 //! HttpOnly SameSite=Strict cookie, and checks a per-session CSRF value on every form. Each
 //! page calls the same desk use cases as the API.
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
@@ -242,7 +246,10 @@ fn error_box(e: &DeskError) -> String {
     let text = match e {
         DeskError::BadCredentials => "Nama pengguna atau kata sandi salah.".to_string(),
         DeskError::Locked { until } => {
-            let minutes = (until.as_second() - jiff::Timestamp::now().as_second()).max(60) / 60;
+            let left = until.as_second() - jiff::Timestamp::now().as_second();
+            let minutes = super::throttle::minutes_to_wait(std::time::Duration::from_secs(
+                left.max(0).unsigned_abs(),
+            ));
             format!(
                 "Terlalu banyak percobaan gagal: akun dikunci. Coba lagi dalam {minutes} menit."
             )
@@ -302,19 +309,14 @@ async fn login(
     let address = state.client_address(&request);
     let LoginForm { username, password } = form.into_inner();
     if let Err(minutes) = state.sign_ins.check(address) {
-        let mut response = page(
-            "Masuk",
-            None,
-            &login_form(
-                &format!(
-                    "<p class=\"err\" role=\"alert\">Terlalu banyak percobaan masuk yang gagal dari \
+        return login_refused(
+            &format!(
+                "<p class=\"err\" role=\"alert\">Terlalu banyak percobaan masuk yang gagal dari \
                  alamat ini. Coba lagi dalam {minutes} menit.</p>"
-                ),
-                &username,
             ),
+            &username,
+            StatusCode::TOO_MANY_REQUESTS,
         );
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return response;
     }
     let policy = state.sign_in_policy();
     let store = state.store.clone();
@@ -353,29 +355,29 @@ async fn login(
                 ))
                 .finish()
         }
-        Ok(Err(e)) => {
-            let mut response = page("Masuk", None, &login_form(&error_box(&e), &typed));
-            *response.status_mut() = match e {
-                DeskError::Locked { .. } => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                _ => actix_web::http::StatusCode::UNAUTHORIZED,
-            };
-            response
-        }
+        Ok(Err(e)) => login_refused(
+            &error_box(&e),
+            &typed,
+            match e {
+                DeskError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            },
+        ),
         // The blocking pool is shutting down: loket is stopping.
-        Err(_) => {
-            let mut response = page(
-                "Masuk",
-                None,
-                &login_form(
-                    "<p class=\"err\" role=\"alert\">Masuk belum bisa diproses; coba lagi \
-                     sebentar lagi.</p>",
-                    &typed,
-                ),
-            );
-            *response.status_mut() = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
-            response
-        }
+        Err(_) => login_refused(
+            "<p class=\"err\" role=\"alert\">Masuk belum bisa diproses; coba lagi sebentar \
+             lagi.</p>",
+            &typed,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
     }
+}
+
+/// The sign-in form again, with why it did not work and the name already typed.
+fn login_refused(message: &str, username: &str, status: StatusCode) -> HttpResponse {
+    let mut response = page("Masuk", None, &login_form(message, username));
+    *response.status_mut() = status;
+    response
 }
 
 #[derive(Deserialize)]
@@ -832,8 +834,8 @@ async fn decide(
         Err(e) => {
             let mut response = render_request(&state, &session, &number, None, Some(&e)).await;
             *response.status_mut() = match e {
-                DeskError::Conflict(_) => actix_web::http::StatusCode::CONFLICT,
-                _ => actix_web::http::StatusCode::BAD_REQUEST,
+                DeskError::Conflict(_) => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
             };
             response
         }
@@ -855,7 +857,7 @@ fn forbidden_form(session: &Session) -> HttpResponse {
         Some(session),
         "<p class=\"err\" role=\"alert\">Formulir ini tidak sah atau sudah kedaluwarsa (CSRF). Muat ulang halaman dan coba lagi.</p>",
     );
-    *response.status_mut() = actix_web::http::StatusCode::FORBIDDEN;
+    *response.status_mut() = StatusCode::FORBIDDEN;
     response
 }
 
@@ -1184,8 +1186,8 @@ async fn inbox_action(
                 ),
             );
             *response.status_mut() = match e {
-                DeskError::Conflict(_) => actix_web::http::StatusCode::CONFLICT,
-                _ => actix_web::http::StatusCode::BAD_REQUEST,
+                DeskError::Conflict(_) => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
             };
             response
         }

@@ -47,7 +47,7 @@ impl SignInThrottle {
         }
         let oldest = recent.front().copied().unwrap_or(now);
         let wait = WINDOW.saturating_sub(now.duration_since(oldest));
-        Err(wait.as_secs().div_ceil(60).max(1))
+        Err(minutes_to_wait(wait))
     }
 
     pub fn failed(&self, address: Option<IpAddr>) {
@@ -83,6 +83,11 @@ pub fn client_address(request: &HttpRequest, trust_forwarded: bool) -> Option<Ip
     text.parse::<IpAddr>()
         .ok()
         .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+/// A wait as the whole minutes a person is told to wait: rounded up, at least one.
+pub(crate) fn minutes_to_wait(wait: Duration) -> u64 {
+    wait.as_secs().div_ceil(60).max(1)
 }
 
 #[cfg(test)]

@@ -188,6 +188,22 @@ async fn wrong_passwords_get_401_then_a_15_minute_lock_with_429() {
     assert_eq!(response.status(), 429);
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "locked");
+    // The console's form says so with the minutes left, and keeps the name typed.
+    let form = app
+        .client
+        .post(format!("{}/console/login", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=budi&password={PASSWORD}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 429);
+    let page = form.text().await.unwrap();
+    assert!(
+        page.contains("akun dikunci. Coba lagi dalam 15 menit."),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="budi""#), "{page}");
     // An unknown name is refused like a wrong password; a malformed body is a 400.
     assert_eq!(app.sign_in("nobody", PASSWORD).await.status(), 401);
     let response = app
